@@ -1,0 +1,34 @@
+// One error type for the whole runtime. The kind is stable and maps to the words callers
+// pattern-match on (containerd and podman read our error text: see docs/callers.md).
+
+export type ErrorKind =
+  | "NotFound" // unknown container id: message contains "does not exist"
+  | "AlreadyExists"
+  | "InvalidConfig" // config.json / process.json / resources JSON rejected
+  | "InvalidArgument" // a bad flag or argument on the command line
+  | "NotRunning" // operation needs a running container: "container not running"
+  | "InvalidState" // operation not allowed in the container's current status
+  | "ExecNotFound" // "executable file not found in $PATH" / "no such file or directory"
+  | "PermissionDenied"
+  | "Syscall" // a system call failed; errno is set
+  | "Hook" // a lifecycle hook failed
+  | "Internal";
+
+export class SkiffError extends Error {
+  readonly kind: ErrorKind;
+  readonly errno?: number;
+
+  constructor(kind: ErrorKind, message: string, errno?: number) {
+    super(message);
+    this.name = "SkiffError";
+    this.kind = kind;
+    this.errno = errno;
+  }
+}
+
+export function isSkiffError(e: unknown, kind?: ErrorKind): e is SkiffError {
+  return e instanceof SkiffError && (kind === undefined || e.kind === kind);
+}
+
+/** runc exits 1 on every error; callers rely on "non-zero", the text carries the meaning. */
+export const ERROR_EXIT_CODE = 1;

@@ -1,0 +1,242 @@
+// TypeScript shapes of the OCI runtime-spec (config.md, config-linux.md, runtime.md).
+// Field names follow the spec exactly so a reader can grep for them.
+
+export interface Spec {
+  ociVersion: string;
+  process?: Process;
+  root?: Root;
+  hostname?: string;
+  domainname?: string;
+  mounts?: Mount[];
+  hooks?: Hooks;
+  annotations?: Record<string, string>;
+  linux?: Linux;
+}
+
+export interface Root {
+  path: string;
+  readonly?: boolean;
+}
+
+export interface Mount {
+  destination: string;
+  type?: string;
+  source?: string;
+  options?: string[];
+  uidMappings?: IDMapping[];
+  gidMappings?: IDMapping[];
+}
+
+export interface Process {
+  terminal?: boolean;
+  consoleSize?: { height: number; width: number };
+  user: User;
+  args?: string[];
+  commandLine?: string;
+  env?: string[];
+  cwd: string;
+  capabilities?: Capabilities;
+  rlimits?: POSIXRlimit[];
+  noNewPrivileges?: boolean;
+  apparmorProfile?: string;
+  oomScoreAdj?: number;
+  selinuxLabel?: string;
+  ioPriority?: { class: "IOPRIO_CLASS_RT" | "IOPRIO_CLASS_BE" | "IOPRIO_CLASS_IDLE"; priority: number };
+  scheduler?: Scheduler;
+  execCPUAffinity?: { initial?: string; final?: string };
+}
+
+export interface User {
+  uid: number;
+  gid: number;
+  umask?: number;
+  additionalGids?: number[];
+  username?: string;
+}
+
+export interface Capabilities {
+  bounding?: string[];
+  effective?: string[];
+  inheritable?: string[];
+  permitted?: string[];
+  ambient?: string[];
+}
+
+export interface POSIXRlimit {
+  type: string;
+  hard: number;
+  soft: number;
+}
+
+export interface Scheduler {
+  policy: string;
+  nice?: number;
+  priority?: number;
+  flags?: string[];
+  runtime?: number;
+  deadline?: number;
+  period?: number;
+}
+
+export interface Hook {
+  path: string;
+  args?: string[];
+  env?: string[];
+  timeout?: number;
+}
+
+export interface Hooks {
+  prestart?: Hook[];
+  createRuntime?: Hook[];
+  createContainer?: Hook[];
+  startContainer?: Hook[];
+  poststart?: Hook[];
+  poststop?: Hook[];
+}
+
+export type NamespaceType = "pid" | "network" | "mount" | "ipc" | "uts" | "user" | "cgroup" | "time";
+
+export interface Namespace {
+  type: NamespaceType;
+  path?: string;
+}
+
+export interface IDMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
+}
+
+export interface Linux {
+  namespaces?: Namespace[];
+  uidMappings?: IDMapping[];
+  gidMappings?: IDMapping[];
+  timeOffsets?: Record<string, { secs?: number; nanosecs?: number }>;
+  devices?: Device[];
+  netDevices?: Record<string, { name?: string }>;
+  cgroupsPath?: string;
+  resources?: LinuxResources;
+  rootfsPropagation?: string;
+  seccomp?: Seccomp;
+  sysctl?: Record<string, string>;
+  maskedPaths?: string[];
+  readonlyPaths?: string[];
+  mountLabel?: string;
+  personality?: { domain: string; flags?: string[] };
+  intelRdt?: IntelRdt;
+  memoryPolicy?: { mode: string; nodes?: string; flags?: string[] };
+}
+
+export interface Device {
+  type: "c" | "b" | "u" | "p";
+  path: string;
+  major?: number;
+  minor?: number;
+  fileMode?: number;
+  uid?: number;
+  gid?: number;
+}
+
+export interface DeviceCgroupRule {
+  allow: boolean;
+  type?: "a" | "c" | "b";
+  major?: number;
+  minor?: number;
+  access?: string;
+}
+
+export interface LinuxResources {
+  devices?: DeviceCgroupRule[];
+  memory?: Memory;
+  cpu?: CPU;
+  pids?: { limit?: number };
+  blockIO?: BlockIO;
+  hugepageLimits?: { pageSize: string; limit: number }[];
+  network?: { classID?: number; priorities?: { name: string; priority: number }[] };
+  rdma?: Record<string, { hcaHandles?: number; hcaObjects?: number }>;
+  unified?: Record<string, string>;
+}
+
+export interface Memory {
+  limit?: number;
+  reservation?: number;
+  swap?: number;
+  kernel?: number;
+  kernelTCP?: number;
+  swappiness?: number;
+  disableOOMKiller?: boolean;
+  useHierarchy?: boolean;
+  checkBeforeUpdate?: boolean;
+}
+
+export interface CPU {
+  shares?: number;
+  quota?: number;
+  burst?: number;
+  period?: number;
+  realtimeRuntime?: number;
+  realtimePeriod?: number;
+  cpus?: string;
+  mems?: string;
+  idle?: number;
+}
+
+export interface WeightDevice {
+  major: number;
+  minor: number;
+  weight?: number;
+  leafWeight?: number;
+}
+
+export interface ThrottleDevice {
+  major: number;
+  minor: number;
+  rate: number;
+}
+
+export interface BlockIO {
+  weight?: number;
+  leafWeight?: number;
+  weightDevice?: WeightDevice[];
+  throttleReadBpsDevice?: ThrottleDevice[];
+  throttleWriteBpsDevice?: ThrottleDevice[];
+  throttleReadIOPSDevice?: ThrottleDevice[];
+  throttleWriteIOPSDevice?: ThrottleDevice[];
+}
+
+export interface Seccomp {
+  defaultAction: string;
+  defaultErrnoRet?: number;
+  architectures?: string[];
+  flags?: string[];
+  listenerPath?: string;
+  listenerMetadata?: string;
+  syscalls?: SeccompSyscall[];
+}
+
+export interface SeccompSyscall {
+  names: string[];
+  action: string;
+  errnoRet?: number;
+  args?: { index: number; value: number; valueTwo?: number; op: string }[];
+}
+
+export interface IntelRdt {
+  closID?: string;
+  l3CacheSchema?: string;
+  memBwSchema?: string;
+  schemata?: string[];
+  enableMonitoring?: boolean;
+}
+
+/** runtime.md "State". */
+export type Status = "creating" | "created" | "running" | "stopped" | "paused";
+
+export interface State {
+  ociVersion: string;
+  id: string;
+  status: Status;
+  pid?: number;
+  bundle: string;
+  annotations?: Record<string, string>;
+}
