@@ -1,0 +1,227 @@
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Seccomp } from "../spec/types.js";
+import { compileSeccomp, compileSeccompCached, libseccompVersion, SECCOMP_FILTER_FLAG, seccompCacheKey } from "./seccomp.js";
+
+const EPERM = 1, ENOENT = 2, EACCES = 13, ENOSYS = 38;
+
+// The shape of the Docker/podman default profile: deny by default with EPERM, a long allow
+// list, argument-conditioned rules (personality with several values on one argument, clone
+// with a masked flag test), an ENOSYS rule and names this libseccomp does not know.
+const ALLOWED = `accept accept4 access alarm bind brk capget capset chdir chmod chown clock_getres
+clock_gettime clock_nanosleep close connect copy_file_range creat dup dup2 dup3 epoll_create
+epoll_create1 epoll_ctl epoll_pwait epoll_wait eventfd eventfd2 execve execveat exit exit_group
+faccessat faccessat2 fadvise64 fallocate fchdir fchmod fchmodat fchown fchownat fcntl fdatasync
+fgetxattr flistxattr flock fork fremovexattr fsetxattr fstat fstatfs fsync ftruncate futex
+getcwd getdents getdents64 getegid geteuid getgid getgroups getitimer getpeername getpgid
+getpgrp getpid getppid getpriority getrandom getresgid getresuid getrlimit getrusage getsid
+getsockname getsockopt gettid gettimeofday getuid getxattr inotify_add_watch inotify_init1
+inotify_rm_watch ioctl kill lchown lgetxattr link linkat listen listxattr llistxattr lseek
+lstat madvise memfd_create mincore mkdir mkdirat mknod mknodat mlock mmap mprotect mremap
+msync munlock munmap nanosleep newfstatat open openat openat2 pause pipe pipe2 poll ppoll
+prctl pread64 preadv prlimit64 pselect6 pwrite64 pwritev read readahead readlink readlinkat
+readv recvfrom recvmmsg recvmsg rename renameat renameat2 restart_syscall rmdir rseq
+rt_sigaction rt_sigpending rt_sigprocmask rt_sigqueueinfo rt_sigreturn rt_sigsuspend
+rt_sigtimedwait sched_getaffinity sched_yield select sendfile sendmmsg sendmsg sendto
+set_robust_list set_tid_address setgid setgroups setitimer setpgid setsid setsockopt setuid
+shutdown sigaltstack socketpair splice stat statfs statx symlink symlinkat sync sysinfo tee
+tgkill time timer_create timer_delete timerfd_create timerfd_settime times tkill truncate
+umask uname unlink unlinkat utime utimensat utimes vfork wait4 waitid write writev
+socketcall ipc`.split(/\s+/);
+
+function defaultShapedProfile(): Seccomp {
+  return {
+    defaultAction: "SCMP_ACT_ERRNO",
+    defaultErrnoRet: EPERM,
+    architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+    syscalls: [
+      { names: [...ALLOWED, "landlock_create_ruleset_from_the_future"], action: "SCMP_ACT_ALLOW" },
+      {
+        names: ["personality"],
+        action: "SCMP_ACT_ALLOW",
+        args: [0, 8, 0x20000, 0x20008, 0xffffffff].map((value) => ({ index: 0, value, op: "SCMP_CMP_EQ" })),
+      },
+      { names: ["clone"], action: "SCMP_ACT_ALLOW", args: [{ index: 0, value: 0x7e020000, valueTwo: 0, op: "SCMP_CMP_MASKED_EQ" }] },
+      { names: ["socket"], action: "SCMP_ACT_ALLOW", args: [{ index: 0, value: 40, op: "SCMP_CMP_NE" }] },
+      { names: ["clone3"], action: "SCMP_ACT_ERRNO", errnoRet: ENOSYS },
+    ],
+  };
+}
+
+function expectInvalid(s: Seccomp, message: string): void {
+  expect(() => compileSeccomp(s)).toThrowError(expect.objectContaining({ kind: "InvalidConfig", message }));
+}
+
+describe("compileSeccomp: BPF output", () => {
+  it("compiles the default-profile shape into whole sock_filter instructions", () => {
+    const c = compileSeccomp(defaultShapedProfile());
+    expect(c.bpf.length).toBeGreaterThan(8 * 100);
+    expect(c.bpf.length % 8).toBe(0);
+    expect(c).toMatchObject({ flags: [], notify: false });
+  });
+
+  it("compiles every action, every operator and the flags", () => {
+    const actions = ["SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP", "SCMP_ACT_LOG", "SCMP_ACT_ALLOW"];
+    const ops = ["SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT"];
+    const c = compileSeccomp({
+      defaultAction: "SCMP_ACT_TRACE",
+      defaultErrnoRet: 7,
+      flags: ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"],
+      syscalls: [
+        ...actions.map((action, i) => ({ names: [["reboot", "swapon", "swapoff", "acct", "mount", "umount2"][i]], action })),
+        ...ops.map((op, i) => ({ names: ["setpriority"], action: "SCMP_ACT_ERRNO", errnoRet: 20 + i, args: [{ index: i, value: 3, op }] })),
+        { names: ["kexec_load"], action: "SCMP_ACT_ERRNO" },
+        { names: ["ptrace"], action: "SCMP_ACT_TRACE" },
+      ],
+    });
+    expect(c.bpf.length % 8).toBe(0);
+    expect(c.flags).toEqual([SECCOMP_FILTER_FLAG.TSYNC, SECCOMP_FILTER_FLAG.LOG, SECCOMP_FILTER_FLAG.SPEC_ALLOW]);
+  });
+
+  it("asks for a listener for NOTIFY rules, with TSYNC_ESRCH beside TSYNC", () => {
+    const c = compileSeccomp({
+      defaultAction: "SCMP_ACT_ALLOW",
+      listenerPath: "/run/agent.sock",
+      listenerMetadata: "MKNOD=/dev/null",
+      flags: ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"],
+      syscalls: [{ names: ["mknod", "mknodat"], action: "SCMP_ACT_NOTIFY" }],
+    });
+    expect(c).toMatchObject({ notify: true, listenerPath: "/run/agent.sock", listenerMetadata: "MKNOD=/dev/null" });
+    const F = SECCOMP_FILTER_FLAG;
+    expect(c.flags).toEqual([F.TSYNC, F.NEW_LISTENER, F.TSYNC_ESRCH, F.WAIT_KILLABLE_RECV]);
+  });
+
+  it("drops WAIT_KILLABLE_RECV when nothing notifies (the kernel rejects it without a listener)", () => {
+    const c = compileSeccomp({ defaultAction: "SCMP_ACT_ALLOW", flags: ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"] });
+    expect(c.flags).toEqual([]);
+  });
+
+  it("skips architectures the spec lists but this libseccomp lacks, and syscalls it does not know", () => {
+    const withUnknown = compileSeccomp({
+      defaultAction: "SCMP_ACT_ALLOW",
+      architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_LOONGARCH64"],
+      syscalls: [{ names: ["no_such_syscall", "mkdir"], action: "SCMP_ACT_ERRNO" }],
+    });
+    const without = compileSeccomp({ defaultAction: "SCMP_ACT_ALLOW", architectures: ["SCMP_ARCH_X86_64"], syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_ERRNO" }] });
+    expect(withUnknown.bpf.equals(without.bpf)).toBe(true);
+  });
+});
+
+describe("compileSeccomp: invalid profiles name the field", () => {
+  const base: Seccomp = { defaultAction: "SCMP_ACT_ALLOW" };
+  it.each<[string, Seccomp, string]>([
+    ["default action", { defaultAction: "SCMP_ACT_FOO" }, 'linux.seccomp.defaultAction: unknown action "SCMP_ACT_FOO"'],
+    ["rule action", { ...base, syscalls: [{ names: ["read"], action: "SCMP_ACT_ALLOW" }, { names: ["mkdir"], action: "SCMP_ACT_FOO" }] }, 'linux.seccomp.syscalls[1].action: unknown action "SCMP_ACT_FOO"'],
+    ["operator", { ...base, syscalls: [{ names: ["read"], action: "SCMP_ACT_ERRNO", args: [{ index: 0, value: 1, op: "SCMP_CMP_ALMOST" }] }] }, 'linux.seccomp.syscalls[0].args[0].op: unknown operator "SCMP_CMP_ALMOST"'],
+    ["architecture", { ...base, architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_Z80"] }, 'linux.seccomp.architectures[1]: unknown architecture "SCMP_ARCH_Z80"'],
+    ["flag", { ...base, flags: ["SECCOMP_FILTER_FLAG_FAST"] }, 'linux.seccomp.flags[0]: unknown flag "SECCOMP_FILTER_FLAG_FAST"'],
+    ["errno on an action without one", { ...base, syscalls: [{ names: ["read"], action: "SCMP_ACT_KILL", errnoRet: 1 }] }, "linux.seccomp.syscalls[0].errnoRet: action SCMP_ACT_KILL does not take an errno"],
+    ["defaultErrnoRet on ALLOW", { defaultAction: "SCMP_ACT_ALLOW", defaultErrnoRet: 1 }, "linux.seccomp.defaultErrnoRet: action SCMP_ACT_ALLOW does not take an errno"],
+    ["errno out of range", { ...base, syscalls: [{ names: ["read"], action: "SCMP_ACT_ERRNO", errnoRet: 70000 }] }, "linux.seccomp.syscalls[0].errnoRet: must be an integer from 0 to 65535, got 70000"],
+    ["argument index", { ...base, syscalls: [{ names: ["read"], action: "SCMP_ACT_ERRNO", args: [{ index: 6, value: 1, op: "SCMP_CMP_EQ" }] }] }, "linux.seccomp.syscalls[0].args[0].index: must be an integer from 0 to 5, got 6"],
+    ["negative value", { ...base, syscalls: [{ names: ["read"], action: "SCMP_ACT_ERRNO", args: [{ index: 0, value: -1, op: "SCMP_CMP_EQ" }] }] }, "linux.seccomp.syscalls[0].args[0].value: must be an integer from 0 to 18446744073709551615, got -1"],
+    ["empty names", { ...base, syscalls: [{ names: [], action: "SCMP_ACT_ERRNO" }] }, "linux.seccomp.syscalls[0].names: must contain at least one entry"],
+    ["NOTIFY as default", { defaultAction: "SCMP_ACT_NOTIFY", listenerPath: "/x" }, "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action"],
+    ["NOTIFY without listener", { ...base, syscalls: [{ names: ["mknod"], action: "SCMP_ACT_NOTIFY" }] }, "linux.seccomp.syscalls[0].action: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath"],
+    ["NOTIFY on write", { ...base, listenerPath: "/x", syscalls: [{ names: ["mknod", "write"], action: "SCMP_ACT_NOTIFY" }] }, "linux.seccomp.syscalls[0].action: SCMP_ACT_NOTIFY cannot be used for the write syscall"],
+    ["metadata without listener", { ...base, listenerMetadata: "m" }, "linux.seccomp.listenerMetadata: must not be set without listenerPath"],
+  ])("%s", (_what, profile, message) => expectInvalid(profile, message));
+});
+
+// Runs the exported program for real: a small C helper loads it with seccomp(2) as the
+// executor will and reports what mkdir, getcwd and umask returned.
+describe("compiled filters, loaded into a real process", () => {
+  let dir: string;
+  let helper: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-seccomp-"));
+    helper = path.join(dir, "helper");
+    const source = fileURLToPath(new URL("./seccomp-test-helper.c", import.meta.url));
+    execFileSync("gcc", ["-O2", "-o", helper, source]);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  function run(s: Seccomp, umasks: string[] = []): string[] {
+    const c = compileSeccomp(s);
+    const bpfFile = path.join(dir, "filter.bpf");
+    fs.writeFileSync(bpfFile, c.bpf);
+    const flags = c.flags.reduce((a, b) => a | b, 0);
+    const target = path.join(dir, `made-${Math.random().toString(36).slice(2)}`);
+    return execFileSync(helper, [bpfFile, String(flags), target, ...umasks], { cwd: dir, encoding: "utf8" }).trim().split("\n");
+  }
+
+  it("returns the configured errno for denied syscalls and lets the rest through", () => {
+    const out = run({ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: EACCES }] });
+    expect(out).toEqual([`mkdir=-1 ${EACCES}`, "getcwd=0 0"]);
+  });
+
+  it("applies defaultErrnoRet under a deny-by-default profile", () => {
+    const out = run({
+      defaultAction: "SCMP_ACT_ERRNO",
+      defaultErrnoRet: ENOENT,
+      syscalls: [{ names: ["exit_group", "exit", "write", "fstat", "newfstatat", "brk", "mmap", "munmap", "getcwd"], action: "SCMP_ACT_ALLOW" }],
+    });
+    expect(out).toEqual([`mkdir=-1 ${ENOENT}`, "getcwd=0 0"]);
+  });
+
+  it("matches argument conditions, with repeated indexes as alternatives", () => {
+    const out = run(
+      {
+        defaultAction: "SCMP_ACT_ALLOW",
+        syscalls: [
+          { names: ["umask"], action: "SCMP_ACT_ERRNO", errnoRet: 11, args: [{ index: 0, value: 0o77, op: "SCMP_CMP_EQ" }, { index: 0, value: 0o70, op: "SCMP_CMP_EQ" }] },
+          { names: ["umask"], action: "SCMP_ACT_ERRNO", errnoRet: 12, args: [{ index: 0, value: 0o700, valueTwo: 0o700, op: "SCMP_CMP_MASKED_EQ" }] },
+        ],
+      },
+      ["0077", "0070", "0022", "0777"],
+    );
+    expect(out.slice(2)).toEqual(["umask(0077)=-1 11", "umask(0070)=-1 11", "umask(0022)=0 0", "umask(0777)=-1 12"]);
+  });
+
+  it("kills the process for SCMP_ACT_KILL_PROCESS", () => {
+    expect(() => run({ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_KILL_PROCESS" }] })).toThrowError(
+      expect.objectContaining({ signal: "SIGSYS" }),
+    );
+  });
+});
+
+describe("compileSeccompCached", () => {
+  let cacheDir: string;
+  beforeAll(() => (cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-seccomp-cache-"))));
+  afterAll(() => fs.rmSync(cacheDir, { recursive: true, force: true }));
+
+  it("stores one file per profile and serves it back", () => {
+    const profile = defaultShapedProfile();
+    const first = compileSeccompCached(profile, cacheDir);
+    expect(fs.readdirSync(cacheDir)).toEqual([`${seccompCacheKey(profile)}.json`]);
+    const second = compileSeccompCached(profile, cacheDir);
+    expect(second).toEqual(first);
+    expect(second.bpf.equals(compileSeccomp(profile).bpf)).toBe(true);
+  });
+
+  it("keys on content, not on key order, and includes the libseccomp version", () => {
+    const a: Seccomp = { defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_ERRNO" }] };
+    const b = JSON.parse('{"syscalls":[{"action":"SCMP_ACT_ERRNO","names":["mkdir"]}],"defaultAction":"SCMP_ACT_ALLOW"}') as Seccomp;
+    expect(seccompCacheKey(a)).toBe(seccompCacheKey(b));
+    expect(seccompCacheKey(a)).not.toBe(seccompCacheKey({ ...a, defaultAction: "SCMP_ACT_LOG" }));
+    expect(libseccompVersion()).toMatch(/^2\.\d+\.\d+$/);
+  });
+
+  it("recompiles over a corrupt cache file", () => {
+    const profile: Seccomp = { defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["rmdir"], action: "SCMP_ACT_ERRNO" }] };
+    const file = path.join(cacheDir, `${seccompCacheKey(profile)}.json`);
+    fs.writeFileSync(file, '{"bpf":"AAAA');
+    const c = compileSeccompCached(profile, cacheDir);
+    expect(c.bpf.equals(compileSeccomp(profile).bpf)).toBe(true);
+    expect(JSON.parse(fs.readFileSync(file, "utf8")).bpf).toBe(c.bpf.toString("base64"));
+  });
+
+  it("never caches an invalid profile", () => {
+    expect(() => compileSeccompCached({ defaultAction: "SCMP_ACT_FOO" }, cacheDir)).toThrow('unknown action "SCMP_ACT_FOO"');
+    expect(fs.readdirSync(cacheDir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+});

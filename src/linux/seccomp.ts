@@ -1,0 +1,352 @@
+// linux.seccomp → a raw classic-BPF program, built with libseccomp (libseccomp.so.2) through
+// ffi-rs in the parent. The executor loads the bytes with seccomp(2) just before execve, so
+// nothing here touches the calling process: the filter is exported, never loaded.
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { createExternalBuffer, DataType, isNullPointer, load, open, type JsExternal } from "ffi-rs";
+import { SkiffError } from "../errors.js";
+import { log } from "../log.js";
+import type { Seccomp, SeccompSyscall } from "../spec/types.js";
+import { errnoName } from "./errno.js";
+import { memfdCreate, MFD_CLOEXEC } from "./libc.js";
+
+export interface CompiledSeccomp {
+  /** struct sock_filter[] (8 bytes each), ready for seccomp(SECCOMP_SET_MODE_FILTER). */
+  bpf: Buffer;
+  /** SECCOMP_FILTER_FLAG_* bits to OR together for seccomp(2). */
+  flags: number[];
+  /** A rule uses SCMP_ACT_NOTIFY: the load returns a listener fd to send to listenerPath. */
+  notify: boolean;
+  listenerPath?: string;
+  listenerMetadata?: string;
+}
+
+/** linux/seccomp.h */
+export const SECCOMP_FILTER_FLAG = {
+  TSYNC: 1,
+  LOG: 2,
+  SPEC_ALLOW: 4,
+  NEW_LISTENER: 8,
+  TSYNC_ESRCH: 16,
+  WAIT_KILLABLE_RECV: 32,
+} as const;
+
+const SPEC_FLAGS: Record<string, number> = {
+  SECCOMP_FILTER_FLAG_TSYNC: SECCOMP_FILTER_FLAG.TSYNC,
+  SECCOMP_FILTER_FLAG_LOG: SECCOMP_FILTER_FLAG.LOG,
+  SECCOMP_FILTER_FLAG_SPEC_ALLOW: SECCOMP_FILTER_FLAG.SPEC_ALLOW,
+  SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: SECCOMP_FILTER_FLAG.WAIT_KILLABLE_RECV,
+};
+
+// seccomp.h action values; ERRNO and TRACE carry a 16-bit datum in the low bits.
+const ACT_ERRNO = 0x00050000;
+const ACT_TRACE = 0x7ff00000;
+const ACT_NOTIFY = 0x7fc00000;
+const FIXED_ACTIONS: Record<string, number> = {
+  SCMP_ACT_KILL: 0x00000000, // = KILL_THREAD, as in seccomp.h
+  SCMP_ACT_KILL_THREAD: 0x00000000,
+  SCMP_ACT_KILL_PROCESS: 0x80000000,
+  SCMP_ACT_TRAP: 0x00030000,
+  SCMP_ACT_NOTIFY: ACT_NOTIFY,
+  SCMP_ACT_LOG: 0x7ffc0000,
+  SCMP_ACT_ALLOW: 0x7fff0000,
+};
+const EPERM = 1;
+
+const OPERATORS: Record<string, number> = {
+  SCMP_CMP_NE: 1,
+  SCMP_CMP_LT: 2,
+  SCMP_CMP_LE: 3,
+  SCMP_CMP_EQ: 4,
+  SCMP_CMP_GE: 5,
+  SCMP_CMP_GT: 6,
+  SCMP_CMP_MASKED_EQ: 7,
+};
+
+// The spec's list (libseccomp 2.6). libseccomp 2.5.4 lacks a few of them (loongarch64, m68k, sh):
+// those are skipped, which is safe because syscalls of an architecture absent from the filter
+// hit the bad-architecture action (kill), never the allow path.
+const SPEC_ARCHITECTURES = new Set([
+  "X86", "X86_64", "X32", "ARM", "AARCH64", "MIPS", "MIPS64", "MIPS64N32", "MIPSEL", "MIPSEL64",
+  "MIPSEL64N32", "PPC", "PPC64", "PPC64LE", "S390", "S390X", "PARISC", "PARISC64", "RISCV64",
+  "LOONGARCH64", "M68K", "SH", "SHEB",
+]);
+
+/**
+ * Syscalls the executor itself makes after loading the filter (sending the listener fd over
+ * the sync socket, then execve's own writes): a NOTIFY rule on them would block the container
+ * forever waiting for an agent that has not got the fd yet. runc forbids "write" for the same
+ * reason.
+ */
+export const NOTIFY_FORBIDDEN_SYSCALLS = ["write", "sendmsg"];
+
+const SCMP_FLTATR_CTL_OPTIMIZE = 8;
+const NR_SCMP_ERROR = -1;
+const EEXIST = 17;
+
+let opened = false;
+function call<T>(funcName: string, retType: DataType, paramsType: DataType[], paramsValue: unknown[]): T {
+  if (!opened) {
+    open({ library: "seccomp", path: "libseccomp.so.2" });
+    opened = true;
+  }
+  return load({ library: "seccomp", funcName, retType, paramsType, paramsValue }) as T;
+}
+
+function invalid(field: string, rule: string): SkiffError {
+  return new SkiffError("InvalidConfig", `${field}: ${rule}`);
+}
+
+function checkUint(value: unknown, max: bigint, field: string): bigint {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || BigInt(value) > max) {
+    throw invalid(field, `must be an integer from 0 to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return BigInt(value);
+}
+
+/** The libseccomp action value for a spec action, validating errnoRet against it. */
+function actionValue(action: string, errnoRet: number | undefined, field: string, errnoField: string): number {
+  if (action === "SCMP_ACT_ERRNO" || action === "SCMP_ACT_TRACE") {
+    const datum = errnoRet === undefined ? EPERM : Number(checkUint(errnoRet, 0xffffn, errnoField));
+    return ((action === "SCMP_ACT_ERRNO" ? ACT_ERRNO : ACT_TRACE) | datum) >>> 0;
+  }
+  const fixed = FIXED_ACTIONS[action];
+  if (fixed === undefined) throw invalid(field, `unknown action ${JSON.stringify(action)}`);
+  // The spec: "When the action doesn't support an errno, the runtime MUST print an error and fail."
+  if (errnoRet !== undefined) throw invalid(errnoField, `action ${action} does not take an errno`);
+  return fixed;
+}
+
+interface Condition {
+  arg: number;
+  op: number;
+  datumA: bigint;
+  datumB: bigint;
+}
+
+function conditions(rule: SeccompSyscall, field: string): Condition[] {
+  return (rule.args ?? []).map((a, j) => {
+    const at = `${field}.args[${j}]`;
+    const op = OPERATORS[a.op];
+    if (op === undefined) throw invalid(`${at}.op`, `unknown operator ${JSON.stringify(a.op)}`);
+    return {
+      arg: Number(checkUint(a.index, 5n, `${at}.index`)),
+      op,
+      datumA: checkUint(a.value, 0xffffffffffffffffn, `${at}.value`),
+      datumB: a.valueTwo === undefined ? 0n : checkUint(a.valueTwo, 0xffffffffffffffffn, `${at}.valueTwo`),
+    };
+  });
+}
+
+/** struct scmp_arg_cmp[]: { unsigned arg; enum op; u64 datum_a; u64 datum_b } = 24 bytes each. */
+function encodeConditions(conds: Condition[]): Buffer {
+  const buf = Buffer.alloc(Math.max(conds.length, 1) * 24);
+  conds.forEach((c, i) => {
+    buf.writeUInt32LE(c.arg, i * 24);
+    buf.writeUInt32LE(c.op, i * 24 + 4);
+    buf.writeBigUInt64LE(c.datumA, i * 24 + 8);
+    buf.writeBigUInt64LE(c.datumB, i * 24 + 16);
+  });
+  return buf;
+}
+
+/**
+ * As runc does: when one argument index appears in several conditions, libseccomp would AND
+ * them on one argument (usually unsatisfiable), so each condition becomes a rule of its own
+ * (OR). Otherwise all conditions form one rule.
+ */
+function ruleConditionSets(conds: Condition[]): Condition[][] {
+  const indexes = new Set(conds.map((c) => c.arg));
+  return indexes.size < conds.length ? conds.map((c) => [c]) : [conds];
+}
+
+function addArchitectures(ctx: JsExternal, architectures: string[]): void {
+  architectures.forEach((name, i) => {
+    const short = name.startsWith("SCMP_ARCH_") ? name.slice("SCMP_ARCH_".length) : "";
+    if (!SPEC_ARCHITECTURES.has(short)) {
+      throw invalid(`linux.seccomp.architectures[${i}]`, `unknown architecture ${JSON.stringify(name)}`);
+    }
+    const token = call<number>("seccomp_arch_resolve_name", DataType.U32, [DataType.String], [short.toLowerCase()]);
+    if (token === 0) {
+      log("debug", `seccomp architecture ${name} is unknown to libseccomp ${libseccompVersion()}: skipped`);
+      return;
+    }
+    const rc = call<number>("seccomp_arch_add", DataType.I32, [DataType.External, DataType.U32], [ctx, token]);
+    if (rc < 0 && rc !== -EEXIST) throw libseccompError(`seccomp_arch_add ${name}`, rc);
+  });
+}
+
+function libseccompError(what: string, rc: number): SkiffError {
+  return new SkiffError("Internal", `${what}: ${errnoName(-rc)}`, -rc);
+}
+
+function specFlags(s: Seccomp): number[] {
+  return (s.flags ?? []).map((name, i) => {
+    const bit = SPEC_FLAGS[name];
+    if (bit === undefined) throw invalid(`linux.seccomp.flags[${i}]`, `unknown flag ${JSON.stringify(name)}`);
+    return bit;
+  });
+}
+
+/** Validates the whole profile before any FFI call, so errors never leak a filter context. */
+function validate(s: Seccomp): { defaultAction: number; rules: { names: string[]; action: number; conds: Condition[] }[]; flags: number[] } {
+  const defaultAction = actionValue(s.defaultAction, s.defaultErrnoRet, "linux.seccomp.defaultAction", "linux.seccomp.defaultErrnoRet");
+  if (defaultAction === ACT_NOTIFY) throw invalid("linux.seccomp.defaultAction", "SCMP_ACT_NOTIFY cannot be the default action");
+  if (s.listenerMetadata !== undefined && s.listenerPath === undefined) {
+    throw invalid("linux.seccomp.listenerMetadata", "must not be set without listenerPath");
+  }
+  const rules = (s.syscalls ?? []).map((rule, i) => {
+    const field = `linux.seccomp.syscalls[${i}]`;
+    if (!Array.isArray(rule.names) || rule.names.length === 0) throw invalid(`${field}.names`, "must contain at least one entry");
+    const action = actionValue(rule.action, rule.errnoRet, `${field}.action`, `${field}.errnoRet`);
+    if (action === ACT_NOTIFY) {
+      if (s.listenerPath === undefined) throw invalid(`${field}.action`, "SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath");
+      const forbidden = rule.names.find((n) => NOTIFY_FORBIDDEN_SYSCALLS.includes(n));
+      if (forbidden) throw invalid(`${field}.action`, `SCMP_ACT_NOTIFY cannot be used for the ${forbidden} syscall`);
+    }
+    return { names: rule.names, action, conds: conditions(rule, field) };
+  });
+  return { defaultAction, rules, flags: specFlags(s) };
+}
+
+function exportBpf(ctx: JsExternal): Buffer {
+  const fd = memfdCreate("skiff-seccomp", MFD_CLOEXEC);
+  try {
+    const rc = call<number>("seccomp_export_bpf", DataType.I32, [DataType.External, DataType.I32], [ctx, fd]);
+    if (rc < 0) throw libseccompError("seccomp_export_bpf", rc);
+    const bpf = Buffer.alloc(fs.fstatSync(fd).size);
+    fs.readSync(fd, bpf, 0, bpf.length, 0);
+    return bpf;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Validates linux.seccomp and builds its BPF program; InvalidConfig errors name the JSON path. */
+export function compileSeccomp(s: Seccomp): CompiledSeccomp {
+  const { defaultAction, rules, flags } = validate(s);
+  const ctx = call<JsExternal>("seccomp_init", DataType.External, [DataType.U32], [defaultAction]);
+  if (isNullPointer(ctx)) throw new SkiffError("Internal", "seccomp_init failed");
+  try {
+    addArchitectures(ctx, s.architectures ?? []);
+    // runc's choice: a binary tree of syscalls beats a linear list once profiles grow.
+    if (rules.length > 32) {
+      const rc = call<number>("seccomp_attr_set", DataType.I32, [DataType.External, DataType.I32, DataType.U32], [ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2]);
+      if (rc < 0) log("debug", `seccomp binary tree optimization not available: ${errnoName(-rc)}`);
+    }
+    for (const rule of rules) {
+      // libseccomp refuses a rule whose action is the default one (EACCES); it is a no-op anyway.
+      if (rule.action === defaultAction) continue;
+      for (const name of rule.names) addRule(ctx, name, rule.action, rule.conds);
+    }
+    const bpf = exportBpf(ctx);
+    const notify = rules.some((r) => r.action === ACT_NOTIFY);
+    return { bpf, flags: loadFlags(flags, notify), notify, listenerPath: s.listenerPath, listenerMetadata: s.listenerMetadata };
+  } finally {
+    call<undefined>("seccomp_release", DataType.Void, [DataType.External], [ctx]);
+  }
+}
+
+function addRule(ctx: JsExternal, name: string, action: number, conds: Condition[]): void {
+  const nr = call<number>("seccomp_syscall_resolve_name", DataType.I32, [DataType.String], [name]);
+  if (nr === NR_SCMP_ERROR) {
+    // A name newer than this libseccomp (or a typo): runc skips it. The default action still
+    // applies to that syscall, so skipping never opens the filter.
+    log("debug", `unknown seccomp syscall ${JSON.stringify(name)} ignored`);
+    return;
+  }
+  for (const set of ruleConditionSets(conds)) {
+    const rc = call<number>(
+      "seccomp_rule_add_array",
+      DataType.I32,
+      [DataType.External, DataType.U32, DataType.I32, DataType.U32, DataType.U8Array],
+      [ctx, action, nr, set.length, encodeConditions(set)],
+    );
+    if (rc < 0) throw libseccompError(`seccomp rule for syscall ${name}`, rc);
+  }
+}
+
+/**
+ * The seccomp(2) flags for the executor. A NOTIFY filter needs NEW_LISTENER, and with TSYNC
+ * also TSYNC_ESRCH (the kernel refuses TSYNC|NEW_LISTENER alone). WAIT_KILLABLE_RECV only has a
+ * meaning for a listener and the kernel rejects it without one, so it is dropped then.
+ */
+function loadFlags(requested: number[], notify: boolean): number[] {
+  const flags = new Set(requested);
+  if (notify) {
+    flags.add(SECCOMP_FILTER_FLAG.NEW_LISTENER);
+    if (flags.has(SECCOMP_FILTER_FLAG.TSYNC)) flags.add(SECCOMP_FILTER_FLAG.TSYNC_ESRCH);
+  } else if (flags.delete(SECCOMP_FILTER_FLAG.WAIT_KILLABLE_RECV)) {
+    log("debug", "seccomp flag SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV ignored: no SCMP_ACT_NOTIFY rule");
+  }
+  return [...flags].sort((a, b) => a - b);
+}
+
+/** "2.5.4": the loaded library's version (it shapes the BPF, so it is part of the cache key). */
+export function libseccompVersion(): string {
+  const v = createExternalBuffer(call<JsExternal>("seccomp_version", DataType.External, [], []), 12);
+  return `${v.readUInt32LE(0)}.${v.readUInt32LE(4)}.${v.readUInt32LE(8)}`;
+}
+
+/** JSON with object keys sorted, so equal profiles hash equally whatever their key order. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+// Bump when the cached file's layout or compileSeccomp's output for a given profile changes.
+const CACHE_FORMAT = 1;
+
+export function seccompCacheKey(s: Seccomp): string {
+  return createHash("sha256")
+    .update(`skiff-seccomp-${CACHE_FORMAT}\0${libseccompVersion()}\0${process.arch}\0${canonicalJson(s)}`)
+    .digest("hex");
+}
+
+interface CacheEntry {
+  bpf: string; // base64
+  flags: number[];
+  notify: boolean;
+  listenerPath?: string;
+  listenerMetadata?: string;
+}
+
+function readCache(file: string): CompiledSeccomp | undefined {
+  let entry: CacheEntry;
+  try {
+    entry = JSON.parse(fs.readFileSync(file, "utf8")) as CacheEntry;
+  } catch {
+    return undefined; // absent or torn by a crash before rename: compile again
+  }
+  const bpf = Buffer.from(entry.bpf, "base64");
+  if (bpf.length === 0 || bpf.length % 8 !== 0 || !Array.isArray(entry.flags)) return undefined;
+  return { bpf, flags: entry.flags, notify: entry.notify, listenerPath: entry.listenerPath, listenerMetadata: entry.listenerMetadata };
+}
+
+/**
+ * compileSeccomp with a cache of compiled programs in cacheDir (as crun does), keyed by the
+ * profile and the libseccomp version, so repeated containers with one profile skip libseccomp.
+ * Files are written to a temporary name and renamed, so concurrent creates never read halves.
+ */
+export function compileSeccompCached(s: Seccomp, cacheDir: string): CompiledSeccomp {
+  const file = path.join(cacheDir, `${seccompCacheKey(s)}.json`);
+  const cached = readCache(file);
+  if (cached) return cached;
+  const compiled = compileSeccomp(s);
+  const entry: CacheEntry = { ...compiled, bpf: compiled.bpf.toString("base64") };
+  fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(tmp, JSON.stringify(entry), { mode: 0o600 });
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    log("debug", `seccomp cache not written: ${(e as Error).message}`);
+  }
+  return compiled;
+}
