@@ -1,0 +1,80 @@
+import * as fs from "node:fs";
+import { describe, expect, it } from "vitest";
+import { availableCapabilities, capabilityNames, capabilitySets, grantableCapabilities, hostBoundingSet, lastCapability } from "./capabilities.js";
+
+const CHOWN = 1n << 0n, KILL = 1n << 5n, NET_BIND = 1n << 10n, SYS_RESOURCE = 1n << 24n, AUDIT_WRITE = 1n << 29n;
+
+describe("capabilitySets", () => {
+  it("turns the spec example into masks by capability number", () => {
+    const sets = capabilitySets({
+      bounding: ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+      permitted: ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+      inheritable: ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+      effective: ["CAP_AUDIT_WRITE", "CAP_KILL"],
+      ambient: ["CAP_NET_BIND_SERVICE"],
+    });
+    expect(sets).toEqual({
+      bounding: AUDIT_WRITE | KILL | NET_BIND,
+      permitted: AUDIT_WRITE | KILL | NET_BIND,
+      inheritable: AUDIT_WRITE | KILL | NET_BIND,
+      effective: AUDIT_WRITE | KILL,
+      ambient: NET_BIND,
+    });
+  });
+
+  it("gives empty sets when capabilities or a set are absent, and the top bit for CAP_CHECKPOINT_RESTORE", () => {
+    expect(capabilitySets()).toEqual({ bounding: 0n, effective: 0n, permitted: 0n, inheritable: 0n, ambient: 0n });
+    expect(capabilitySets({ bounding: ["CAP_CHECKPOINT_RESTORE", "CAP_CHOWN", "CAP_CHOWN"] })).toMatchObject({ bounding: (1n << 40n) | CHOWN, effective: 0n });
+  });
+
+  it("rejects a name that is no capability, naming it and its set", () => {
+    expect(() => capabilitySets({ effective: ["CAP_KILL"], bounding: ["CAP_KILL", "CAP_FOO"] })).toThrowError(
+      expect.objectContaining({ kind: "InvalidConfig", message: 'process.capabilities.bounding: unknown capability "CAP_FOO"' }),
+    );
+    expect(() => capabilitySets({ ambient: ["cap_kill"] })).toThrow('process.capabilities.ambient: unknown capability "cap_kill"');
+  });
+
+  it("names the bits of a mask", () => {
+    expect(capabilityNames(KILL | SYS_RESOURCE)).toEqual(["CAP_KILL", "CAP_SYS_RESOURCE"]);
+  });
+});
+
+describe("grantableCapabilities", () => {
+  it("keeps everything the host can give", () => {
+    const sets = capabilitySets({ bounding: ["CAP_KILL"], permitted: ["CAP_KILL"], inheritable: ["CAP_KILL"], ambient: ["CAP_KILL"] });
+    expect(grantableCapabilities(sets, KILL | CHOWN)).toEqual({ sets, warnings: [] });
+  });
+
+  it("leaves out what the host's bounding set lacks, with a warning per set", () => {
+    const sets = capabilitySets({ bounding: ["CAP_KILL", "CAP_SYS_RESOURCE"], effective: ["CAP_SYS_RESOURCE"], permitted: ["CAP_KILL"] });
+    expect(grantableCapabilities(sets, ~SYS_RESOURCE & ((1n << 41n) - 1n))).toEqual({
+      sets: { bounding: KILL, effective: 0n, permitted: KILL, inheritable: 0n, ambient: 0n },
+      warnings: [
+        "process.capabilities.bounding: CAP_SYS_RESOURCE cannot be granted (not in the runtime's bounding set or unknown to this kernel); not granted",
+        "process.capabilities.effective: CAP_SYS_RESOURCE cannot be granted (not in the runtime's bounding set or unknown to this kernel); not granted",
+      ],
+    });
+  });
+
+  it("drops ambient capabilities that are not both permitted and inheritable", () => {
+    const sets = capabilitySets({ permitted: ["CAP_KILL", "CAP_CHOWN"], inheritable: ["CAP_KILL"], ambient: ["CAP_KILL", "CAP_CHOWN"] });
+    const { sets: granted, warnings } = grantableCapabilities(sets, KILL | CHOWN);
+    expect(granted.ambient).toBe(KILL);
+    expect(warnings).toEqual(["process.capabilities.ambient: CAP_CHOWN must also be permitted and inheritable; not granted"]);
+  });
+});
+
+describe("host capability facts", () => {
+  it("parses CapBnd from a status text", () => {
+    expect(hostBoundingSet("Name:\tx\nCapInh:\t0000000000000000\nCapBnd:\t000001fffeffffff\n")).toBe(0x1fffeffffffn);
+    expect(() => hostBoundingSet("Name:\tx\n")).toThrow("/proc/self/status has no CapBnd line");
+  });
+
+  it("reads this process's bounding set and the kernel's last capability", () => {
+    const status = fs.readFileSync("/proc/self/status", "utf8");
+    expect(hostBoundingSet().toString(16)).toBe(/^CapBnd:\s*0*([0-9a-f]+)$/m.exec(status)![1]);
+    expect(lastCapability()).toBeGreaterThanOrEqual(40);
+    expect(availableCapabilities(true)).toBe((1n << BigInt(lastCapability() + 1)) - 1n);
+    expect(availableCapabilities(false)).toBe(hostBoundingSet());
+  });
+});
