@@ -1,0 +1,515 @@
+// The conformance harness: builds bundles, drives any OCI runtime through its standard
+// operations (create, start, state, kill, delete), and cleans up after every test.
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Hook, Spec, State } from "../src/spec/types.js";
+import { parseCgroupFile, parseMountInfo, parseProbeOutput, type ProbeReport } from "./probe-report.js";
+import type { Clause } from "./results.js";
+
+/** A requirement the runtime did not meet. */
+export class Failure extends Error {}
+/** A requirement this machine cannot check (missing kernel feature...). */
+export class Skip extends Error {}
+
+export function fail(message: string): never {
+  throw new Failure(message);
+}
+
+export function skip(message: string): never {
+  throw new Skip(message);
+}
+
+export function check(condition: boolean, message: string): asserts condition {
+  if (!condition) fail(message);
+}
+
+export function checkEqual<T>(actual: T, expected: T, what: string): void {
+  const a = JSON.stringify(actual);
+  const e = JSON.stringify(expected);
+  if (a !== e) fail(`${what}: expected ${e}, got ${a}`);
+}
+
+export interface ConformanceTest {
+  /** area.name, unique; --only matches it. */
+  id: string;
+  clause: Clause;
+  run(t: TestContext): Promise<void>;
+}
+
+export interface RunResult {
+  args: string[];
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** "`runtime kill x USR1` exited 1: <stderr>" — what a failure message quotes. */
+export function describeRun(r: RunResult): string {
+  const how = r.signal !== null ? `was killed by ${r.signal}` : `exited ${r.code}`;
+  const stderr = r.stderr.trim();
+  return `\`runtime ${r.args.join(" ")}\` ${how}${stderr === "" ? "" : `: ${stderr.slice(0, 400)}`}`;
+}
+
+const CALL_TIMEOUT_MS = 30_000;
+
+/** Invokes the runtime under test. Only `--root` is ever added, and only when asked for. */
+export class Runtime {
+  constructor(
+    readonly binary: string,
+    readonly root: string | undefined,
+  ) {}
+
+  /**
+   * Runs one operation. `stdio` names files for the runtime's stdout/stderr; `create` passes
+   * the container's own output files there, since the container inherits them and outlives the
+   * call. Otherwise the output is captured through pipes.
+   */
+  run(args: string[], options: { cwd: string; stdio?: { stdout: string; stderr: string } }): Promise<RunResult> {
+    const globalArgs = this.root === undefined ? [] : ["--root", this.root];
+    const files = options.stdio;
+    const fds = files ? [fs.openSync(files.stdout, "a"), fs.openSync(files.stderr, "a")] : undefined;
+    const stderrStart = files && fs.existsSync(files.stderr) ? fs.statSync(files.stderr).size : 0;
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.binary, [...globalArgs, ...args], {
+        cwd: options.cwd,
+        stdio: ["ignore", fds ? fds[0]! : "pipe", fds ? fds[1]! : "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      const timer = setTimeout(() => child.kill("SIGKILL"), CALL_TIMEOUT_MS);
+      child.on("error", (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      // With files, "exit" is the end: the container may hold them open much longer.
+      child.on(files ? "exit" : "close", (code: number | null, signal: NodeJS.Signals | null) => {
+        clearTimeout(timer);
+        if (fds) {
+          for (const fd of fds) fs.closeSync(fd);
+          stderr = fs.readFileSync(files!.stderr, "utf8").slice(stderrStart);
+        }
+        resolve({ args, code, signal, stdout, stderr });
+      });
+    });
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls until `probe` returns a value, or fails the test after `timeoutMs`. */
+export async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/** Facts about the runtime namespace (the runner's own), read once per run. */
+export interface HostFacts {
+  /** readlink of /proc/self/ns/<kind>. */
+  namespaces: Record<string, string>;
+  oomScoreAdj: string;
+  noNewPrivs: string;
+  cgroupMounts: { mountPoint: string; fsType: string; controllers: string[] }[];
+  /** The runner's own cgroup path in each hierarchy, keyed by its controller list ("" for v2). */
+  ownCgroups: { controllers: string[]; path: string }[];
+}
+
+export function readHostFacts(): HostFacts {
+  const namespaces: Record<string, string> = {};
+  for (const kind of fs.readdirSync("/proc/self/ns")) namespaces[kind] = fs.readlinkSync(`/proc/self/ns/${kind}`);
+  const status = fs.readFileSync("/proc/self/status", "utf8");
+  const cgroupMounts = parseMountInfo(fs.readFileSync("/proc/self/mountinfo", "utf8"))
+    .filter((m) => m.fsType === "cgroup" || m.fsType === "cgroup2")
+    .map((m) => ({
+      mountPoint: m.mountPoint,
+      fsType: m.fsType,
+      // v1 super options list the controllers (and name=...); v2 has none.
+      controllers: m.fsType === "cgroup2" ? [] : m.superOptions.filter((o) => o !== "rw" && o !== "ro"),
+    }));
+  return {
+    namespaces,
+    oomScoreAdj: fs.readFileSync("/proc/self/oom_score_adj", "utf8").trim(),
+    noNewPrivs: /NoNewPrivs:\s*(\d)/.exec(status)?.[1] ?? "0",
+    cgroupMounts,
+    ownCgroups: parseCgroupFile(fs.readFileSync("/proc/self/cgroup", "utf8")),
+  };
+}
+
+/**
+ * The host directory of process `pid`'s cgroup in the hierarchy holding `controller`
+ * ("" for the cgroup v2 hierarchy), or undefined when no such hierarchy is mounted.
+ */
+export function hostCgroupDir(host: HostFacts, pid: number, controller: string): string | undefined {
+  const memberships = parseCgroupFile(fs.readFileSync(`/proc/${pid}/cgroup`, "utf8"));
+  const membership = memberships.find((m) =>
+    controller === "" ? m.controllers.length === 0 : m.controllers.includes(controller),
+  );
+  const mount = host.cgroupMounts.find((m) =>
+    controller === "" ? m.fsType === "cgroup2" : m.controllers.includes(controller),
+  );
+  if (membership === undefined || mount === undefined) return undefined;
+  return path.join(mount.mountPoint, membership.path);
+}
+
+/** Where a runtime may put a relative cgroupsPath: under our own cgroup, or under the root. */
+function cgroupCandidates(host: HostFacts, cgroupsPath: string): string[] {
+  const dirs = new Set<string>();
+  for (const mount of host.cgroupMounts) {
+    const own = host.ownCgroups.find((c) =>
+      mount.fsType === "cgroup2" ? c.controllers.length === 0 : c.controllers.join(",") === mount.controllers.join(","),
+    );
+    if (own) dirs.add(path.join(mount.mountPoint, own.path, cgroupsPath));
+    dirs.add(path.join(mount.mountPoint, cgroupsPath));
+  }
+  return [...dirs];
+}
+
+/** Removes a cgroup directory tree bottom-up (rmdir is how cgroups are removed). */
+function removeCgroupTree(dir: string): void {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) removeCgroupTree(path.join(dir, entry.name));
+  }
+  fs.rmdirSync(dir);
+}
+
+/** Which of the places a relative cgroupsPath may land exist right now. */
+export function existingCgroupDirs(host: HostFacts, cgroupsPath: string): string[] {
+  return cgroupCandidates(host, cgroupsPath).filter((dir) => fs.existsSync(dir));
+}
+
+export interface Bundle {
+  dir: string;
+  rootfs: string;
+  spec: Spec;
+  /** Writes spec to config.json; tests call it again after changing spec. */
+  write(): void;
+}
+
+/** Busybox applets the tests' shell snippets use (symlinks to /bin/busybox in each rootfs). */
+const APPLETS = ["sh", "cat", "echo", "sleep", "touch", "ls", "mkdir", "true", "false", "test", "kill", "id"];
+
+export interface SuiteConfig {
+  runtime: Runtime;
+  busybox: string;
+  probe: string;
+  tmpdir: string;
+  ociVersion: string;
+  keep: boolean;
+  host: HostFacts;
+  /** Unique per run, so ids and cgroups of concurrent or crashed runs never collide. */
+  runPrefix: string;
+}
+
+/** The default mounts: what config-linux.md's "Default Filesystems" asks for, plus /dev. */
+export function defaultMounts(): NonNullable<Spec["mounts"]> {
+  return [
+    { destination: "/proc", type: "proc", source: "proc" },
+    { destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"] },
+    {
+      destination: "/dev/pts",
+      type: "devpts",
+      source: "devpts",
+      options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"],
+    },
+    { destination: "/dev/shm", type: "tmpfs", source: "shm", options: ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"] },
+    { destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"] },
+    { destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"] },
+  ];
+}
+
+/** A minimal, valid config: the probe as process, new pid/net/ipc/uts/mount namespaces. */
+export function baseSpec(ociVersion: string, cgroupsPath: string): Spec {
+  const caps = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"];
+  return {
+    ociVersion,
+    process: {
+      terminal: false,
+      user: { uid: 0, gid: 0 },
+      args: ["/probe", "report"],
+      env: ["PATH=/bin:/usr/bin", "TERM=xterm"],
+      cwd: "/",
+      capabilities: { bounding: caps, effective: caps, permitted: caps },
+    },
+    root: { path: "rootfs", readonly: false },
+    mounts: defaultMounts(),
+    linux: {
+      namespaces: [{ type: "pid" }, { type: "network" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }],
+      cgroupsPath,
+    },
+  };
+}
+
+/** Everything the rootfs needs: busybox with applet links, the probe, passwd/group. */
+function populateRootfs(rootfs: string, busybox: string, probe: string): void {
+  for (const dir of ["bin", "proc", "sys", "dev", "tmp", "etc", "hooks-out"]) fs.mkdirSync(path.join(rootfs, dir), { recursive: true });
+  fs.chmodSync(path.join(rootfs, "tmp"), 0o1777);
+  fs.copyFileSync(busybox, path.join(rootfs, "bin/busybox"));
+  for (const applet of APPLETS) fs.symlinkSync("busybox", path.join(rootfs, "bin", applet));
+  fs.copyFileSync(probe, path.join(rootfs, "probe"));
+  fs.chmodSync(path.join(rootfs, "probe"), 0o755);
+  fs.writeFileSync(path.join(rootfs, "etc/passwd"), "root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n");
+  fs.writeFileSync(path.join(rootfs, "etc/group"), "root:x:0:\ntty:x:5:\nnogroup:x:65534:\n");
+}
+
+/** Hook writing the state it gets on stdin to `<outDir>/<name>.json` and its name to `<outDir>/order`. */
+export function recordingHook(name: string, outDir: string, extra = ""): Hook {
+  return {
+    path: "/bin/sh",
+    args: ["sh", "-c", `cat > ${outDir}/${name}.json; echo ${name} >> ${outDir}/order${extra}`],
+  };
+}
+
+/** A container and the operations on it; every created id is cleaned up by its test context. */
+export class Container {
+  readonly out: string;
+  readonly err: string;
+
+  constructor(
+    private readonly t: TestContext,
+    readonly bundle: Bundle,
+    readonly id: string,
+  ) {
+    this.out = path.join(bundle.dir, "container.out");
+    this.err = path.join(bundle.dir, "container.err");
+  }
+
+  /** `create --bundle <abs> [--pid-file F] <id>` with cwd = the bundle, as runtime-tools does. */
+  create(options: { pidFile?: string; bundleArg?: string; cwd?: string } = {}): Promise<RunResult> {
+    this.t.track(this);
+    const args = ["create", "--bundle", options.bundleArg ?? this.bundle.dir];
+    if (options.pidFile !== undefined) args.push("--pid-file", options.pidFile);
+    args.push(this.id);
+    return this.t.runtime.run(args, { cwd: options.cwd ?? this.bundle.dir, stdio: { stdout: this.out, stderr: this.err } });
+  }
+
+  start(): Promise<RunResult> {
+    return this.op(["start", this.id]);
+  }
+
+  state(): Promise<RunResult> {
+    return this.op(["state", this.id]);
+  }
+
+  kill(signal: string): Promise<RunResult> {
+    return this.op(["kill", this.id, signal]);
+  }
+
+  delete(force = false): Promise<RunResult> {
+    return this.op(force ? ["delete", "--force", this.id] : ["delete", this.id]);
+  }
+
+  private op(args: string[]): Promise<RunResult> {
+    return this.t.runtime.run(args, { cwd: this.bundle.dir });
+  }
+
+  async createOk(options: { pidFile?: string } = {}): Promise<void> {
+    const r = await this.create(options);
+    check(r.code === 0, `create failed: ${describeRun(r)}`);
+  }
+
+  async startOk(): Promise<void> {
+    const r = await this.start();
+    check(r.code === 0, `start failed: ${describeRun(r)}`);
+  }
+
+  async deleteOk(): Promise<void> {
+    const r = await this.delete();
+    check(r.code === 0, `delete failed: ${describeRun(r)}`);
+  }
+
+  /** The state JSON; fails the test if the operation errors or prints something else. */
+  async stateOk(): Promise<State> {
+    const r = await this.state();
+    check(r.code === 0, `state failed: ${describeRun(r)}`);
+    try {
+      return JSON.parse(r.stdout) as State;
+    } catch {
+      fail(`state printed no JSON: ${JSON.stringify(r.stdout.slice(0, 300))}`);
+    }
+  }
+
+  async waitForStatus(status: State["status"], timeoutMs = 10_000): Promise<State> {
+    return waitFor(`status ${status} of ${this.id}`, timeoutMs, async () => {
+      const state = await this.stateOk();
+      return state.status === status ? state : undefined;
+    });
+  }
+
+  /** create, start, wait for the process to exit, and parse the probe's report. */
+  async runToCompletion(): Promise<ProbeReport> {
+    await this.createOk();
+    await this.startOk();
+    await this.waitForStatus("stopped");
+    const output = fs.readFileSync(this.out, "utf8");
+    try {
+      return parseProbeOutput(output);
+    } catch (err) {
+      const stderr = fs.existsSync(this.err) ? fs.readFileSync(this.err, "utf8").slice(0, 400) : "";
+      fail(`${(err as Error).message}; container stderr: ${JSON.stringify(stderr)}`);
+    }
+  }
+
+  /** The container's stdout so far. */
+  output(): string {
+    return fs.existsSync(this.out) ? fs.readFileSync(this.out, "utf8") : "";
+  }
+}
+
+/** Per-test resources; `cleanup` undoes everything even when the test failed half-way. */
+export class TestContext {
+  private readonly containers: Container[] = [];
+  private readonly bundles: Bundle[] = [];
+  private counter = 0;
+
+  constructor(
+    readonly suite: SuiteConfig,
+    readonly testId: string,
+  ) {}
+
+  get runtime(): Runtime {
+    return this.suite.runtime;
+  }
+
+  get host(): HostFacts {
+    return this.suite.host;
+  }
+
+  /** A fresh bundle under $TMPDIR with the base config, changed by `configure` and written. */
+  bundle(configure?: (spec: Spec, bundle: Bundle) => void): Bundle {
+    const dir = fs.mkdtempSync(path.join(this.suite.tmpdir, `oci-conformance-${this.testId.replace(/[^\w.-]/g, "_")}-`));
+    const rootfs = path.join(dir, "rootfs");
+    populateRootfs(rootfs, this.suite.busybox, this.suite.probe);
+    const cgroupsPath = `${this.suite.runPrefix}-${this.bundles.length}`;
+    const spec = baseSpec(this.suite.ociVersion, cgroupsPath);
+    const bundle: Bundle = {
+      dir,
+      rootfs,
+      spec,
+      write: () => fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify(spec, null, 2)),
+    };
+    this.bundles.push(bundle);
+    configure?.(spec, bundle);
+    bundle.write();
+    return bundle;
+  }
+
+  /** A container with a unique id (per run and test) on `bundle` (a fresh one by default). */
+  container(bundle: Bundle = this.bundle()): Container {
+    const id = `${this.suite.runPrefix}-${this.testId.replace(/[^\w.-]/g, "_")}-${this.counter++}`;
+    return new Container(this, bundle, id);
+  }
+
+  track(container: Container): void {
+    if (!this.containers.includes(container)) this.containers.push(container);
+  }
+
+  /** Kills and force-deletes containers, removes leftover cgroups and mounts, then bundles. */
+  async cleanup(): Promise<string[]> {
+    const problems: string[] = [];
+    for (const c of this.containers) {
+      const state = await c.state();
+      if (state.code !== 0) continue;
+      await c.kill("KILL");
+      const r = await c.delete(true);
+      if (r.code !== 0) problems.push(`could not force-delete ${c.id}: ${describeRun(r)}`);
+    }
+    for (const bundle of this.bundles) {
+      const cgroupsPath = bundle.spec.linux?.cgroupsPath;
+      if (cgroupsPath !== undefined && !path.isAbsolute(cgroupsPath)) {
+        for (const dir of existingCgroupDirs(this.host, cgroupsPath)) {
+          try {
+            removeCgroupTree(dir);
+          } catch (err) {
+            problems.push(`could not remove leftover cgroup ${dir}: ${(err as Error).message}`);
+          }
+        }
+      }
+      problems.push(...(await unmountUnder(bundle.dir)));
+      if (!this.suite.keep) fs.rmSync(bundle.dir, { recursive: true, force: true });
+    }
+    return problems;
+  }
+}
+
+/** Lazily unmounts anything a runtime left mounted inside `dir` in our mount namespace. */
+async function unmountUnder(dir: string): Promise<string[]> {
+  const leftovers = parseMountInfo(fs.readFileSync("/proc/self/mountinfo", "utf8"))
+    .map((m) => m.mountPoint)
+    .filter((p) => p === dir || p.startsWith(`${dir}/`))
+    .reverse();
+  const problems: string[] = [];
+  for (const mountPoint of leftovers) {
+    const code = await new Promise<number | null>((resolve) => {
+      spawn("umount", ["-l", mountPoint], { stdio: "ignore" }).on("exit", resolve);
+    });
+    problems.push(`unmounted leftover mount ${mountPoint}${code === 0 ? "" : " (failed)"}`);
+  }
+  return problems;
+}
+
+/** The container process: a shell script run by the rootfs's busybox. */
+export function shell(script: string): string[] {
+  return ["/bin/sh", "-c", script];
+}
+
+/**
+ * A test that runs the probe in a container configured by `configure` and judges its report.
+ * `probeArgs` are appended to `probe report` (e.g. ["--stat", "/dev/null"]).
+ */
+export function probeTest(def: {
+  id: string;
+  clause: Clause;
+  probeArgs?: string[];
+  configure?: (spec: Spec, bundle: Bundle) => void;
+  expect: (report: ProbeReport, t: TestContext, container: Container) => void | Promise<void>;
+}): ConformanceTest {
+  return {
+    id: def.id,
+    clause: def.clause,
+    async run(t) {
+      const bundle = t.bundle((spec, b) => {
+        spec.process!.args = ["/probe", "report", ...(def.probeArgs ?? [])];
+        def.configure?.(spec, b);
+      });
+      const container = t.container(bundle);
+      const report = await container.runToCompletion();
+      await def.expect(report, t, container);
+      await container.deleteOk();
+    },
+  };
+}
+
+/**
+ * A test of a config the spec says MUST make `create` fail: create errors, and (runtime.md
+ * "Errors") the failed operation leaves no container behind, so `state` errors too.
+ */
+export function createFailsTest(def: {
+  id: string;
+  clause: Clause;
+  configure: (spec: Spec, bundle: Bundle, t: TestContext) => void | Promise<void>;
+}): ConformanceTest {
+  return {
+    id: def.id,
+    clause: def.clause,
+    async run(t) {
+      const bundle = t.bundle();
+      await def.configure(bundle.spec, bundle, t);
+      bundle.write();
+      const container = t.container(bundle);
+      const created = await container.create();
+      check(created.code !== 0, "create succeeded, but this config must make it fail");
+      const state = await container.state();
+      check(state.code !== 0, `after the failed create, state still finds the container: ${state.stdout.trim()}`);
+    },
+  };
+}
