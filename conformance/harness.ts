@@ -387,6 +387,8 @@ export class TestContext {
   /** A fresh bundle under $TMPDIR with the base config, changed by `configure` and written. */
   bundle(configure?: (spec: Spec, bundle: Bundle) => void): Bundle {
     const dir = fs.mkdtempSync(path.join(this.suite.tmpdir, `oci-conformance-${this.testId.replace(/[^\w.-]/g, "_")}-`));
+    // mkdtemp makes it 0700; container users mapped to other host ids must reach the rootfs.
+    fs.chmodSync(dir, 0o755);
     const rootfs = path.join(dir, "rootfs");
     populateRootfs(rootfs, this.suite.busybox, this.suite.probe);
     const cgroupsPath = `${this.suite.runPrefix}-${this.bundles.length}`;
@@ -491,7 +493,8 @@ export function probeTest(def: {
 
 /**
  * A test of a config the spec says MUST make `create` fail: create errors, and (runtime.md
- * "Errors") the failed operation leaves no container behind, so `state` errors too.
+ * "Errors") the failed operation leaves no container behind, so `state` errors too. A control
+ * container from the same bundle before the change proves the change, not the base, is refused.
  */
 export function createFailsTest(def: {
   id: string;
@@ -502,7 +505,12 @@ export function createFailsTest(def: {
     id: def.id,
     clause: def.clause,
     async run(t) {
-      const bundle = t.bundle();
+      const bundle = t.bundle((spec) => (spec.process!.args = ["/bin/true"]));
+      const control = t.container(bundle);
+      await control.createOk();
+      await control.kill("KILL");
+      await control.waitForStatus("stopped");
+      await control.deleteOk();
       await def.configure(bundle.spec, bundle, t);
       bundle.write();
       const container = t.container(bundle);

@@ -1,6 +1,9 @@
 // Every conformance test, in the order the runner runs them: runtime.md first, then the config.
 import type { ConformanceTest } from "../harness.js";
+import { hookTests } from "./hooks.js";
 import { lifecycleTests } from "./lifecycle.js";
+import { namespaceTests } from "./namespaces.js";
+import { processTests } from "./process.js";
 import { stateTests } from "./state.js";
 
-export const allTests: ConformanceTest[] = [...lifecycleTests, ...stateTests];
+export const allTests: ConformanceTest[] = [...lifecycleTests, ...stateTests, ...hookTests, ...processTests, ...namespaceTests];

@@ -1,0 +1,208 @@
+// config.md "Root", "Process", "Hostname", "Domainname": what the container process is and sees.
+import * as fs from "node:fs";
+import type { Capabilities } from "../../src/spec/types.js";
+import { check, checkEqual, createFailsTest, probeTest, type ConformanceTest } from "../harness.js";
+import { capabilityNames, isProbeError, mountAt, parseMountInfo, probeValue, statusField, type ProbeReport } from "../probe-report.js";
+import type { Clause } from "../results.js";
+
+const configMd = (section: string, text: string, level: Clause["level"] = "MUST"): Clause => ({ doc: "config.md", section, level, text });
+
+function statusOf(report: ProbeReport, field: string): string {
+  const value = statusField(probeValue(report.status, "/proc/self/status"), field);
+  check(value !== undefined, `/proc/self/status has no ${field} line`);
+  return value;
+}
+
+const capsOf = (report: ProbeReport, field: string): string[] => capabilityNames(statusOf(report, field));
+
+const sorted = (names: string[] | undefined): string[] => [...(names ?? [])].sort();
+
+/** A non-root user, so that execve keeps exactly the ambient set in permitted and effective. */
+const UNPRIVILEGED = { uid: 1000, gid: 1000 };
+
+export const processTests: ConformanceTest[] = [
+  probeTest({
+    id: "process.args",
+    clause: configMd("Process", "args is the argv of the program run, the first entry naming it with execvp semantics"),
+    probeArgs: ["--stat", "/", "--stat", "/tmp"],
+    expect: (r) => checkEqual(r.argv, ["/probe", "report", "--stat", "/", "--stat", "/tmp"], "argv"),
+  }),
+  probeTest({
+    id: "process.args-path-lookup",
+    clause: configMd("Process", "args[0] is resolved like execvp's file: a bare name is looked up in the PATH of env"),
+    configure: (spec) => {
+      spec.process!.args = ["probe", "report"];
+      spec.process!.env = ["PATH=/nowhere:/"];
+    },
+    expect: (r) => checkEqual(r.argv, ["probe", "report"], "argv"),
+  }),
+  probeTest({
+    id: "process.env",
+    clause: configMd("Process", "env is the environment of the process (environ semantics)"),
+    configure: (spec) => (spec.process!.env = ["PATH=/bin", "ONE=1", "SPACED=a b  c", "EMPTY="]),
+    expect: (r) => {
+      for (const entry of ["PATH=/bin", "ONE=1", "SPACED=a b  c", "EMPTY="]) check(r.env.includes(entry), `${entry} is not in the environment ${JSON.stringify(r.env)}`);
+    },
+  }),
+  probeTest({
+    id: "process.cwd",
+    clause: configMd("Process", "cwd is the working directory set for the executable"),
+    configure: (spec, bundle) => {
+      spec.process!.cwd = "/tmp/work dir";
+      fs.mkdirSync(`${bundle.rootfs}/tmp/work dir`, { recursive: true });
+    },
+    expect: (r) => checkEqual(r.cwd, "/tmp/work dir", "cwd"),
+  }),
+  probeTest({
+    id: "process.user",
+    clause: configMd("User", "the process runs with user.uid, user.gid and the additionalGids as supplementary groups"),
+    configure: (spec) => (spec.process!.user = { uid: 1234, gid: 2345, additionalGids: [5, 3456] }),
+    expect: (r) => {
+      checkEqual([r.uid, r.euid, r.suid], [1234, 1234, 1234], "real, effective and saved uid");
+      checkEqual([r.gid, r.egid, r.sgid], [2345, 2345, 2345], "real, effective and saved gid");
+      for (const gid of [5, 3456]) check(r.groups.includes(gid), `supplementary groups ${JSON.stringify(r.groups)} lack ${gid}`);
+    },
+  }),
+  probeTest({
+    id: "process.umask",
+    clause: configMd("User", "user.umask is the process's umask"),
+    configure: (spec) => (spec.process!.user.umask = 0o027),
+    expect: (r) => checkEqual(r.umask.toString(8), "27", "umask (octal)"),
+  }),
+  probeTest({
+    id: "process.rlimits",
+    clause: configMd("POSIX process", "for each rlimits entry, getrlimit in the container returns the configured soft and hard values"),
+    configure: (spec) => {
+      spec.process!.rlimits = [
+        { type: "RLIMIT_NOFILE", soft: 123, hard: 456 },
+        { type: "RLIMIT_CORE", soft: 0, hard: 4096 },
+        { type: "RLIMIT_NPROC", soft: 500, hard: 600 },
+      ];
+    },
+    expect: (r) => {
+      checkEqual(r.rlimits.RLIMIT_NOFILE, { soft: 123, hard: 456 }, "RLIMIT_NOFILE");
+      checkEqual(r.rlimits.RLIMIT_CORE, { soft: 0, hard: 4096 }, "RLIMIT_CORE");
+      checkEqual(r.rlimits.RLIMIT_NPROC, { soft: 500, hard: 600 }, "RLIMIT_NPROC");
+    },
+  }),
+  createFailsTest({
+    id: "process.rlimits-unknown-type-errors",
+    clause: configMd("POSIX process", "an rlimit type that maps to no kernel resource must make the runtime generate an error"),
+    configure: (spec) => (spec.process!.rlimits = [{ type: "RLIMIT_NO_SUCH_LIMIT", soft: 1, hard: 1 }]),
+  }),
+  createFailsTest({
+    id: "process.rlimits-duplicate-type-errors",
+    clause: configMd("POSIX process", "rlimits with two entries of the same type must make the runtime generate an error"),
+    configure: (spec) =>
+      (spec.process!.rlimits = [
+        { type: "RLIMIT_NOFILE", soft: 100, hard: 100 },
+        { type: "RLIMIT_NOFILE", soft: 200, hard: 200 },
+      ]),
+  }),
+  probeTest({
+    id: "process.no-new-privileges",
+    clause: configMd("Linux process", "noNewPrivileges true sets the process's no_new_privs bit"),
+    configure: (spec) => (spec.process!.noNewPrivileges = true),
+    expect: (r) => checkEqual(statusOf(r, "NoNewPrivs"), "1", "NoNewPrivs"),
+  }),
+  probeTest({
+    id: "process.capabilities-root",
+    clause: configMd("Linux process", "capabilities: a root process keeps exactly the configured bounding, effective, permitted and inheritable sets"),
+    configure: (spec) => {
+      const set = ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_SETUID"];
+      spec.process!.capabilities = { bounding: set, effective: set, permitted: set, inheritable: ["CAP_KILL"] };
+    },
+    expect: (r) => {
+      const set = sorted(["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_SETUID"]);
+      checkEqual(capsOf(r, "CapBnd"), set, "bounding");
+      checkEqual(capsOf(r, "CapPrm"), set, "permitted");
+      checkEqual(capsOf(r, "CapEff"), set, "effective");
+      checkEqual(capsOf(r, "CapInh"), ["CAP_KILL"], "inheritable");
+      checkEqual(capsOf(r, "CapAmb"), [], "ambient");
+    },
+  }),
+  probeTest({
+    id: "process.capabilities-ambient",
+    clause: configMd("Linux process", "capabilities: a non-root process gets the configured bounding, inheritable and ambient sets (ambient ones survive execve)"),
+    configure: (spec) => {
+      const caps: Capabilities = {
+        bounding: ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW"],
+        permitted: ["CAP_KILL", "CAP_NET_BIND_SERVICE"],
+        effective: ["CAP_KILL", "CAP_NET_BIND_SERVICE"],
+        inheritable: ["CAP_KILL", "CAP_NET_BIND_SERVICE"],
+        ambient: ["CAP_NET_BIND_SERVICE"],
+      };
+      spec.process!.user = { ...UNPRIVILEGED };
+      spec.process!.capabilities = caps;
+    },
+    expect: (r) => {
+      checkEqual(capsOf(r, "CapBnd"), sorted(["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW"]), "bounding");
+      checkEqual(capsOf(r, "CapInh"), sorted(["CAP_KILL", "CAP_NET_BIND_SERVICE"]), "inheritable");
+      checkEqual(capsOf(r, "CapAmb"), ["CAP_NET_BIND_SERVICE"], "ambient");
+      // capabilities(7): for a non-root execve without file capabilities, P'(permitted) = P'(effective) = P'(ambient).
+      checkEqual(capsOf(r, "CapPrm"), ["CAP_NET_BIND_SERVICE"], "permitted after execve");
+      checkEqual(capsOf(r, "CapEff"), ["CAP_NET_BIND_SERVICE"], "effective after execve");
+    },
+  }),
+  probeTest({
+    id: "process.capabilities-unknown-is-warning",
+    clause: configMd(
+      "Linux process",
+      "a capability the runtime cannot map is logged as a warning; the runtime should not fail and still applies the others",
+      "SHOULD",
+    ),
+    configure: (spec) => {
+      const set = ["CAP_CHOWN", "CAP_NO_SUCH_CAPABILITY"];
+      spec.process!.capabilities = { bounding: set, effective: set, permitted: set };
+    },
+    expect: (r) => checkEqual(capsOf(r, "CapBnd"), ["CAP_CHOWN"], "bounding"),
+  }),
+  probeTest({
+    id: "process.oom-score-adj",
+    clause: configMd("Linux process", "if oomScoreAdj is set, the process's oom_score_adj is that value"),
+    configure: (spec) => (spec.process!.oomScoreAdj = 123),
+    expect: (r) => checkEqual(probeValue(r.oomScoreAdj, "oom_score_adj").trim(), "123", "oom_score_adj"),
+  }),
+  probeTest({
+    id: "process.oom-score-adj-unset",
+    clause: configMd("Linux process", "if oomScoreAdj is not set, the runtime must not change oom_score_adj"),
+    expect: (r, t) => checkEqual(probeValue(r.oomScoreAdj, "oom_score_adj").trim(), t.host.oomScoreAdj, "oom_score_adj (the runtime's own)"),
+  }),
+  probeTest({
+    id: "root.readonly",
+    clause: configMd("Root", "root.readonly true makes the root filesystem read-only inside the container"),
+    probeArgs: ["--write", "/"],
+    configure: (spec) => (spec.root!.readonly = true),
+    expect: (r) => {
+      const write = r.write["/"];
+      check(isProbeError(write) && write.error === "EROFS", `writing to / gave ${JSON.stringify(write)}, not EROFS`);
+      const root = mountAt(parseMountInfo(probeValue(r.mountinfo, "mountinfo")), "/");
+      check(root?.options.includes("ro") ?? false, `the / mount is not ro: ${JSON.stringify(root?.options)}`);
+    },
+  }),
+  probeTest({
+    id: "root.writable-by-default",
+    clause: configMd("Root", "root.readonly defaults to false: the root filesystem is writable"),
+    probeArgs: ["--write", "/"],
+    configure: (spec) => delete spec.root!.readonly,
+    expect: (r) => checkEqual(r.write["/"], { ok: true }, "writing to /"),
+  }),
+  probeTest({
+    id: "root.absolute-path",
+    clause: configMd("Root", "root.path may be an absolute host path to the root filesystem"),
+    configure: (spec, bundle) => (spec.root!.path = bundle.rootfs),
+    expect: (r) => checkEqual(r.argv[0], "/probe", "the process ran from the rootfs"),
+  }),
+  probeTest({
+    id: "process.hostname",
+    clause: configMd("Hostname", "hostname is the container's hostname as seen by its processes (in its UTS namespace)"),
+    configure: (spec) => (spec.hostname = "conformance-host"),
+    expect: (r) => checkEqual(r.hostname, "conformance-host", "hostname"),
+  }),
+  probeTest({
+    id: "process.domainname",
+    clause: configMd("Domainname", "domainname is the container's NIS domain name as seen by its processes"),
+    configure: (spec) => (spec.domainname = "conformance.example"),
+    expect: (r) => checkEqual(r.domainname, "conformance.example", "domainname"),
+  }),
+];
