@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { NamespaceType } from "../spec/types.js";
 import { checkSysctl, sysctlComponents } from "./sysctl.js";
@@ -18,6 +19,11 @@ describe("checkSysctl", () => {
       { path: "/proc/sys/kernel/domainname", value: "example.org" },
       { path: "/proc/sys/user/max_user_namespaces", value: "0" },
     ]);
+  });
+
+  it("names files that exist in this kernel's /proc/sys", () => {
+    const writes = checkSysctl({ "net.ipv4.ip_forward": "1", "net/core/somaxconn": "256", "kernel.shm_rmid_forced": "1", "fs.mqueue.msg_max": "10", "net.ipv4.conf.lo.rp_filter": "0" }, ALL);
+    expect(writes.filter((w) => !fs.existsSync(w.path))).toEqual([]);
   });
 
   it("keeps dots inside interface names, in both sysctl(8) spellings", () => {
