@@ -1,0 +1,288 @@
+// The cgroup manager: one interface over cgroup v1, hybrid and v2 hosts, driven by plain file
+// writes (no daemon). See docs/cgroups.md for the modes, placement rules and conversions.
+//
+// Use: createCgroupManager(...) → create() → apply(initPid) → set(resources); save `saved` in
+// state.json; later commands call loadCgroupManager(saved). After update() save `saved` again:
+// it carries the resources that the next update merges into.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { SkiffError } from "../errors.js";
+import { trace } from "../log.js";
+import type { LinuxResources } from "../spec/types.js";
+import { errnoOf, mkdirTracked, pidsUnder, readCgroupFile, removeCgroupTree, writeCgroupFile } from "./files.js";
+import { modeOf, ownPathOn, parseCgroupMounts, parseProcCgroup, type CgroupMode, type Hierarchy } from "./mounts.js";
+import { directoriesBetween, directoryOn, placementOf } from "./paths.js";
+import type { CgroupStats } from "./stats.js";
+import { freezeV1, isFrozenV1, oomKillsV1, setV1, statsV1, type V1Paths } from "./v1.js";
+import { BASELINE_CONTROLLERS, controllersFor, enableControllers, freezeV2, isFrozenV2, oomKillsV2, setV2, statsV2 } from "./v2.js";
+
+export type { CgroupMode } from "./mounts.js";
+export type { CgroupStats } from "./stats.js";
+export { eventJson, exactJson } from "./stats.js";
+export { defaultDeviceRules } from "./devices.js";
+
+const debug = trace.extend("cgroups");
+
+/** The key of the cgroup v2 (unified) hierarchy in `SavedCgroups.paths`, as in runc's state. */
+export const UNIFIED = "";
+
+/** What state.json keeps to find a container's cgroups again. */
+export interface SavedCgroups {
+  version: 1;
+  mode: CgroupMode;
+  /** Controller ("memory", "name=systemd"; "" for cgroup v2) → the container's directory (runc's cgroup_paths). */
+  paths: Record<string, string>;
+  /** Mountpoint of the cgroup v2 tree, whose ancestors' subtree_control set() may extend (v2 mode). */
+  unifiedMount?: string;
+  /** Directories skiff created, parents first: destroy() removes these and nothing else. */
+  created: string[];
+  /** The resources last applied: `update` merges its changes into these, as runc does. */
+  resources?: LinuxResources;
+  rootless?: boolean;
+}
+
+export interface CgroupManager {
+  readonly mode: CgroupMode;
+  readonly saved: SavedCgroups;
+  /** mkdir what is missing, remembering which directories this call created. */
+  create(): void;
+  /** Moves pid into the container's cgroup on every hierarchy. */
+  apply(pid: number): void;
+  /** Writes every field of `resources`; errors name the field. */
+  set(resources: LinuxResources): void;
+  /** `skiff update`: merges `changes` into the saved resources (runc's semantics) and applies them. */
+  update(changes: LinuxResources): void;
+  freeze(): void;
+  thaw(): void;
+  isFrozen(): boolean;
+  /** Every pid in the container's cgroup and its sub-cgroups. */
+  pids(): number[];
+  /** runc's `events --stats` data. */
+  stats(): CgroupStats;
+  /** How many processes the OOM killer has killed in the container's memory cgroup so far. */
+  oomKills(): number;
+  /** Removes the directories create() made (the container's own with any sub-cgroups in it). */
+  destroy(): void;
+}
+
+export interface CreateOptions {
+  id: string;
+  cgroupsPath?: string;
+  systemd?: boolean;
+  rootless?: boolean;
+  /**
+   * Use the cgroup2 hierarchy mounted here instead of the host's cgroups (v2 mode). For tests of
+   * the v2 path on non-v2 hosts; the environment variable SKIFF_CGROUP2_ROOT does the same.
+   */
+  root?: string;
+  /** /proc/self/mountinfo and /proc/self/cgroup texts; read from the host when absent. */
+  mountinfo?: string;
+  procCgroup?: string;
+}
+
+export function detectMode(mountinfo?: string): CgroupMode {
+  return modeOf(parseCgroupMounts(mountinfo ?? fs.readFileSync("/proc/self/mountinfo", "utf8")));
+}
+
+export function createCgroupManager(opts: CreateOptions): CgroupManager {
+  if (opts.systemd) {
+    throw new SkiffError("InvalidConfig", "--systemd-cgroup is not supported yet: skiff manages cgroups through cgroupfs only");
+  }
+  const placement = placementOf(opts.cgroupsPath, opts.id);
+  const root = opts.root ?? process.env.SKIFF_CGROUP2_ROOT;
+  const hierarchies: Hierarchy[] = root
+    ? [{ kind: "v2", controllers: [], mountpoint: root, mountRoot: "/" }]
+    : parseCgroupMounts(opts.mountinfo ?? fs.readFileSync("/proc/self/mountinfo", "utf8"));
+  const mode = modeOf(hierarchies);
+  const own = parseProcCgroup(opts.procCgroup ?? fs.readFileSync("/proc/self/cgroup", "utf8"));
+  const paths: Record<string, string> = {};
+  let unifiedMount: string | undefined;
+  for (const h of hierarchies) {
+    const dir = directoryOn(h, placement, ownPathOn(own, h));
+    if (h.kind === "v2") {
+      paths[UNIFIED] = dir;
+      unifiedMount = h.mountpoint;
+    } else {
+      for (const c of h.controllers) paths[c] = dir;
+    }
+  }
+  debug("mode %s, paths %o", mode, paths);
+  return new FsManager({ version: 1, mode, paths, unifiedMount, created: [], rootless: opts.rootless || undefined });
+}
+
+export function loadCgroupManager(saved: SavedCgroups): CgroupManager {
+  if (saved.version !== 1) throw new SkiffError("Internal", `unknown saved cgroup state version ${String(saved.version)}`);
+  return new FsManager(saved);
+}
+
+/** Deep merge for `update`: objects field by field, lists and scalars replaced. */
+export function mergeResources(base: LinuxResources | undefined, changes: LinuxResources): LinuxResources {
+  const merge = (a: unknown, b: unknown): unknown => {
+    if (b === undefined) return a;
+    if (!isPlainObject(a) || !isPlainObject(b)) return b;
+    const out: Record<string, unknown> = { ...a };
+    for (const [k, v] of Object.entries(b)) out[k] = merge(a[k], v);
+    return out;
+  };
+  return merge(base ?? {}, changes) as LinuxResources;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+// EPERM, EACCES, EROFS: what a rootless caller meets in a cgroup tree it does not own.
+function isPermissionError(e: unknown): boolean {
+  return e instanceof SkiffError && e.errno !== undefined && [1, 13, 30].includes(e.errno);
+}
+
+class FsManager implements CgroupManager {
+  readonly mode: CgroupMode;
+  readonly saved: SavedCgroups;
+
+  constructor(saved: SavedCgroups) {
+    this.saved = saved;
+    this.mode = saved.mode;
+  }
+
+  /** v1 controller paths (hybrid: the v1 side, which holds the limits). */
+  private get v1Paths(): V1Paths {
+    const { [UNIFIED]: _unified, ...rest } = this.saved.paths;
+    return rest;
+  }
+
+  private get unifiedDir(): string {
+    const dir = this.saved.paths[UNIFIED];
+    if (dir === undefined) throw new SkiffError("Internal", "no cgroup v2 directory recorded for this container");
+    return dir;
+  }
+
+  /** One entry per hierarchy (co-mounted v1 controllers share a directory). */
+  private get directories(): string[] {
+    return [...new Set(Object.values(this.saved.paths))];
+  }
+
+  create(): void {
+    for (const dir of this.directories) {
+      if (fs.existsSync(dir)) continue;
+      const isUnified = this.saved.paths[UNIFIED] === dir;
+      const mountpoint = isUnified && this.saved.unifiedMount ? this.saved.unifiedMount : mountpointOf(dir);
+      let made: string[];
+      try {
+        made = mkdirTracked(directoriesBetween(mountpoint, dir));
+      } catch (e) {
+        if (!this.saved.rootless || !isPermissionError(e)) throw e;
+        // Rootless: a hierarchy we may not write is skipped, as runc does; set() then reports
+        // any limit that would have needed it.
+        debug("rootless: no cgroup %s (%s)", dir, (e as Error).message);
+        for (const [key, d] of Object.entries(this.saved.paths)) if (d === dir) delete this.saved.paths[key];
+        continue;
+      }
+      this.saved.created.push(...made);
+      if (this.saved.paths.cpuset === dir) made.forEach(inheritCpuset);
+    }
+    if (this.mode === "v2") enableControllers(this.saved.unifiedMount ?? mountpointOf(this.unifiedDir), this.unifiedDir, BASELINE_CONTROLLERS, new Map());
+  }
+
+  apply(pid: number): void {
+    for (const dir of this.directories) {
+      try {
+        writeCgroupFile(dir, "cgroup.procs", String(pid), `joining cgroup ${dir}`);
+      } catch (e) {
+        if (this.saved.rootless && isPermissionError(e)) continue;
+        throw e;
+      }
+    }
+  }
+
+  set(resources: LinuxResources): void {
+    if (this.mode === "v2") {
+      const needed = controllersFor(resources);
+      enableControllers(this.saved.unifiedMount ?? mountpointOf(this.unifiedDir), this.unifiedDir, needed.keys(), needed);
+      setV2(this.unifiedDir, resources);
+    } else {
+      setV1(this.v1Paths, resources, this.saved.created);
+    }
+    this.saved.resources = mergeResources(this.saved.resources, resources);
+  }
+
+  update(changes: LinuxResources): void {
+    // Devices are not re-applied unless asked: rewriting the list would briefly deny devices
+    // to the running container.
+    const merged = mergeResources(this.saved.resources, changes);
+    this.set(changes.devices ? merged : { ...merged, devices: undefined });
+    this.saved.resources = merged;
+  }
+
+  freeze(): void {
+    this.setFrozen(true);
+  }
+
+  thaw(): void {
+    this.setFrozen(false);
+  }
+
+  private setFrozen(frozen: boolean): void {
+    if (this.mode === "v2") return freezeV2(this.unifiedDir, frozen);
+    const dir = this.saved.paths.freezer;
+    if (dir === undefined) throw new SkiffError("InvalidState", "pausing needs the freezer cgroup controller, which this host does not mount");
+    freezeV1(dir, frozen);
+  }
+
+  isFrozen(): boolean {
+    if (this.mode === "v2") return isFrozenV2(this.unifiedDir);
+    const dir = this.saved.paths.freezer;
+    return dir !== undefined && isFrozenV1(dir);
+  }
+
+  pids(): number[] {
+    const p = this.saved.paths;
+    const dir = this.mode === "v2" ? this.unifiedDir : p.freezer ?? p.pids ?? p.memory ?? p.cpu ?? p[UNIFIED] ?? this.directories[0];
+    return dir === undefined ? [] : pidsUnder(dir);
+  }
+
+  stats(): CgroupStats {
+    return this.mode === "v2" ? statsV2(this.unifiedDir) : statsV1(this.v1Paths);
+  }
+
+  oomKills(): number {
+    if (this.mode === "v2") return oomKillsV2(this.unifiedDir);
+    const dir = this.saved.paths.memory;
+    return dir === undefined ? 0 : oomKillsV1(dir);
+  }
+
+  destroy(): void {
+    const leaves = new Set(this.directories);
+    const errors: string[] = [];
+    for (const dir of [...this.saved.created].reverse()) {
+      try {
+        if (leaves.has(dir)) removeCgroupTree(dir);
+        else fs.rmdirSync(dir); // a parent we made: another container may be using it now
+      } catch (e) {
+        const code = errnoOf(e);
+        if (code === "ENOENT" || code === "ENOTEMPTY" || code === "EBUSY") continue;
+        errors.push(e instanceof Error ? e.message : String(e));
+      }
+    }
+    this.saved.created = this.saved.created.filter((d) => fs.existsSync(d));
+    if (errors.length > 0) throw new SkiffError("Syscall", `removing cgroups: ${errors.join("; ")}`);
+  }
+}
+
+// The hierarchy root that holds `dir`: the deepest cgroup mountpoint above it.
+function mountpointOf(dir: string): string {
+  const mounts = parseCgroupMounts(fs.readFileSync("/proc/self/mountinfo", "utf8")).map((h) => h.mountpoint);
+  const best = mounts.filter((m) => dir === m || dir.startsWith(m + "/")).sort((a, b) => b.length - a.length)[0];
+  if (best === undefined) throw new SkiffError("Internal", `${dir} is not inside a mounted cgroup hierarchy`);
+  return best;
+}
+
+// A new v1 cpuset cgroup starts with empty cpus and mems, and joining it fails until they are
+// set: give it its parent's, so the container may use what its parent may.
+function inheritCpuset(dir: string): void {
+  const parent = path.dirname(dir);
+  for (const file of ["cpuset.cpus", "cpuset.mems"]) {
+    const inherited = readCgroupFile(parent, file).trim();
+    if (readCgroupFile(dir, file).trim() === "" && inherited !== "") writeCgroupFile(dir, file, inherited, `copying ${file} from ${parent}`);
+  }
+}

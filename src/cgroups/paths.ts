@@ -1,0 +1,66 @@
+// Where a container's cgroup goes on each hierarchy. Pure functions.
+//
+// linux.cgroupsPath, as runc's cgroupfs driver reads it:
+// - absolute ("/a/b"): that path from the root of each hierarchy;
+// - relative ("a/b"): under the cgroup the calling process is in on that hierarchy (per
+//   hierarchy: this machine's test processes sit in memory:/process_api/<hash> but cpu:/);
+// - absent: the relative path "<id>". That is what runc does (checked here: runc 1.1 puts
+//   container "x" in memory:/process_api/<hash>/x and cpu:/x), so skiff users see the same tree.
+// - systemd's "slice:prefix:name" form is refused: skiff has no systemd driver yet.
+import * as path from "node:path";
+import { SkiffError } from "../errors.js";
+import type { Hierarchy } from "./mounts.js";
+
+export interface Placement {
+  /** The cleaned cgroupsPath: starts with "/" when absolute. */
+  path: string;
+  absolute: boolean;
+}
+
+const SYSTEMD_PATH = /^[^/:]*:[^:]*:[^:]*$/;
+
+export function placementOf(cgroupsPath: string | undefined, id: string): Placement {
+  const raw = cgroupsPath === undefined || cgroupsPath === "" ? id : cgroupsPath;
+  if (SYSTEMD_PATH.test(raw)) {
+    throw new SkiffError(
+      "InvalidConfig",
+      `linux.cgroupsPath ${JSON.stringify(raw)} is a systemd "slice:prefix:name" path: --systemd-cgroup is not supported yet; use a cgroupfs path such as "/${id}" or "${id}"`,
+    );
+  }
+  const absolute = raw.startsWith("/");
+  // Cleaning against "/" drops "." and any ".." that would climb out of the hierarchy.
+  const cleaned = path.posix.normalize("/" + raw).replace(/\/+$/, "");
+  if (cleaned === "") {
+    throw new SkiffError("InvalidConfig", `linux.cgroupsPath ${JSON.stringify(raw)} names the cgroup root; a container needs its own cgroup`);
+  }
+  return { path: absolute ? cleaned : cleaned.slice(1), absolute };
+}
+
+/**
+ * The container's directory on one hierarchy. `own` is the caller's cgroup there (from
+ * /proc/self/cgroup), which is relative to the cgroup namespace root; the mount may show a
+ * subtree (mountRoot), whose prefix is then stripped.
+ */
+export function directoryOn(h: Hierarchy, placement: Placement, own: string | undefined): string {
+  const inTree = placement.absolute ? placement.path : path.posix.join(own ?? "/", placement.path);
+  return path.posix.join(h.mountpoint, stripMountRoot(inTree, h.mountRoot));
+}
+
+function stripMountRoot(p: string, mountRoot: string): string {
+  if (mountRoot === "/" || mountRoot === "") return p;
+  if (p === mountRoot) return "/";
+  return p.startsWith(mountRoot + "/") ? p.slice(mountRoot.length) : p;
+}
+
+/** Every directory from the hierarchy's mountpoint down to `dir`, top first (mountpoint excluded). */
+export function directoriesBetween(mountpoint: string, dir: string): string[] {
+  const rel = path.posix.relative(mountpoint, dir);
+  if (rel === "" || rel.startsWith("..")) return [];
+  const out: string[] = [];
+  let cur = mountpoint;
+  for (const part of rel.split("/")) {
+    cur = path.posix.join(cur, part);
+    out.push(cur);
+  }
+  return out;
+}
