@@ -276,7 +276,8 @@ function sysctlViolations(linux: Linux, ns: NamespaceIndex, out: Violation[]): v
     const key = dottedSysctl(raw);
     const at = join("/linux/sysctl", raw);
     const need = (type: NamespaceType, why: string): void => {
-      if (!ns.has(type)) out.push({ path: at, message: `${why} needs a ${type} namespace in /linux/namespaces` });
+      const article = type === "ipc" ? "an" : "a";
+      if (!ns.has(type)) out.push({ path: at, message: `${why} needs ${article} ${type} namespace in /linux/namespaces` });
     };
     if (IPC_SYSCTLS.has(key) || key.startsWith("fs.mqueue.")) {
       need("ipc", "an IPC sysctl");

@@ -1,0 +1,62 @@
+// `skiff features`: the runtime-spec Features structure (features.md, features-linux.md).
+// Fixed at build time, as the spec asks: it says what skiff recognises, not what this host has.
+// Name lists come from the same places the validator and the plan use (the schemas, the
+// capability table), so the document cannot drift from what config.json may contain.
+
+import configDefs from "../../schemas/defs.json" with { type: "json" };
+import linuxDefs from "../../schemas/defs-linux.json" with { type: "json" };
+import { CAPABILITY_NAMES } from "./capabilities.js";
+import { OCI_VERSION_MAX, OCI_VERSION_MIN } from "./semantic.js";
+
+/**
+ * The mount options skiff gives a meaning to (config.md "Linux mount options"); anything else
+ * in `mounts[].options` goes to the filesystem as data. Only what src/plan/mount-options.ts
+ * implements today (features.test.ts holds the two together): the recursive attributes
+ * (rro, rnosuid...), iversion, tmpcopyup and idmap/ridmap join when the plan handles them.
+ */
+export const MOUNT_OPTIONS = [
+  "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "lazytime", "loud",
+  "mand", "noatime", "nodev", "nodiratime", "noexec", "nolazytime", "nomand", "norelatime",
+  "nostrictatime", "nosuid", "nosymfollow", "private", "rbind", "relatime", "remount", "ro",
+  "rprivate", "rshared", "rslave", "runbindable", "rw", "shared", "silent", "slave", "strictatime",
+  "suid", "symfollow", "sync", "unbindable",
+];
+
+export interface FeaturesOptions {
+  /** skiff's version, published as the "skiff.version" annotation. */
+  version?: string;
+}
+
+export function features(opts: FeaturesOptions = {}): object {
+  const l = linuxDefs.definitions;
+  const enabled = { enabled: true };
+  return {
+    ociVersionMin: OCI_VERSION_MIN,
+    ociVersionMax: OCI_VERSION_MAX,
+    hooks: Object.keys(configDefs.definitions.Hooks.properties),
+    mountOptions: MOUNT_OPTIONS,
+    linux: {
+      namespaces: l.NamespaceType.enum,
+      capabilities: CAPABILITY_NAMES,
+      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
+      seccomp: {
+        enabled: true,
+        actions: l.SeccompAction.enum,
+        operators: l.SeccompOperator.enum,
+        archs: l.SeccompArch.enum,
+        knownFlags: l.SeccompFlag.enum,
+        supportedFlags: l.SeccompFlag.enum,
+      },
+      apparmor: { enabled: false },
+      selinux: { enabled: false },
+      intelRdt: { enabled: true, schemata: true, monitoring: false },
+      memoryPolicy: {
+        modes: l.MemoryPolicy.properties.mode.enum,
+        flags: l.MemoryPolicy.properties.flags.items.enum,
+      },
+      mountExtensions: { idmap: { enabled: false } }, // idmapped mounts arrive with issue 3
+      netDevices: enabled,
+    },
+    ...(opts.version ? { annotations: { "skiff.version": opts.version } } : {}),
+  };
+}

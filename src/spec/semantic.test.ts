@@ -1,0 +1,287 @@
+import { describe, expect, it } from "vitest";
+import { ociVersionViolation, processViolations, resourcesViolations, specViolations, type Violation } from "./semantic.js";
+import type { Spec } from "./types.js";
+
+/** A small valid config with every namespace but user/cgroup/time; each test bends one thing. */
+function base(): Spec {
+  return {
+    ociVersion: "1.2.0",
+    root: { path: "rootfs" },
+    process: { user: { uid: 0, gid: 0 }, args: ["sh"], cwd: "/" },
+    mounts: [{ destination: "/proc", type: "proc", source: "proc" }],
+    linux: { namespaces: [{ type: "pid" }, { type: "network" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }] },
+  };
+}
+
+function withLinux(extra: Partial<NonNullable<Spec["linux"]>>, namespaces?: string[]): Spec {
+  const spec = base();
+  spec.linux = { ...spec.linux, ...extra };
+  if (namespaces) spec.linux.namespaces = namespaces.map((type) => ({ type }) as { type: never });
+  return spec;
+}
+
+describe("specViolations", () => {
+  it("accepts the base config", () => {
+    expect(specViolations(base())).toEqual([]);
+  });
+
+  const cases: [string, Spec, Violation[]][] = [
+    [
+      "duplicate namespace types",
+      withLinux({}, ["pid", "mount", "pid"]),
+      [{ path: "/linux/namespaces/2/type", message: 'duplicate namespace "pid" (also at /linux/namespaces/0)' }],
+    ],
+    [
+      "a namespace path that is not absolute",
+      withLinux({ namespaces: [{ type: "mount" }, { type: "network", path: "netns/x" }] }),
+      [{ path: "/linux/namespaces/1/path", message: "must be an absolute path" }],
+    ],
+    [
+      "a user namespace without mappings",
+      withLinux({}, ["mount", "user"]),
+      [
+        { path: "/linux/uidMappings", message: "is required: the new user namespace at /linux/namespaces/1 needs it (or give the namespace a path to join)" },
+        { path: "/linux/gidMappings", message: "is required: the new user namespace at /linux/namespaces/1 needs it (or give the namespace a path to join)" },
+      ],
+    ],
+    [
+      "mappings without a user namespace",
+      withLinux({ uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] }),
+      [{ path: "/linux/uidMappings", message: "needs a user namespace in /linux/namespaces" }],
+    ],
+    [
+      "overlapping and empty id mappings",
+      withLinux(
+        {
+          namespaces: [{ type: "mount" }, { type: "user" }],
+          uidMappings: [
+            { containerID: 0, hostID: 100000, size: 65536 },
+            { containerID: 1000, hostID: 1000, size: 1 },
+          ],
+          gidMappings: [{ containerID: 0, hostID: 100000, size: 0 }],
+        },
+      ),
+      [
+        { path: "/linux/uidMappings/1", message: "containerID range overlaps /linux/uidMappings/0" },
+        { path: "/linux/gidMappings/0/size", message: "must be at least 1" },
+      ],
+    ],
+    [
+      "hostname and domainname without a uts namespace",
+      { ...withLinux({}, ["mount"]), hostname: "h", domainname: "d" },
+      [
+        { path: "/hostname", message: "setting the hostname needs a uts namespace in /linux/namespaces" },
+        { path: "/domainname", message: "setting the domainname needs a uts namespace in /linux/namespaces" },
+      ],
+    ],
+    [
+      "masked paths and mounts without a mount namespace",
+      withLinux({ maskedPaths: ["/proc/kcore"] }, ["pid"]),
+      [
+        { path: "/mounts", message: "needs a mount namespace in /linux/namespaces" },
+        { path: "/linux/maskedPaths", message: "needs a mount namespace in /linux/namespaces" },
+      ],
+    ],
+    [
+      "a relative mount destination in a 1.1+ config",
+      { ...base(), mounts: [{ destination: "proc", type: "proc", source: "proc" }] },
+      [{ path: "/mounts/0/destination", message: "must be an absolute path (relative destinations are accepted only for ociVersion 1.0.x)" }],
+    ],
+    [
+      "an id-mapped mount that is not a bind mount and maps only uids",
+      { ...base(), mounts: [{ destination: "/data", type: "ext4", source: "/dev/sdb", uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] }] },
+      [
+        { path: "/mounts/0", message: 'id-mapped mounts must be bind mounts (add "bind" or "rbind" to options)' },
+        { path: "/mounts/0", message: "an id-mapped mount needs both uidMappings and gidMappings" },
+      ],
+    ],
+    [
+      "idmap without mappings and without a user namespace",
+      { ...base(), mounts: [{ destination: "/data", source: "/srv", options: ["rbind", "idmap"] }] },
+      [{ path: "/mounts/0/options", message: "idmap without uidMappings/gidMappings needs a user namespace to take them from" }],
+    ],
+    [
+      "sysctls outside their namespace",
+      withLinux(
+        { sysctl: { "kernel.shmmax": "1", "net.ipv4.ip_forward": "1", "kernel.hostname": "x", "vm.swappiness": "1", "user.max_user_namespaces": "0" } },
+        ["mount"],
+      ),
+      [
+        { path: "/linux/sysctl/kernel.shmmax", message: "an IPC sysctl needs an ipc namespace in /linux/namespaces" },
+        { path: "/linux/sysctl/net.ipv4.ip_forward", message: "a net sysctl needs a network namespace in /linux/namespaces (refusing to change the host's)" },
+        { path: "/linux/sysctl/kernel.hostname", message: "conflicts with the hostname field: set /hostname instead" },
+        { path: "/linux/sysctl/vm.swappiness", message: 'sysctl "vm.swappiness" is not namespaced: it would change the host' },
+        { path: "/linux/sysctl/user.max_user_namespaces", message: "a user.* sysctl needs a user namespace in /linux/namespaces" },
+      ],
+    ],
+    [
+      "a slash-separated sysctl is judged by its dotted name",
+      withLinux({ sysctl: { "net/ipv4/conf/eth0.100/rp_filter": "1", "fs/mqueue/msg_max": "10" } }),
+      [],
+    ],
+    [
+      "time offsets without a time namespace, with an unknown clock",
+      withLinux({ timeOffsets: { realtime: { secs: 1 } } }),
+      [
+        { path: "/linux/timeOffsets", message: "needs a time namespace in /linux/namespaces" },
+        { path: "/linux/timeOffsets/realtime", message: "unknown clock: must be one of monotonic, boottime" },
+      ],
+    ],
+    [
+      "time offsets when joining a time namespace",
+      withLinux({ namespaces: [{ type: "mount" }, { type: "time", path: "/proc/1/ns/time" }], timeOffsets: { monotonic: { secs: 5 } } }),
+      [{ path: "/linux/timeOffsets", message: "cannot be set when joining an existing time namespace (/linux/namespaces/1/path)" }],
+    ],
+    [
+      "net devices without a network namespace, with bad names",
+      withLinux({ netDevices: { "eth0/x": {}, eth1: { name: "a-name-that-is-too-long" } } }, ["mount"]),
+      [
+        { path: "/linux/netDevices", message: "needs a network namespace in /linux/namespaces" },
+        { path: "/linux/netDevices/eth0~1x", message: 'invalid network device name "eth0/x"' },
+        { path: "/linux/netDevices/eth1/name", message: 'invalid network device name "a-name-that-is-too-long"' },
+      ],
+    ],
+    [
+      "seccomp errno with actions that carry none, notify without a listener",
+      withLinux({
+        seccomp: {
+          defaultAction: "SCMP_ACT_KILL",
+          defaultErrnoRet: 1,
+          listenerMetadata: "m",
+          syscalls: [
+            { names: ["mkdir"], action: "SCMP_ACT_ALLOW", errnoRet: 2 },
+            { names: ["mount"], action: "SCMP_ACT_NOTIFY" },
+          ],
+        },
+      }),
+      [
+        { path: "/linux/seccomp/defaultErrnoRet", message: "cannot be used with defaultAction SCMP_ACT_KILL" },
+        { path: "/linux/seccomp/listenerMetadata", message: "must not be set without listenerPath" },
+        { path: "/linux/seccomp/syscalls/0/errnoRet", message: "cannot be used with action SCMP_ACT_ALLOW" },
+        { path: "/linux/seccomp/syscalls/1/action", message: "SCMP_ACT_NOTIFY needs /linux/seccomp/listenerPath" },
+      ],
+    ],
+    [
+      "SCMP_ACT_NOTIFY as the default action",
+      withLinux({ seccomp: { defaultAction: "SCMP_ACT_NOTIFY", listenerPath: "/run/agent.sock" } }),
+      [{ path: "/linux/seccomp/defaultAction", message: "SCMP_ACT_NOTIFY cannot be the default action" }],
+    ],
+    [
+      "memory policies with the wrong node lists",
+      withLinux({ memoryPolicy: { mode: "MPOL_BIND" } }),
+      [{ path: "/linux/memoryPolicy/nodes", message: "MPOL_BIND needs at least one node" }],
+    ],
+    [
+      "MPOL_LOCAL with nodes",
+      withLinux({ memoryPolicy: { mode: "MPOL_LOCAL", nodes: "0-1" } }),
+      [{ path: "/linux/memoryPolicy/nodes", message: "must be empty for MPOL_LOCAL" }],
+    ],
+    [
+      "an intelRdt CLOS id that is a path",
+      withLinux({ intelRdt: { closID: "a/b" } }),
+      [{ path: "/linux/intelRdt/closID", message: 'invalid CLOS id "a/b"' }],
+    ],
+    [
+      "rootfsPropagation without a mount namespace",
+      withLinux({ rootfsPropagation: "rslave" }, ["pid"]),
+      [
+        { path: "/mounts", message: "needs a mount namespace in /linux/namespaces" },
+        { path: "/linux/rootfsPropagation", message: "needs a mount namespace in /linux/namespaces" },
+      ],
+    ],
+    ["a missing root", { ...base(), root: undefined }, [{ path: "/root", message: "is required: skiff needs a root filesystem" }]],
+    ["an empty annotation key", { ...base(), annotations: { "": "x" } }, [{ path: "/annotations", message: "annotation keys must not be empty" }]],
+  ];
+  it.each(cases)("reports %s", (_name, spec, expected) => {
+    expect(specViolations(spec)).toEqual(expected);
+  });
+
+  it("accepts a user namespace joined by path without mappings", () => {
+    expect(specViolations(withLinux({ namespaces: [{ type: "mount" }, { type: "user", path: "/proc/1/ns/user" }] }))).toEqual([]);
+  });
+
+  it("treats an empty namespace path as a new namespace", () => {
+    expect(specViolations(withLinux({ namespaces: [{ type: "mount" }, { type: "user", path: "" }] }))).toHaveLength(2);
+  });
+
+  it("accepts relative mount destinations in 1.0.x configs", () => {
+    expect(specViolations({ ...base(), ociVersion: "1.0.2-dev", mounts: [{ destination: "proc", type: "proc", source: "proc" }] })).toEqual([]);
+  });
+});
+
+describe("processViolations", () => {
+  it("reports unknown capabilities, duplicate rlimits, soft above hard, and scheduler misuse", () => {
+    const found = processViolations(
+      {
+        user: { uid: 0, gid: 0 },
+        cwd: "/",
+        args: ["sh"],
+        capabilities: { bounding: ["CAP_KILL", "CAP_FOO"], ambient: ["kill"] },
+        rlimits: [
+          { type: "RLIMIT_NOFILE", soft: 10, hard: 10 },
+          { type: "RLIMIT_NOFILE", soft: 20, hard: 10 },
+        ],
+        scheduler: { policy: "SCHED_OTHER", nice: 25, priority: 3, runtime: 10 },
+      },
+      "/process",
+    );
+    expect(found).toEqual([
+      { path: "/process/capabilities/bounding/1", message: 'unknown capability "CAP_FOO"' },
+      { path: "/process/capabilities/ambient/0", message: 'unknown capability "kill"' },
+      { path: "/process/rlimits/1/type", message: "duplicate rlimit RLIMIT_NOFILE (also at /process/rlimits/0)" },
+      { path: "/process/rlimits/1", message: "soft limit 20 is above hard limit 10" },
+      { path: "/process/scheduler/nice", message: "must be between -20 and 19 for SCHED_OTHER" },
+      { path: "/process/scheduler/priority", message: "can only be set for SCHED_FIFO or SCHED_RR" },
+      { path: "/process/scheduler/runtime", message: "can only be set for SCHED_DEADLINE" },
+    ]);
+  });
+
+  it("accepts deadline parameters with SCHED_DEADLINE and priority with SCHED_FIFO", () => {
+    const proc = { user: { uid: 0, gid: 0 }, cwd: "/", args: ["sh"] };
+    expect(processViolations({ ...proc, scheduler: { policy: "SCHED_DEADLINE", runtime: 1, deadline: 2, period: 3 } }, "")).toEqual([]);
+    expect(processViolations({ ...proc, scheduler: { policy: "SCHED_FIFO", priority: 50 } }, "")).toEqual([]);
+  });
+});
+
+describe("resourcesViolations", () => {
+  it("reports swap below the limit, burst above quota and weight devices without weights", () => {
+    expect(
+      resourcesViolations(
+        {
+          memory: { limit: 200, swap: 100 },
+          cpu: { quota: 1000, burst: 2000 },
+          blockIO: { weightDevice: [{ major: 8, minor: 0 }] },
+        },
+        "",
+      ),
+    ).toEqual([
+      { path: "/memory/swap", message: "memory+swap limit 100 is below the memory limit 200" },
+      { path: "/cpu/burst", message: "must not exceed quota 1000" },
+      { path: "/blockIO/weightDevice/0", message: "must set weight or leafWeight" },
+    ]);
+  });
+
+  it("accepts unlimited (-1) swap with a limit", () => {
+    expect(resourcesViolations({ memory: { limit: 200, swap: -1 } }, "")).toEqual([]);
+  });
+});
+
+describe("ociVersionViolation", () => {
+  it.each(["1.0.0", "1.0.1", "1.0.2-dev", "1.0.0-rc5", "1.1.0", "1.1.0-rc.1", "1.2.1", "1.3.0", "1.3.7", "1.3.0+dev"])(
+    "accepts %s",
+    (v) => {
+      expect(ociVersionViolation(v)).toBeUndefined();
+    },
+  );
+
+  it.each([
+    ["1.4.0", 'unsupported version "1.4.0" (skiff supports 1.0.0 to 1.3.x)'],
+    ["2.0.0", 'unsupported version "2.0.0" (skiff supports 1.0.0 to 1.3.x)'],
+    ["0.5.0-dev", 'unsupported version "0.5.0-dev" (skiff supports 1.0.0 to 1.3.x)'],
+    ["1.0", '"1.0" is not a SemVer version (skiff supports 1.0.0 to 1.3.x)'],
+    ["v1.0.0", '"v1.0.0" is not a SemVer version (skiff supports 1.0.0 to 1.3.x)'],
+    ["", '"" is not a SemVer version (skiff supports 1.0.0 to 1.3.x)'],
+  ])("rejects %j", (v, message) => {
+    expect(ociVersionViolation(v)).toEqual({ path: "/ociVersion", message });
+  });
+});
