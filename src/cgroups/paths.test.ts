@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { isSkiffError } from "../errors.js";
+import { createCgroupManager } from "./index.js";
+import type { Hierarchy } from "./mounts.js";
+import { directoriesBetween, directoryOn, placementOf } from "./paths.js";
+
+const memory: Hierarchy = { kind: "v1", controllers: ["memory"], mountpoint: "/sys/fs/cgroup/memory", mountRoot: "/" };
+
+describe("placementOf", () => {
+  it("defaults to the relative path <id>, like runc", () => {
+    expect(placementOf(undefined, "c1")).toEqual({ path: "c1", absolute: false });
+    expect(placementOf("", "c1")).toEqual({ path: "c1", absolute: false });
+  });
+
+  it("keeps absolute and relative paths apart and cleans them", () => {
+    expect(placementOf("/a//b/", "x")).toEqual({ path: "/a/b", absolute: true });
+    expect(placementOf("a/./b", "x")).toEqual({ path: "a/b", absolute: false });
+    expect(placementOf("../../etc", "x")).toEqual({ path: "etc", absolute: false });
+  });
+
+  it("refuses systemd slice paths with a message about --systemd-cgroup", () => {
+    let err: unknown;
+    try {
+      placementOf("system.slice:docker:abc", "abc");
+    } catch (e) {
+      err = e;
+    }
+    expect(isSkiffError(err, "InvalidConfig")).toBe(true);
+    expect((err as Error).message).toMatch(/--systemd-cgroup is not supported yet/);
+    expect(() => createCgroupManager({ id: "x", systemd: true })).toThrow(/--systemd-cgroup is not supported yet/);
+  });
+
+  it("refuses a path that is the hierarchy root", () => {
+    expect(() => placementOf("/", "x")).toThrow(/cgroup root/);
+  });
+});
+
+describe("directoryOn", () => {
+  it("puts relative paths under the caller's own cgroup and absolute ones under the root", () => {
+    expect(directoryOn(memory, placementOf(undefined, "c1"), "/process_api/h")).toBe("/sys/fs/cgroup/memory/process_api/h/c1");
+    expect(directoryOn(memory, placementOf("/skiff/c1", "c1"), "/process_api/h")).toBe("/sys/fs/cgroup/memory/skiff/c1");
+  });
+
+  it("strips the mount's own root when the mount shows a subtree", () => {
+    const sub: Hierarchy = { ...memory, mountRoot: "/docker/abc" };
+    expect(directoryOn(sub, placementOf("c1", "c1"), "/docker/abc/inner")).toBe("/sys/fs/cgroup/memory/inner/c1");
+  });
+});
+
+describe("directoriesBetween", () => {
+  it("lists each level below the mountpoint, top first", () => {
+    expect(directoriesBetween("/m", "/m/a/b")).toEqual(["/m/a", "/m/a/b"]);
+    expect(directoriesBetween("/m", "/m")).toEqual([]);
+  });
+});
+
+describe("createCgroupManager with given host texts", () => {
+  it("maps each controller to its directory, the unified tree under the empty key", () => {
+    const m = createCgroupManager({
+      id: "c1",
+      mountinfo: `32 31 0:29 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n35 31 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n`,
+      procCgroup: "4:memory:/process_api/h\n1:cpu:/\n0::/\n",
+    });
+    expect(m.mode).toBe("hybrid");
+    expect(m.saved.paths).toEqual({
+      cpu: "/sys/fs/cgroup/cpu/c1",
+      memory: "/sys/fs/cgroup/memory/process_api/h/c1",
+      "": "/sys/fs/cgroup/unified/c1",
+    });
+  });
+});
