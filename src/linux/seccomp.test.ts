@@ -112,6 +112,15 @@ describe("compileSeccomp: BPF output", () => {
 });
 
 describe("compileSeccomp: invalid profiles name the field", () => {
+  it("refuses a program longer than the kernel accepts", () => {
+    // One rule per value of an argument: about one instruction each.
+    const args = Array.from({ length: 5000 }, (_, value) => ({ index: 0, value, op: "SCMP_CMP_EQ" }));
+    expect(() => compileSeccomp({ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["umask"], action: "SCMP_ACT_ERRNO", args }] })).toThrowError(
+      expect.objectContaining({ kind: "InvalidConfig", message: expect.stringMatching(/^linux\.seccomp: the filter compiles to \d+ BPF instructions, more than the kernel's limit of 4096$/) }),
+    );
+  });
+
+
   const base: Seccomp = { defaultAction: "SCMP_ACT_ALLOW" };
   it.each<[string, Seccomp, string]>([
     ["default action", { defaultAction: "SCMP_ACT_FOO" }, 'linux.seccomp.defaultAction: unknown action "SCMP_ACT_FOO"'],
@@ -180,6 +189,15 @@ describe("compiled filters, loaded into a real process", () => {
       ["0077", "0070", "0022", "0777"],
     );
     expect(out.slice(2)).toEqual(["umask(0077)=-1 11", "umask(0070)=-1 11", "umask(0022)=0 0", "umask(0777)=-1 12"]);
+  });
+
+  it("loads with every flag combination it returns, listener included", () => {
+    const flags = ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"];
+    const deny: Seccomp["syscalls"] = [{ names: ["mkdir"], action: "SCMP_ACT_ERRNO" }];
+    expect(run({ defaultAction: "SCMP_ACT_ALLOW", flags, syscalls: deny })).toEqual([`mkdir=-1 ${EPERM}`, "getcwd=0 0"]);
+    // The helper never calls mknod, so nothing waits on the (absent) agent.
+    const notify = [...deny, { names: ["mknod"], action: "SCMP_ACT_NOTIFY" }];
+    expect(run({ defaultAction: "SCMP_ACT_ALLOW", flags, listenerPath: "/unused", syscalls: notify })).toEqual([`mkdir=-1 ${EPERM}`, "getcwd=0 0"]);
   });
 
   it("kills the process for SCMP_ACT_KILL_PROCESS", () => {

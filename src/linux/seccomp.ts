@@ -82,6 +82,7 @@ const SPEC_ARCHITECTURES = new Set([
 export const NOTIFY_FORBIDDEN_SYSCALLS = ["write", "sendmsg"];
 
 const SCMP_FLTATR_CTL_OPTIMIZE = 8;
+const BPF_MAXINSNS = 4096; // linux/bpf_common.h: seccomp(2) refuses longer programs with EINVAL
 const NR_SCMP_ERROR = -1;
 const EEXIST = 17;
 
@@ -241,6 +242,9 @@ export function compileSeccomp(s: Seccomp): CompiledSeccomp {
       for (const name of rule.names) addRule(ctx, name, rule.action, rule.conds);
     }
     const bpf = exportBpf(ctx);
+    if (bpf.length / 8 > BPF_MAXINSNS) {
+      throw invalid("linux.seccomp", `the filter compiles to ${bpf.length / 8} BPF instructions, more than the kernel's limit of ${BPF_MAXINSNS}`);
+    }
     const notify = rules.some((r) => r.action === ACT_NOTIFY);
     return { bpf, flags: loadFlags(flags, notify), notify, listenerPath: s.listenerPath, listenerMetadata: s.listenerMetadata };
   } finally {
