@@ -73,3 +73,39 @@ export function pidfdOpen(pid: number): number {
 export function pidfdSendSignal(pidfd: number, signal: number): void {
   syscall(SYS.pidfd_send_signal, [pidfd, signal, 0, 0], "pidfd_send_signal");
 }
+
+/** A connected AF_UNIX stream socket (for --console-socket); blocking, close-on-exec. */
+export function connectUnix(path: string): number {
+  const fd = sys("socket", [DataType.I32, DataType.I32, DataType.I32], [1, 1 | 0o2000000, 0], "socket");
+  const addr = Buffer.alloc(110);
+  addr.writeUInt16LE(1, 0);
+  if (Buffer.byteLength(path) >= 108) throw new SkiffError("InvalidArgument", `console socket path too long: ${path}`);
+  addr.write(path, 2);
+  try {
+    sys("connect", [DataType.I32, DataType.U8Array, DataType.I32], [fd, addr, 110], `connect to console socket ${path}`);
+  } catch (e) {
+    sys("close", [DataType.I32], [fd]);
+    throw e;
+  }
+  return fd;
+}
+
+export const POLLIN = 1;
+
+/** poll(2) on fds for POLLIN; returns the revents of each. timeout -1 waits forever. */
+export function pollIn(fds: number[], timeoutMs: number): number[] {
+  const buf = Buffer.alloc(8 * fds.length);
+  fds.forEach((fd, i) => {
+    buf.writeInt32LE(fd, i * 8);
+    buf.writeInt16LE(POLLIN, i * 8 + 4);
+  });
+  for (;;) {
+    try {
+      sys("poll", [DataType.U8Array, DataType.I64, DataType.I32], [buf, fds.length, timeoutMs], "poll");
+      break;
+    } catch (e) {
+      if (!(e instanceof SkiffError && e.errno === 4)) throw e; // EINTR
+    }
+  }
+  return fds.map((_, i) => buf.readInt16LE(i * 8 + 6));
+}

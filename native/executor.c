@@ -1,0 +1,701 @@
+/*
+ * skiff-init: executes a plan compiled by skiff's TypeScript side. It decides nothing.
+ *
+ * skiff execs this static binary (from a sealed memfd) with the sync socket as fd argv[1].
+ * The plan arrives over that socket. Steps up to OP_FORK run here, in the "helper"; OP_FORK
+ * forks the container's init (pid 1 of a new pid namespace), reports its pid, and the helper
+ * either exits (create) or waits for the init and reports its exit status (run, exec).
+ * The init runs the remaining steps. Any failing step reports (step index, errno, detail) over
+ * the socket and exits; the parent turns that into an error message and unwinds.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/openat2.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "protocol.h"
+
+#define MAX_INTS 256
+#define MAX_STRS 4096
+#define MAX_SLOTS 8
+
+struct step {
+  uint32_t op;
+  uint32_t nint;
+  uint32_t nstr;
+  int64_t ints[MAX_INTS];
+  const char *strs[MAX_STRS];
+  uint32_t lens[MAX_STRS];
+};
+
+static int sync_fd = -1;
+static uint32_t current_step;
+static int slots[MAX_SLOTS];
+static char exec_path[4096];
+
+struct msg {
+  uint32_t type;
+  int32_t a;
+  int32_t b;
+  uint32_t len;
+};
+
+static void send_msg(uint32_t type, int32_t a, int32_t b, const char *text) {
+  struct msg m = {type, a, b, text ? (uint32_t)strlen(text) : 0};
+  struct iovec iov[2] = {{&m, sizeof m}, {(void *)text, m.len}};
+  struct msghdr h = {.msg_iov = iov, .msg_iovlen = text ? 2 : 1};
+  /* MSG_NOSIGNAL: after `create` returns nobody reads; a late error must not SIGPIPE us. */
+  while (sendmsg(sync_fd, &h, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+  }
+}
+
+static void fail(int err, const char *fmt, ...) {
+  char text[4096];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  send_msg(MSG_ERROR, (int32_t)current_step, err, text);
+  _exit(1);
+}
+
+static void read_full(int fd, void *buf, size_t len) {
+  char *p = buf;
+  while (len > 0) {
+    ssize_t n = read(fd, p, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail(n < 0 ? errno : EPIPE, "reading from parent");
+    p += n;
+    len -= (size_t)n;
+  }
+}
+
+/* Waits for the parent's acknowledgement of a MSG_MAPS or MSG_SYNC. */
+static void wait_ack(void) {
+  uint32_t ack;
+  read_full(sync_fd, &ack, sizeof ack);
+  if (ack != ACK_OK) fail(ECANCELED, "parent reported failure");
+}
+
+/* ---- plan decoding ---- */
+
+static const uint8_t *plan_cur, *plan_end;
+
+static uint32_t take_u32(void) {
+  uint32_t v;
+  if (plan_end - plan_cur < 4) fail(EINVAL, "truncated plan");
+  memcpy(&v, plan_cur, 4);
+  plan_cur += 4;
+  return v;
+}
+
+static void decode_step(struct step *s) {
+  s->op = take_u32();
+  s->nint = take_u32();
+  s->nstr = take_u32();
+  if (s->nint > MAX_INTS || s->nstr > MAX_STRS) fail(E2BIG, "step too large");
+  for (uint32_t i = 0; i < s->nint; i++) {
+    if (plan_end - plan_cur < 8) fail(EINVAL, "truncated plan");
+    memcpy(&s->ints[i], plan_cur, 8);
+    plan_cur += 8;
+  }
+  for (uint32_t i = 0; i < s->nstr; i++) {
+    uint32_t len = take_u32();
+    if ((size_t)(plan_end - plan_cur) < (size_t)len + 1) fail(EINVAL, "truncated plan");
+    s->strs[i] = (const char *)plan_cur;
+    s->lens[i] = len;
+    plan_cur += len + 1;
+  }
+}
+
+static void need(const struct step *s, uint32_t nint, uint32_t nstr) {
+  if (s->nint < nint || s->nstr < nstr) fail(EINVAL, "op %u: missing arguments", s->op);
+}
+
+/* ---- paths resolved inside the root filesystem ---- */
+
+static int openat2_in_root(int rootfd, const char *rel, uint64_t flags) {
+  struct open_how how = {.flags = flags | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+  return (int)syscall(SYS_openat2, rootfd, rel[0] ? rel : ".", &how, sizeof how);
+}
+
+/*
+ * Opens rootfs/rel with O_PATH, every symlink resolved as if rootfs were "/", so nothing in the
+ * container's tree can point a mount outside it. Missing components are created when asked:
+ * directories, and the last one as a directory or an empty file.
+ */
+static int open_in_root(const char *rootfs, const char *rel, int create_last_as_file, int create) {
+  int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0) fail(errno, "open rootfs %s", rootfs);
+  while (*rel == '/') rel++;
+  int fd = openat2_in_root(rootfd, rel, O_PATH);
+  if (fd >= 0 || errno != ENOENT || !create) {
+    int err = errno;
+    close(rootfd);
+    errno = err;
+    return fd;
+  }
+  char prefix[4096];
+  size_t n = strlen(rel);
+  if (n >= sizeof prefix) fail(ENAMETOOLONG, "%s", rel);
+  for (size_t i = 0; i <= n; i++) {
+    if (rel[i] != '/' && rel[i] != '\0') continue;
+    if (i == 0 || rel[i - 1] == '/') continue;
+    memcpy(prefix, rel, i);
+    prefix[i] = '\0';
+    int probe = openat2_in_root(rootfd, prefix, O_PATH);
+    if (probe >= 0) {
+      close(probe);
+      continue;
+    }
+    if (errno != ENOENT) fail(errno, "resolve %s in %s", prefix, rootfs);
+    char *slash = strrchr(prefix, '/');
+    const char *name = slash ? slash + 1 : prefix;
+    int parent;
+    if (slash) {
+      *slash = '\0';
+      parent = openat2_in_root(rootfd, prefix, O_PATH | O_DIRECTORY);
+    } else {
+      parent = dup(rootfd);
+    }
+    if (parent < 0) fail(errno, "open parent of %s in %s", rel, rootfs);
+    int last = rel[i] == '\0';
+    if (last && create_last_as_file) {
+      int f = openat(parent, name, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+      if (f < 0 && errno != EEXIST) fail(errno, "create %s in %s", rel, rootfs);
+      if (f >= 0) close(f);
+    } else if (mkdirat(parent, name, 0755) < 0 && errno != EEXIST) {
+      fail(errno, "mkdir %s in %s", rel, rootfs);
+    }
+    close(parent);
+  }
+  fd = openat2_in_root(rootfd, rel, O_PATH);
+  int err = errno;
+  close(rootfd);
+  errno = err;
+  return fd;
+}
+
+static void fd_path(char *buf, size_t len, int fd) { snprintf(buf, len, "/proc/self/fd/%d", fd); }
+
+/* The flags a remount must keep: in a user namespace the kernel locks them (EPERM otherwise). */
+static unsigned long locked_flags(const char *path) {
+  struct statvfs sv;
+  if (statvfs(path, &sv) < 0) return 0;
+  unsigned long f = 0;
+  if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
+  if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
+  if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+  if (sv.f_flag & ST_NOATIME) f |= MS_NOATIME;
+  if (sv.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+  if (sv.f_flag & ST_RELATIME) f |= MS_RELATIME;
+  if (sv.f_flag & ST_RDONLY) f |= MS_RDONLY;
+  return f;
+}
+
+static int do_mount(const char *src, const char *target, const char *fstype, unsigned long flags,
+                    const char *data, int keep_locked) {
+  int r = mount(src[0] ? src : NULL, target, fstype[0] ? fstype : NULL, flags, data[0] ? data : NULL);
+  if (r < 0 && errno == EPERM && keep_locked && (flags & MS_REMOUNT)) {
+    unsigned long locked = locked_flags(target) & ~(MS_RDONLY);
+    r = mount(src[0] ? src : NULL, target, fstype[0] ? fstype : NULL, flags | locked, data[0] ? data : NULL);
+  }
+  return r;
+}
+
+static void op_mount(const struct step *s) {
+  need(s, 2, 5);
+  unsigned long flags = (unsigned long)s->ints[0];
+  unsigned mode = (unsigned)s->ints[1];
+  const char *src = s->strs[0], *target = s->strs[1], *fstype = s->strs[2], *data = s->strs[3];
+  char path[64];
+  const char *where = target;
+  int fd = -1;
+  if (mode & MOUNT_IN_ROOT) {
+    fd = open_in_root(s->strs[4], target, mode & MOUNT_MKFILE, mode & (MOUNT_MKDIR | MOUNT_MKFILE));
+    if (fd < 0) {
+      if (errno == ENOENT && (mode & MOUNT_IGNORE_ENOENT)) return;
+      fail(errno, "open mount point %s", target);
+    }
+    fd_path(path, sizeof path, fd);
+    where = path;
+  }
+  if (do_mount(src, where, fstype, flags, data, mode & MOUNT_KEEP_LOCKED) < 0) {
+    if (errno == ENOENT && (mode & MOUNT_IGNORE_ENOENT)) {
+      if (fd >= 0) close(fd);
+      return;
+    }
+    fail(errno, "mount %s on %s", src, target);
+  }
+  if (fd >= 0) close(fd);
+}
+
+static int open_parent_in_root(const char *rootfs, const char *rel, const char **name) {
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s", rel);
+  char *slash = strrchr(dir, '/');
+  *name = slash ? rel + (slash - dir) + 1 : rel;
+  if (slash) *slash = '\0';
+  return open_in_root(rootfs, slash ? dir : "", 0, 1);
+}
+
+static void op_mknod(const struct step *s) {
+  need(s, 5, 2);
+  const char *name;
+  int parent = open_parent_in_root(s->strs[0], s->strs[1], &name);
+  if (parent < 0) fail(errno, "open parent of %s", s->strs[1]);
+  /* O_PATH fds cannot be used with mknodat; reopen the directory for real. */
+  char p[64];
+  fd_path(p, sizeof p, parent);
+  int dirfd = open(p, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  close(parent);
+  if (dirfd < 0) fail(errno, "open directory of %s", s->strs[1]);
+  mode_t mode = (mode_t)s->ints[0];
+  dev_t dev = makedev((unsigned)s->ints[1], (unsigned)s->ints[2]);
+  unlinkat(dirfd, name, 0);
+  if (mknodat(dirfd, name, mode, dev) == 0) {
+    if (fchownat(dirfd, name, (uid_t)s->ints[3], (gid_t)s->ints[4], AT_SYMLINK_NOFOLLOW) < 0)
+      fail(errno, "chown device %s", s->strs[1]);
+    close(dirfd);
+    return;
+  }
+  if (errno != EPERM) fail(errno, "mknod %s", s->strs[1]);
+  /* No mknod in a user namespace: bind the host's node over an empty file instead. */
+  int f = openat(dirfd, name, O_CREAT | O_WRONLY | O_CLOEXEC, 0);
+  if (f < 0) fail(errno, "create %s", s->strs[1]);
+  close(f);
+  int target = openat(dirfd, name, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+  close(dirfd);
+  if (target < 0) fail(errno, "open %s", s->strs[1]);
+  char host[4096], t[64];
+  snprintf(host, sizeof host, "%s", s->strs[1][0] == '/' ? s->strs[1] : "/");
+  if (s->strs[1][0] != '/') snprintf(host, sizeof host, "/%s", s->strs[1]);
+  fd_path(t, sizeof t, target);
+  if (mount(host, t, NULL, MS_BIND, NULL) < 0) fail(errno, "bind device %s", host);
+  close(target);
+}
+
+static void op_symlink(const struct step *s) {
+  need(s, 0, 3);
+  const char *name;
+  int parent = open_parent_in_root(s->strs[0], s->strs[2], &name);
+  if (parent < 0) fail(errno, "open parent of %s", s->strs[2]);
+  char p[64];
+  fd_path(p, sizeof p, parent);
+  int dirfd = open(p, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  close(parent);
+  if (dirfd < 0) fail(errno, "open directory of %s", s->strs[2]);
+  if (symlinkat(s->strs[1], dirfd, name) < 0 && errno != EEXIST) fail(errno, "symlink %s", s->strs[2]);
+  close(dirfd);
+}
+
+static void op_pivot_root(const char *rootfs) {
+  int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  int newroot = open(rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (oldroot < 0 || newroot < 0) fail(errno, "open %s", rootfs);
+  if (fchdir(newroot) < 0) fail(errno, "chdir %s", rootfs);
+  /* pivot_root(".", ".") stacks the old root on top of the new one; then detach it. */
+  if (syscall(SYS_pivot_root, ".", ".") < 0) fail(errno, "pivot_root %s", rootfs);
+  if (fchdir(oldroot) < 0) fail(errno, "fchdir old root");
+  /* Keep the detach from propagating back to the host. */
+  if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0) fail(errno, "make old root rslave");
+  if (umount2(".", MNT_DETACH) < 0) fail(errno, "detach old root");
+  if (chdir("/") < 0) fail(errno, "chdir /");
+  close(oldroot);
+  close(newroot);
+}
+
+static void op_chroot(const char *rootfs) {
+  if (chdir(rootfs) < 0) fail(errno, "chdir %s", rootfs);
+  if (mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0) fail(errno, "move %s to /", rootfs);
+  if (chroot(".") < 0) fail(errno, "chroot %s", rootfs);
+  if (chdir("/") < 0) fail(errno, "chdir /");
+}
+
+static void op_mask_path(const char *path) {
+  struct stat st;
+  if (stat(path, &st) < 0) {
+    if (errno == ENOENT) return;
+    fail(errno, "stat %s", path);
+  }
+  int r = S_ISDIR(st.st_mode) ? mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0k")
+                              : mount("/dev/null", path, NULL, MS_BIND, NULL);
+  if (r < 0 && errno != ENOENT) fail(errno, "mask %s", path);
+}
+
+static void op_readonly_path(const char *path) {
+  if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0) {
+    if (errno == ENOENT) return;
+    fail(errno, "bind %s", path);
+  }
+  if (do_mount("", path, "", MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, "", 1) < 0)
+    fail(errno, "remount %s read-only", path);
+}
+
+/* ---- process attributes ---- */
+
+static void op_cap_bounding(uint64_t keep) {
+  for (int cap = 0; cap <= 63; cap++) {
+    if (keep & (1ull << cap)) continue;
+    if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) <= 0) continue; /* unknown to this kernel or gone */
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) fail(errno, "drop capability %d from the bounding set", cap);
+  }
+}
+
+static void op_capset(uint64_t eff, uint64_t perm, uint64_t inh, uint64_t amb) {
+  struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct d[2] = {
+      {(uint32_t)eff, (uint32_t)perm, (uint32_t)inh},
+      {(uint32_t)(eff >> 32), (uint32_t)(perm >> 32), (uint32_t)(inh >> 32)},
+  };
+  if (syscall(SYS_capset, &h, d) < 0) fail(errno, "capset");
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) fail(errno, "clear ambient capabilities");
+  for (int cap = 0; cap <= 63; cap++) {
+    if (!(amb & (1ull << cap))) continue;
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0) fail(errno, "raise ambient capability %d", cap);
+  }
+}
+
+/* Finds args[0] the way execvp would, so a missing program fails `create`, not `start`. */
+static void op_resolve_exec(const char *file, const char *pathvar) {
+  if (strchr(file, '/')) {
+    struct stat st;
+    if (stat(file, &st) < 0) fail(errno, "exec: \"%s\": stat %s: %s", file, file, strerror(errno));
+    if (S_ISDIR(st.st_mode)) fail(EACCES, "exec: \"%s\": is a directory", file);
+    if (access(file, X_OK) < 0) fail(errno, "exec: \"%s\": permission denied", file);
+    snprintf(exec_path, sizeof exec_path, "%s", file);
+    return;
+  }
+  const char *p = pathvar;
+  int saw_eacces = 0;
+  while (*p) {
+    const char *end = strchr(p, ':');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    char cand[4096];
+    if (len == 0) snprintf(cand, sizeof cand, "%s", file);
+    else snprintf(cand, sizeof cand, "%.*s/%s", (int)len, p, file);
+    struct stat st;
+    if (stat(cand, &st) == 0 && S_ISREG(st.st_mode)) {
+      if (access(cand, X_OK) == 0) {
+        snprintf(exec_path, sizeof exec_path, "%s", cand);
+        return;
+      }
+      saw_eacces = 1;
+    }
+    if (!end) break;
+    p = end + 1;
+  }
+  if (saw_eacces) fail(EACCES, "exec: \"%s\": permission denied", file);
+  fail(ENOENT, "exec: \"%s\": executable file not found in $PATH", file);
+}
+
+static void op_wait_start(int dirfd, const char *name) {
+  /* Opening a FIFO for writing blocks until `skiff start` opens it for reading. */
+  int fd;
+  do fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0) fail(errno, "open exec fifo");
+  if (write(fd, "0", 1) != 1) fail(errno, "write exec fifo");
+  close(fd);
+  close(dirfd);
+}
+
+static void op_seccomp(unsigned flags, const char *prog, uint32_t len) {
+  struct sock_fprog fprog = {.len = (unsigned short)(len / sizeof(struct sock_filter)), .filter = (struct sock_filter *)prog};
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprog) < 0) fail(errno, "load seccomp filter");
+}
+
+static void op_close_fds(int first) {
+  /* Mark, not close: the sync socket must live until execve to report a late failure. */
+  if (syscall(SYS_close_range, (unsigned)first, ~0u, 4 /* CLOSE_RANGE_CLOEXEC */) < 0) fail(errno, "close_range");
+  for (int fd = 0; fd < first; fd++) {
+    int fl = fcntl(fd, F_GETFD);
+    if (fl >= 0 && (fl & FD_CLOEXEC)) fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+  }
+}
+
+/* Sends one fd over a unix socket with the given name as the message text (SCM_RIGHTS). */
+static void send_fd(int sock, int fd, const char *name) {
+  char buf[CMSG_SPACE(sizeof(int))];
+  memset(buf, 0, sizeof buf);
+  struct iovec iov = {(void *)name, strlen(name)};
+  struct msghdr h = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof buf};
+  struct cmsghdr *c = CMSG_FIRSTHDR(&h);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  if (sendmsg(sock, &h, MSG_NOSIGNAL) < 0) fail(errno, "send pty master to console socket");
+}
+
+/* A pty from the container's own devpts: the master goes to the console socket, the slave
+ * becomes stdio and controlling terminal. */
+static void op_console(int sock, int rows, int cols, const char *ptmx) {
+  int master = open(ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0) fail(errno, "open %s", ptmx);
+  int unlock = 0, n;
+  if (ioctl(master, TIOCSPTLCK, &unlock) < 0) fail(errno, "unlockpt");
+  if (ioctl(master, TIOCGPTN, &n) < 0) fail(errno, "ptsname");
+  char name[64];
+  snprintf(name, sizeof name, "/dev/pts/%d", n);
+  int slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (slave < 0) fail(errno, "open %s", name);
+  if (rows > 0 && cols > 0) {
+    struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
+    ioctl(slave, TIOCSWINSZ, &ws);
+  }
+  send_fd(sock, master, name);
+  close(master);
+  close(sock);
+  for (int i = 0; i < 3; i++)
+    if (dup2(slave, i) < 0) fail(errno, "dup2 pty to %d", i);
+  if (ioctl(0, TIOCSCTTY, 0) < 0) fail(errno, "set controlling terminal");
+  close(slave);
+}
+
+static void op_fork(int wait_for_init) {
+  pid_t pid = fork();
+  if (pid < 0) fail(errno, "fork init");
+  if (pid == 0) return;
+  send_msg(MSG_PID, pid, 0, NULL);
+  if (!wait_for_init) _exit(0);
+  /* Stay as the init's parent to collect its exit status; the terminal's signals are for it. */
+  signal(SIGINT, SIG_IGN);
+  signal(SIGTERM, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  signal(SIGQUIT, SIG_IGN);
+  int status;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) fail(errno, "waitpid");
+  }
+  send_msg(MSG_EXIT, status, 0, NULL);
+  _exit(0);
+}
+
+static void op_exec(const struct step *s) {
+  need(s, 1, 1);
+  uint32_t argc = (uint32_t)s->ints[0];
+  if (argc > s->nstr) fail(EINVAL, "bad exec step");
+  static char *argv[MAX_STRS + 1], *envp[MAX_STRS + 1];
+  for (uint32_t i = 0; i < argc; i++) argv[i] = (char *)s->strs[i];
+  argv[argc] = NULL;
+  uint32_t envc = s->nstr - argc;
+  for (uint32_t i = 0; i < envc; i++) envp[i] = (char *)s->strs[argc + i];
+  envp[envc] = NULL;
+  execve(exec_path[0] ? exec_path : argv[0], argv, envp);
+  int err = errno;
+  dprintf(2, "skiff: exec %s: %s\n", argv[0], strerror(err));
+  fail(err, "exec: \"%s\": %s", argv[0], strerror(err));
+}
+
+static void run_step(const struct step *s) {
+  switch (s->op) {
+  case OP_SETNS: {
+    need(s, 1, 1);
+    int fd = open(s->strs[0], O_RDONLY | O_CLOEXEC);
+    if (fd < 0) fail(errno, "open namespace %s", s->strs[0]);
+    if (setns(fd, (int)s->ints[0]) < 0) fail(errno, "setns %s", s->strs[0]);
+    close(fd);
+    break;
+  }
+  case OP_UNSHARE_USER:
+    if (unshare(CLONE_NEWUSER) < 0) fail(errno, "unshare user namespace");
+    send_msg(MSG_MAPS, getpid(), 0, NULL);
+    wait_ack();
+    if (setresgid(0, 0, 0) < 0) fail(errno, "setresgid 0 in the user namespace");
+    if (setresuid(0, 0, 0) < 0) fail(errno, "setresuid 0 in the user namespace");
+    break;
+  case OP_UNSHARE:
+    need(s, 1, 0);
+    if (unshare((int)s->ints[0]) < 0) fail(errno, "unshare 0x%llx", (unsigned long long)s->ints[0]);
+    break;
+  case OP_WRITE_FILE: {
+    need(s, 1, 2);
+    int fd = open(s->strs[0], O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ENOENT && s->ints[0]) break;
+      fail(errno, "open %s", s->strs[0]);
+    }
+    if (write(fd, s->strs[1], s->lens[1]) != (ssize_t)s->lens[1]) fail(errno, "write %s", s->strs[0]);
+    close(fd);
+    break;
+  }
+  case OP_FORK:
+    need(s, 1, 0);
+    op_fork((int)s->ints[0]);
+    break;
+  case OP_SETSID:
+    if (setsid() < 0) fail(errno, "setsid");
+    break;
+  case OP_MOUNT:
+    op_mount(s);
+    break;
+  case OP_MKNOD:
+    op_mknod(s);
+    break;
+  case OP_SYMLINK:
+    op_symlink(s);
+    break;
+  case OP_PIVOT_ROOT:
+    need(s, 0, 1);
+    op_pivot_root(s->strs[0]);
+    break;
+  case OP_CHROOT:
+    need(s, 0, 1);
+    op_chroot(s->strs[0]);
+    break;
+  case OP_MASK_PATH:
+    need(s, 0, 1);
+    op_mask_path(s->strs[0]);
+    break;
+  case OP_READONLY_PATH:
+    need(s, 0, 1);
+    op_readonly_path(s->strs[0]);
+    break;
+  case OP_SETHOSTNAME:
+    need(s, 0, 1);
+    if (sethostname(s->strs[0], s->lens[0]) < 0) fail(errno, "sethostname");
+    break;
+  case OP_SETDOMAINNAME:
+    need(s, 0, 1);
+    if (setdomainname(s->strs[0], s->lens[0]) < 0) fail(errno, "setdomainname");
+    break;
+  case OP_SETRLIMIT: {
+    need(s, 3, 0);
+    struct rlimit rl = {s->ints[1] < 0 ? RLIM_INFINITY : (rlim_t)s->ints[1], s->ints[2] < 0 ? RLIM_INFINITY : (rlim_t)s->ints[2]};
+    if (setrlimit((int)s->ints[0], &rl) < 0) fail(errno, "setrlimit %d", (int)s->ints[0]);
+    break;
+  }
+  case OP_PRCTL:
+    need(s, 3, 0);
+    if (prctl((int)s->ints[0], (unsigned long)s->ints[1], (unsigned long)s->ints[2], 0, 0) < 0)
+      fail(errno, "prctl %d", (int)s->ints[0]);
+    break;
+  case OP_UMASK:
+    need(s, 1, 0);
+    umask((mode_t)s->ints[0]);
+    break;
+  case OP_SETGROUPS: {
+    static gid_t gids[MAX_INTS];
+    for (uint32_t i = 0; i < s->nint; i++) gids[i] = (gid_t)s->ints[i];
+    if (setgroups(s->nint, gids) < 0) fail(errno, "setgroups");
+    break;
+  }
+  case OP_SETRESGID:
+    need(s, 1, 0);
+    if (setresgid((gid_t)s->ints[0], (gid_t)s->ints[0], (gid_t)s->ints[0]) < 0) fail(errno, "setresgid %d", (int)s->ints[0]);
+    break;
+  case OP_SETRESUID:
+    need(s, 1, 0);
+    if (setresuid((uid_t)s->ints[0], (uid_t)s->ints[0], (uid_t)s->ints[0]) < 0) fail(errno, "setresuid %d", (int)s->ints[0]);
+    break;
+  case OP_CAP_BOUNDING:
+    need(s, 1, 0);
+    op_cap_bounding((uint64_t)s->ints[0]);
+    break;
+  case OP_CAPSET:
+    need(s, 4, 0);
+    op_capset((uint64_t)s->ints[0], (uint64_t)s->ints[1], (uint64_t)s->ints[2], (uint64_t)s->ints[3]);
+    break;
+  case OP_CHDIR:
+    need(s, 0, 1);
+    if (chdir(s->strs[0]) < 0) fail(errno, "chdir to cwd %s", s->strs[0]);
+    break;
+  case OP_RESOLVE_EXEC:
+    need(s, 0, 2);
+    op_resolve_exec(s->strs[0], s->strs[1]);
+    break;
+  case OP_OPEN_DIR: {
+    need(s, 1, 1);
+    int slot = (int)s->ints[0];
+    if (slot < 0 || slot >= MAX_SLOTS) fail(EINVAL, "bad slot");
+    slots[slot] = open(s->strs[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (slots[slot] < 0) fail(errno, "open %s", s->strs[0]);
+    break;
+  }
+  case OP_READY:
+    send_msg(MSG_READY, 0, 0, NULL);
+    break;
+  case OP_WAIT_START:
+    need(s, 1, 1);
+    op_wait_start(slots[s->ints[0] & (MAX_SLOTS - 1)], s->strs[0]);
+    break;
+  case OP_SECCOMP:
+    need(s, 1, 1);
+    op_seccomp((unsigned)s->ints[0], s->strs[0], s->lens[0]);
+    break;
+  case OP_CLOSE_FDS:
+    need(s, 1, 0);
+    op_close_fds((int)s->ints[0]);
+    break;
+  case OP_EXEC:
+    op_exec(s);
+    break;
+  case OP_SYNC:
+    need(s, 1, 0);
+    send_msg(MSG_SYNC, (int32_t)s->ints[0], 0, NULL);
+    wait_ack();
+    break;
+  case OP_CONSOLE:
+    need(s, 3, 1);
+    op_console((int)s->ints[0], (int)s->ints[1], (int)s->ints[2], s->strs[0]);
+    break;
+  case OP_DUP_STDIO:
+    need(s, 1, 0);
+    for (int i = 0; i < 3; i++)
+      if (dup2((int)s->ints[0], i) < 0) fail(errno, "dup2 %d", i);
+    break;
+  default:
+    fail(EINVAL, "unknown op %u", s->op);
+  }
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    dprintf(2, "skiff-init: run by skiff only\n");
+    return 2;
+  }
+  sync_fd = atoi(argv[1]);
+  uint32_t hdr[2];
+  read_full(sync_fd, hdr, sizeof hdr);
+  if (hdr[0] != PLAN_MAGIC) fail(EPROTO, "bad plan magic");
+  uint32_t len = hdr[1];
+  uint8_t *plan = malloc(len);
+  if (!plan) fail(ENOMEM, "plan of %u bytes", len);
+  read_full(sync_fd, plan, len);
+  plan_cur = plan;
+  plan_end = plan + len;
+  if (take_u32() != PLAN_MAGIC || take_u32() != PLAN_VERSION) fail(EPROTO, "plan version mismatch");
+  uint32_t nsteps = take_u32();
+  static struct step s;
+  for (current_step = 0; current_step < nsteps; current_step++) {
+    decode_step(&s);
+    run_step(&s);
+  }
+  fail(EINVAL, "plan ended without exec");
+}

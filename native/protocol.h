@@ -1,0 +1,75 @@
+/*
+ * The wire contract between skiff's TypeScript side and skiff-init.
+ * Mirrored by src/plan/protocol.ts; src/plan/protocol.test.ts fails if the two drift.
+ *
+ * A plan is: u32 magic, u32 version, u32 step count, then steps. A step is:
+ * u32 op, u32 int count, u32 string count, the ints (i64 little-endian), then the strings
+ * (u32 byte length, the bytes, one NUL). Strings may hold binary data (the seccomp program).
+ */
+#ifndef SKIFF_PROTOCOL_H
+#define SKIFF_PROTOCOL_H
+
+#define PLAN_MAGIC 0x4c504b53u /* "SKPL" */
+#define PLAN_VERSION 1u
+
+enum plan_op {
+  /* helper phase: runs in the exec'd helper before the container's init is forked */
+  OP_SETNS = 1,         /* ints: nstype; strs: path */
+  OP_UNSHARE_USER = 2,  /* new user namespace; the parent writes the id maps */
+  OP_UNSHARE = 3,       /* ints: CLONE_NEW* flags */
+  OP_WRITE_FILE = 4,    /* ints: ignore_enoent; strs: path, content */
+  OP_FORK = 5,          /* ints: wait (1: stay and report the init's exit status) */
+  /* init phase: runs in the container's init, in its namespaces */
+  OP_SETSID = 6,
+  OP_MOUNT = 7,         /* ints: mountflags, mode bits (MOUNT_*); strs: source, target, fstype, data, rootfs */
+  OP_MKNOD = 8,         /* ints: st_mode, major, minor, uid, gid; strs: rootfs, path */
+  OP_SYMLINK = 9,       /* strs: rootfs, target, linkpath */
+  OP_PIVOT_ROOT = 10,   /* strs: rootfs */
+  OP_CHROOT = 11,       /* strs: rootfs (MS_MOVE onto / then chroot: --no-pivot) */
+  OP_MASK_PATH = 12,    /* strs: path */
+  OP_READONLY_PATH = 13,/* strs: path */
+  OP_SETHOSTNAME = 14,  /* strs: name */
+  OP_SETDOMAINNAME = 15,/* strs: name */
+  OP_SETRLIMIT = 16,    /* ints: resource, soft, hard (-1: infinity) */
+  OP_PRCTL = 17,        /* ints: option, arg2, arg3 */
+  OP_UMASK = 18,        /* ints: mask */
+  OP_SETGROUPS = 19,    /* ints: gids */
+  OP_SETRESGID = 20,    /* ints: gid */
+  OP_SETRESUID = 21,    /* ints: uid */
+  OP_CAP_BOUNDING = 22, /* ints: mask of capabilities to keep */
+  OP_CAPSET = 23,       /* ints: effective, permitted, inheritable, ambient masks */
+  OP_CHDIR = 24,        /* strs: path */
+  OP_RESOLVE_EXEC = 25, /* strs: file, PATH value */
+  OP_OPEN_DIR = 26,     /* ints: slot; strs: path (O_PATH, kept across pivot_root) */
+  OP_READY = 27,        /* tell the parent the container is created */
+  OP_WAIT_START = 28,   /* ints: slot; strs: fifo name in that directory */
+  OP_SECCOMP = 29,      /* ints: seccomp(2) flags; strs: BPF program */
+  OP_CLOSE_FDS = 30,    /* ints: first fd not kept */
+  OP_EXEC = 31,         /* ints: argc; strs: argv..., envp... */
+  OP_SYNC = 32,         /* ints: tag; the parent acts (e.g. runs hooks) and acknowledges */
+  OP_CONSOLE = 33,      /* ints: console socket fd, rows, cols; strs: ptmx path */
+  OP_DUP_STDIO = 34,    /* ints: fd to make 0, 1 and 2 */
+  OP__COUNT
+};
+
+/* OP_MOUNT mode bits */
+#define MOUNT_IN_ROOT 1u        /* target is relative to rootfs and resolved inside it */
+#define MOUNT_MKDIR 2u          /* create a missing target as a directory */
+#define MOUNT_MKFILE 4u         /* create a missing target as an empty file */
+#define MOUNT_IGNORE_ENOENT 8u  /* a missing target is skipped */
+#define MOUNT_KEEP_LOCKED 16u   /* on EPERM retry a remount with the mount's locked flags */
+
+/* messages from the helper/init to the parent: struct msg + len bytes of text */
+enum msg_type {
+  MSG_PID = 1,    /* a: the init's pid */
+  MSG_MAPS = 2,   /* a: pid whose uid_map/gid_map the parent must write */
+  MSG_READY = 3,
+  MSG_ERROR = 4,  /* a: step index, b: errno; text: detail */
+  MSG_EXIT = 5,   /* a: wait status of the init */
+  MSG_SYNC = 6,   /* a: tag of an OP_SYNC */
+};
+
+#define ACK_OK 1u
+#define ACK_FAIL 2u
+
+#endif

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages skiff needs to build, test and benchmark; a no-op when present.
+#   busybox-static  the rootfs of the demo, the tests and the conformance suite
+#   libseccomp2     linux.seccomp filters are compiled with it (through ffi-rs)
+#   gcc, libc6-dev  the static skiff-init executor and the conformance probe
+#   runc, crun      the conformance cross-check and the benchmark baseline
+#   hyperfine       the benchmark
+set -euo pipefail
+PACKAGES=(busybox-static libseccomp2 gcc make libc6-dev runc crun hyperfine)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,34 @@
+import type { CommandModule } from "yargs";
+import { viewOf, type StateView } from "../container/state.js";
+import { StateStore } from "../container/state-store.js";
+import type { GlobalOptions } from "./main.js";
+
+function table(views: StateView[]): string {
+  const rows = [["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"], ...views.map((v) => [v.id, String(v.pid), v.status, v.bundle, v.created, v.owner])];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] + 2))).join("").trimEnd() + "\n").join("");
+}
+
+export const listCommand: CommandModule<object, GlobalOptions & { format: "table" | "json"; quiet: boolean }> = {
+  command: "list",
+  aliases: ["ps-all"],
+  describe: "list the containers under --root",
+  builder: (y) =>
+    y
+      .option("format", { alias: "f", choices: ["table", "json"] as const, default: "table" as const })
+      .option("quiet", { alias: "q", type: "boolean", default: false, describe: "ids only" }) as never,
+  handler: (a) => {
+    const store = new StateStore(a.root);
+    const views: StateView[] = [];
+    for (const id of store.list()) {
+      try {
+        views.push(viewOf(store, store.load(id)));
+      } catch {
+        // a container being deleted right now
+      }
+    }
+    if (a.quiet) process.stdout.write(views.map((v) => v.id + "\n").join(""));
+    else if (a.format === "json") process.stdout.write(JSON.stringify(views) + "\n");
+    else process.stdout.write(table(views));
+  },
+};

@@ -1,0 +1,157 @@
+// `create`: claim the id, compile the plan, start skiff-init, follow it until the container
+// waits for `start`; then record state and the pid file. Any failure unwinds everything made.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { createCgroupManager, type CgroupManager } from "../cgroups/index.js";
+import { SkiffError } from "../errors.js";
+import { connectUnix, mkfifo } from "../linux/libc.js";
+import { compileSeccomp } from "../linux/seccomp.js";
+import { trace } from "../log.js";
+import { ack, readMessage, sendPlan, spawnHelper, type Helper } from "../native.js";
+import { compileCreatePlan } from "../plan/compile.js";
+import { hasNamespace } from "../plan/namespaces.js";
+import type { Plan } from "../plan/plan.js";
+import type { SeccompProgram } from "../plan/process.js";
+import { Msg } from "../plan/protocol.js";
+import { platform } from "../platform/index.js";
+import { loadConfig } from "../spec/load.js";
+import type { Spec } from "../spec/types.js";
+import { hostRootIds, writeIdMaps } from "./id-maps.js";
+import { readProcStat } from "./proc.js";
+import { killAndReap } from "./reap.js";
+import { EXEC_FIFO, StateStore, writePidFile, type ContainerRecord } from "./state-store.js";
+import { stepError } from "./step-error.js";
+
+export interface CreateOptions {
+  store: StateStore;
+  id: string;
+  bundle: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  noPivot?: boolean;
+  preserveFds?: number;
+  systemdCgroup?: boolean;
+  /** "wait": keep the helper as the init's parent to collect its exit status (run) */
+  mode?: "detach" | "wait";
+}
+
+export interface Created {
+  record: ContainerRecord;
+  helper: Helper;
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return true; // a missing source fails at mount time with a message naming it
+  }
+}
+
+function rootfsOf(spec: Spec, bundle: string): string {
+  const root = spec.root?.path;
+  if (!root) throw new SkiffError("InvalidConfig", "config.json: /root/path: is required");
+  const rootfs = path.resolve(bundle, root);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(rootfs);
+  } catch {
+    throw new SkiffError("InvalidConfig", `config.json: /root/path: rootfs ${rootfs} does not exist`);
+  }
+  if (!st.isDirectory()) throw new SkiffError("InvalidConfig", `config.json: /root/path: rootfs ${rootfs} is not a directory`);
+  return rootfs;
+}
+
+function seccompProgram(spec: Spec): SeccompProgram | undefined {
+  if (!spec.linux?.seccomp) return undefined;
+  const compiled = compileSeccomp(spec.linux.seccomp);
+  return { bpf: compiled.bpf, flags: compiled.flags.reduce((a, f) => a | f, 0) };
+}
+
+export function createContainer(opts: CreateOptions): Created {
+  const bundle = path.resolve(opts.bundle);
+  const spec = loadConfig(bundle);
+  const rootfs = rootfsOf(spec, bundle);
+  const { store, id } = opts;
+  const stateDir = store.claim(id);
+  let cgroups: CgroupManager | undefined;
+  let helper: Helper | undefined;
+  let initPid = 0;
+  let consoleFd: number | undefined;
+  try {
+    const fifo = path.join(stateDir, EXEC_FIFO);
+    mkfifo(fifo, 0o622);
+    const owner = hostRootIds(spec);
+    fs.chownSync(fifo, owner.uid, owner.gid);
+    cgroups = createCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: opts.systemdCgroup });
+    cgroups.create();
+    if (opts.consoleSocket) consoleFd = connectUnix(opts.consoleSocket);
+    const preserveFds = opts.preserveFds ?? 0;
+    const stdio = Array.from({ length: 3 + preserveFds }, (_, i) => i);
+    const plan: Plan = compileCreatePlan({
+      spec,
+      bundle,
+      rootfs,
+      isDirectory,
+      cgroups: { mode: cgroups.mode, paths: cgroups.saved.paths, cgroupns: hasNamespace(spec.linux?.namespaces, "cgroup") },
+      stateDir,
+      mode: opts.mode ?? "detach",
+      noPivot: opts.noPivot ?? false,
+      preserveFds,
+      consoleSocketFd: consoleFd === undefined ? undefined : stdio.length + 1,
+      seccomp: seccompProgram(spec),
+      syncPoints: [],
+    });
+    helper = spawnHelper(platform().initBinary(), stdio, consoleFd === undefined ? [] : [consoleFd]);
+    // The helper joins the cgroups before it forks, so the init is born inside them and a
+    // new cgroup namespace is rooted at the container's cgroup.
+    cgroups.apply(helper.pid);
+    if (spec.linux?.resources) cgroups.set(spec.linux.resources);
+    sendPlan(helper.sock, plan);
+    for (;;) {
+      const msg = readMessage(helper.sock);
+      if (!msg) throw new SkiffError("Internal", "skiff-init exited without reporting");
+      trace("init message %o", msg);
+      if (msg.type === Msg.PID) initPid = msg.a;
+      else if (msg.type === Msg.MAPS) {
+        writeIdMaps(msg.a, spec);
+        ack(helper.sock, true);
+      } else if (msg.type === Msg.ERROR) throw stepError(plan, msg);
+      else if (msg.type === Msg.READY) break;
+    }
+    const stat = readProcStat(initPid);
+    if (!stat) throw new SkiffError("Internal", `container init ${initPid} vanished during create`);
+    const record: ContainerRecord = {
+      ociVersion: spec.ociVersion,
+      id,
+      pid: initPid,
+      initStartTime: stat.startTime,
+      bundle,
+      rootfs,
+      created: new Date().toISOString(),
+      owner: "",
+      annotations: spec.annotations,
+      cgroups: cgroups.saved,
+      config: spec,
+    };
+    store.save(record);
+    if (opts.pidFile) writePidFile(opts.pidFile, initPid);
+    return { record, helper };
+  } catch (e) {
+    trace("create failed, unwinding: %s", (e as Error).message);
+    if (initPid) killAndReap(initPid);
+    if (helper) {
+      helper.child.kill("SIGKILL");
+      fs.closeSync(helper.sock);
+    }
+    try {
+      cgroups?.destroy();
+    } catch (err) {
+      trace("cgroup cleanup: %s", (err as Error).message);
+    }
+    store.remove(id);
+    throw e;
+  } finally {
+    if (consoleFd !== undefined) fs.closeSync(consoleFd);
+  }
+}

@@ -1,0 +1,31 @@
+// Facts about a process from /proc, used to tell a live init from a dead or recycled pid.
+import * as fs from "node:fs";
+
+export interface ProcStat {
+  /** R, S, D, Z, T, ... */
+  state: string;
+  /** clock ticks since boot at which the process started (field 22) */
+  startTime: string;
+}
+
+/** Parses /proc/PID/stat text; the command name may hold spaces and parentheses. */
+export function parseProcStat(text: string): ProcStat {
+  const rest = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  // rest[0] is field 3 (state); field 22 is rest[19].
+  return { state: rest[0], startTime: rest[19] };
+}
+
+export function readProcStat(pid: number): ProcStat | undefined {
+  try {
+    return parseProcStat(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Alive, not a zombie, and the same process that was recorded (not a reused pid). */
+export function isSameLiveProcess(pid: number, startTime: string): boolean {
+  if (pid <= 0) return false;
+  const st = readProcStat(pid);
+  return st !== undefined && st.state !== "Z" && st.state !== "X" && st.startTime === startTime;
+}

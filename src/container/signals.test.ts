@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { parseSignal } from "./signals.js";
+
+describe("parseSignal", () => {
+  it.each([
+    [undefined, 15],
+    ["KILL", 9],
+    ["SIGKILL", 9],
+    ["kill", 9],
+    ["9", 9],
+    [15, 15],
+    ["TERM", 15],
+    ["USR1", 10],
+    ["SIGRTMIN", 34],
+    ["RTMIN+2", 36],
+    ["SIGRTMAX", 64],
+    ["RTMAX-1", 63],
+  ])("%s → %d", (arg, n) => expect(parseSignal(arg)).toBe(n));
+
+  it.each(["FOO", "SIGFOO", "0", "65", "-1", "1.5"])("rejects %s", (arg) => {
+    expect(() => parseSignal(arg)).toThrow(/signal/);
+  });
+});

@@ -1,0 +1,21 @@
+import { describe, expect, it } from "vitest";
+import { parseProcStat } from "./proc.js";
+import { deriveStatus } from "./status.js";
+
+describe("deriveStatus", () => {
+  it.each([
+    [{ initAlive: false, fifoExists: true, frozen: true }, "stopped"],
+    [{ initAlive: true, fifoExists: true, frozen: false }, "created"],
+    [{ initAlive: true, fifoExists: false, frozen: true }, "paused"],
+    [{ initAlive: true, fifoExists: false, frozen: false }, "running"],
+  ] as const)("%o → %s", (facts, status) => {
+    expect(deriveStatus(facts)).toBe(status);
+  });
+});
+
+describe("parseProcStat", () => {
+  it("finds state and start time after a command name with spaces and parens", () => {
+    const text = "4242 (my (odd) cmd) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10 18446744073709551615\n";
+    expect(parseProcStat(text)).toEqual({ state: "S", startTime: "987654" });
+  });
+});

@@ -1,0 +1,59 @@
+// A mount of type "cgroup" (config.md "Mounts"; runc's behaviour): the container sees its own
+// cgroups at the destination, never the host's tree. cgroup v1/hybrid: a tmpfs with one bind
+// mount per hierarchy of the container's own directory; v2: a cgroup2 mount inside a cgroup
+// namespace (rooted at the container's cgroup), else a bind of the container's directory.
+import type { Mount } from "../spec/types.js";
+import { MS, parseMountOptions } from "./mount-options.js";
+import { step, type Step } from "./plan.js";
+import { MountMode, Op } from "./protocol.js";
+import { containerRelative } from "./rootfs.js";
+
+export interface CgroupView {
+  mode: "v1" | "hybrid" | "v2";
+  /** controller ("memory", "name=systemd", "" for the unified tree) → host directory */
+  paths: Record<string, string>;
+  cgroupns: boolean;
+}
+
+/** Directory names under the mount: one per host directory; co-mounted controllers share it. */
+export function hierarchyNames(view: CgroupView): { name: string; hostDir: string; aliases: string[] }[] {
+  const byDir = new Map<string, string[]>();
+  for (const [controller, dir] of Object.entries(view.paths)) {
+    const name = controller === "" ? "unified" : controller.replace(/^name=/, "");
+    byDir.set(dir, [...(byDir.get(dir) ?? []), name]);
+  }
+  return [...byDir.entries()]
+    .map(([hostDir, names]) => {
+      const sorted = names.sort();
+      return { name: sorted.join(","), hostDir, aliases: sorted.length > 1 ? sorted : [] };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export function cgroupMountSteps(m: Mount, view: CgroupView, rootfs: string): Step[] {
+  const o = parseMountOptions(m.options);
+  const dest = containerRelative(m.destination);
+  const flags = o.flags & ~MS.RDONLY;
+  const readonly = (o.flags & MS.RDONLY) !== 0;
+  const mount = (what: string, ints: number[], strs: string[]) => step(Op.MOUNT, what, ints, strs);
+  if (view.mode === "v2") {
+    const dir = view.paths[""];
+    return view.cgroupns
+      ? [mount(`mount cgroup2 on ${m.destination}`, [o.flags, MountMode.IN_ROOT | MountMode.MKDIR], ["cgroup", dest, "cgroup2", "", rootfs])]
+      : [
+          mount(`bind cgroup ${dir} on ${m.destination}`, [MS.BIND | MS.REC, MountMode.IN_ROOT | MountMode.MKDIR], [dir, dest, "", "", rootfs]),
+          mount(`remount cgroup ${m.destination}`, [MS.BIND | MS.REMOUNT | o.flags, MountMode.IN_ROOT | MountMode.KEEP_LOCKED], ["", dest, "", "", rootfs]),
+        ];
+  }
+  const steps = [mount(`mount tmpfs for cgroups on ${m.destination}`, [flags, MountMode.IN_ROOT | MountMode.MKDIR], ["tmpfs", dest, "tmpfs", "mode=755", rootfs])];
+  for (const h of hierarchyNames(view)) {
+    const sub = `${dest}/${h.name}`;
+    steps.push(
+      mount(`bind cgroup ${h.hostDir} on ${m.destination}/${h.name}`, [MS.BIND | MS.REC, MountMode.IN_ROOT | MountMode.MKDIR], [h.hostDir, sub, "", "", rootfs]),
+      mount(`remount cgroup ${m.destination}/${h.name}`, [MS.BIND | MS.REMOUNT | o.flags, MountMode.IN_ROOT | MountMode.KEEP_LOCKED], ["", sub, "", "", rootfs]),
+    );
+    for (const alias of h.aliases) steps.push(step(Op.SYMLINK, `symlink ${m.destination}/${alias}`, [], [rootfs, h.name, `/${dest}/${alias}`]));
+  }
+  if (readonly) steps.push(mount(`remount ${m.destination} read-only`, [MS.BIND | MS.REMOUNT | MS.RDONLY | flags, MountMode.IN_ROOT | MountMode.KEEP_LOCKED], ["", dest, "", "", rootfs]));
+  return steps;
+}

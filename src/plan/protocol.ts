@@ -1,0 +1,69 @@
+// The wire contract with native/executor.c; mirrors native/protocol.h (protocol.test.ts keeps
+// the two in step).
+
+export const PLAN_MAGIC = 0x4c504b53; // "SKPL"
+export const PLAN_VERSION = 1;
+
+export enum Op {
+  SETNS = 1,
+  UNSHARE_USER = 2,
+  UNSHARE = 3,
+  WRITE_FILE = 4,
+  FORK = 5,
+  SETSID = 6,
+  MOUNT = 7,
+  MKNOD = 8,
+  SYMLINK = 9,
+  PIVOT_ROOT = 10,
+  CHROOT = 11,
+  MASK_PATH = 12,
+  READONLY_PATH = 13,
+  SETHOSTNAME = 14,
+  SETDOMAINNAME = 15,
+  SETRLIMIT = 16,
+  PRCTL = 17,
+  UMASK = 18,
+  SETGROUPS = 19,
+  SETRESGID = 20,
+  SETRESUID = 21,
+  CAP_BOUNDING = 22,
+  CAPSET = 23,
+  CHDIR = 24,
+  RESOLVE_EXEC = 25,
+  OPEN_DIR = 26,
+  READY = 27,
+  WAIT_START = 28,
+  SECCOMP = 29,
+  CLOSE_FDS = 30,
+  EXEC = 31,
+  SYNC = 32,
+  CONSOLE = 33,
+  DUP_STDIO = 34,
+}
+
+/** OP_MOUNT mode bits. */
+export const MountMode = {
+  IN_ROOT: 1,
+  MKDIR: 2,
+  MKFILE: 4,
+  IGNORE_ENOENT: 8,
+  KEEP_LOCKED: 16,
+} as const;
+
+export enum Msg {
+  PID = 1,
+  MAPS = 2,
+  READY = 3,
+  ERROR = 4,
+  EXIT = 5,
+  SYNC = 6,
+}
+
+export const ACK_OK = 1;
+export const ACK_FAIL = 2;
+
+/** Tags of OP_SYNC points: where the parent runs hooks the spec places mid-create. */
+export enum SyncTag {
+  CREATE_RUNTIME = 1,
+  CREATE_CONTAINER = 2,
+}

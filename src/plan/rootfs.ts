@@ -1,0 +1,90 @@
+// The container's filesystem view (config.md "Root", "Mounts"; config-linux.md
+// "rootfsPropagation", "Devices", "maskedPaths", "readonlyPaths"), as init steps.
+import * as path from "node:path";
+import { SkiffError } from "../errors.js";
+import type { Mount, Spec } from "../spec/types.js";
+import { cgroupMountSteps, type CgroupView } from "./cgroup-mount.js";
+import { MS, parseMountOptions, rootfsPropagationFlags } from "./mount-options.js";
+import { step, type Step } from "./plan.js";
+import { MountMode, Op } from "./protocol.js";
+
+export interface RootfsFacts {
+  rootfs: string; // absolute host path
+  bundle: string;
+  /** The container's cgroups, for mounts of type "cgroup". */
+  cgroups: CgroupView;
+  /** Is this host path a directory? (a bind of a file needs a file as mount point) */
+  isDirectory(hostPath: string): boolean;
+}
+
+/** The container path of a mount destination, relative to the rootfs ("dev/pts"). */
+export function containerRelative(dest: string): string {
+  return path.posix.normalize("/" + dest).replace(/^\/+/, "");
+}
+
+export function mountSteps(m: Mount, index: number, facts: RootfsFacts): Step[] {
+  const where = `mounts[${index}]`;
+  if (!path.posix.isAbsolute(m.destination)) {
+    throw new SkiffError("InvalidConfig", `${where}.destination: "${m.destination}" must be an absolute path`);
+  }
+  if (m.type === "cgroup" || m.type === "cgroup2") return cgroupMountSteps(m, facts.cgroups, facts.rootfs);
+  const o = parseMountOptions(m.options, m.type);
+  const dest = containerRelative(m.destination);
+  const steps: Step[] = [];
+  const label = `mount ${m.source ?? m.type ?? "none"} on ${m.destination}`;
+  if (o.bind) {
+    if (!m.source) throw new SkiffError("InvalidConfig", `${where}.source: a bind mount needs a source`);
+    const source = path.resolve(facts.bundle, m.source);
+    const asDir = facts.isDirectory(source);
+    steps.push(
+      step(Op.MOUNT, label, [MS.BIND | (o.recursive ? MS.REC : 0), MountMode.IN_ROOT | (asDir ? MountMode.MKDIR : MountMode.MKFILE)], [source, dest, "", "", facts.rootfs]),
+    );
+    // A bind mount ignores every flag but MS_BIND|MS_REC: the rest needs a remount.
+    const remountFlags = o.flags & ~MS.REMOUNT;
+    if (remountFlags) {
+      steps.push(
+        step(Op.MOUNT, `remount ${m.destination} (${(m.options ?? []).join(",")})`, [MS.BIND | MS.REMOUNT | remountFlags, MountMode.IN_ROOT | MountMode.KEEP_LOCKED], ["", dest, "", "", facts.rootfs]),
+      );
+    }
+  } else {
+    const type = m.type ?? "";
+    steps.push(step(Op.MOUNT, label, [o.flags, MountMode.IN_ROOT | MountMode.MKDIR], [m.source ?? type, dest, type, o.data, facts.rootfs]));
+  }
+  if (o.propagation) {
+    steps.push(step(Op.MOUNT, `set propagation of ${m.destination}`, [o.propagation, MountMode.IN_ROOT], ["", dest, "", "", facts.rootfs]));
+  }
+  return steps;
+}
+
+/** Steps before the configured mounts: isolate propagation and make the rootfs a mount point. */
+export function prepareRootSteps(spec: Spec, facts: RootfsFacts): Step[] {
+  const wanted = rootfsPropagationFlags(spec.linux?.rootfsPropagation);
+  // A private or slave view first, so nothing we mount leaks to the host. "shared" is applied
+  // after pivot_root (pivot_root refuses a shared parent).
+  const initial = wanted !== undefined && (wanted & MS.PRIVATE) ? MS.PRIVATE | MS.REC : MS.SLAVE | MS.REC;
+  return [
+    step(Op.MOUNT, "make / " + (initial & MS.PRIVATE ? "rprivate" : "rslave"), [initial, 0], ["", "/", "", "", ""]),
+    step(Op.MOUNT, `bind rootfs ${facts.rootfs}`, [MS.BIND | MS.REC, 0], [facts.rootfs, facts.rootfs, "", "", ""]),
+  ];
+}
+
+export function switchRootSteps(spec: Spec, facts: RootfsFacts, noPivot: boolean): Step[] {
+  const steps = [noPivot ? step(Op.CHROOT, `move to ${facts.rootfs} and chroot`, [], [facts.rootfs]) : step(Op.PIVOT_ROOT, `pivot_root to ${facts.rootfs}`, [], [facts.rootfs])];
+  const wanted = rootfsPropagationFlags(spec.linux?.rootfsPropagation);
+  if (wanted !== undefined && !(wanted & MS.PRIVATE)) {
+    steps.push(step(Op.MOUNT, `set rootfsPropagation ${spec.linux?.rootfsPropagation}`, [wanted | MS.REC, 0], ["", "/", "", "", ""]));
+  }
+  return steps;
+}
+
+export function maskAndReadonlySteps(spec: Spec): Step[] {
+  return [
+    ...(spec.linux?.maskedPaths ?? []).map((p) => step(Op.MASK_PATH, `mask ${p}`, [], [p])),
+    ...(spec.linux?.readonlyPaths ?? []).map((p) => step(Op.READONLY_PATH, `make ${p} read-only`, [], [p])),
+  ];
+}
+
+export function readonlyRootSteps(spec: Spec): Step[] {
+  if (!spec.root?.readonly) return [];
+  return [step(Op.MOUNT, "remount / read-only", [MS.BIND | MS.REMOUNT | MS.RDONLY, MountMode.KEEP_LOCKED], ["", "/", "", "", ""])];
+}
