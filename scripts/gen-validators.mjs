@@ -36,7 +36,7 @@ const ajv = new Ajv({
     error: console.error,
   },
   messages: false, // src/spec/load.ts words every message itself
-  code: { source: true, esm: true, lines: true },
+  code: { source: true, esm: true },
 });
 
 const files = readdirSync(schemaDir).filter((f) => f.endsWith(".json"));
