@@ -125,6 +125,9 @@ describe("compileSeccomp: invalid profiles name the field", () => {
   it.each<[string, Seccomp, string]>([
     ["default action", { defaultAction: "SCMP_ACT_FOO" }, 'linux.seccomp.defaultAction: unknown action "SCMP_ACT_FOO"'],
     ["rule action", { ...base, syscalls: [{ names: ["read"], action: "SCMP_ACT_ALLOW" }, { names: ["mkdir"], action: "SCMP_ACT_FOO" }] }, 'linux.seccomp.syscalls[1].action: unknown action "SCMP_ACT_FOO"'],
+    ["inherited property names", { defaultAction: "toString" }, 'linux.seccomp.defaultAction: unknown action "toString"'],
+    ["inherited operator name", { ...base, syscalls: [{ names: ["read"], action: "SCMP_ACT_ERRNO", args: [{ index: 0, value: 1, op: "constructor" }] }] }, 'linux.seccomp.syscalls[0].args[0].op: unknown operator "constructor"'],
+    ["inherited flag name", { ...base, flags: ["hasOwnProperty"] }, 'linux.seccomp.flags[0]: unknown flag "hasOwnProperty"'],
     ["operator", { ...base, syscalls: [{ names: ["read"], action: "SCMP_ACT_ERRNO", args: [{ index: 0, value: 1, op: "SCMP_CMP_ALMOST" }] }] }, 'linux.seccomp.syscalls[0].args[0].op: unknown operator "SCMP_CMP_ALMOST"'],
     ["architecture", { ...base, architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_Z80"] }, 'linux.seccomp.architectures[1]: unknown architecture "SCMP_ARCH_Z80"'],
     ["flag", { ...base, flags: ["SECCOMP_FILTER_FLAG_FAST"] }, 'linux.seccomp.flags[0]: unknown flag "SECCOMP_FILTER_FLAG_FAST"'],

@@ -95,6 +95,11 @@ function call<T>(funcName: string, retType: DataType, paramsType: DataType[], pa
   return load({ library: "seccomp", funcName, retType, paramsType, paramsValue }) as T;
 }
 
+/** table[key] for the table's own keys only ("toString" is no action). */
+function lookup(table: Record<string, number>, key: string): number | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 function invalid(field: string, rule: string): SkiffError {
   return new SkiffError("InvalidConfig", `${field}: ${rule}`);
 }
@@ -112,7 +117,7 @@ function actionValue(action: string, errnoRet: number | undefined, field: string
     const datum = errnoRet === undefined ? EPERM : Number(checkUint(errnoRet, 0xffffn, errnoField));
     return ((action === "SCMP_ACT_ERRNO" ? ACT_ERRNO : ACT_TRACE) | datum) >>> 0;
   }
-  const fixed = FIXED_ACTIONS[action];
+  const fixed = lookup(FIXED_ACTIONS, action);
   if (fixed === undefined) throw invalid(field, `unknown action ${JSON.stringify(action)}`);
   // The spec: "When the action doesn't support an errno, the runtime MUST print an error and fail."
   if (errnoRet !== undefined) throw invalid(errnoField, `action ${action} does not take an errno`);
@@ -129,7 +134,7 @@ interface Condition {
 function conditions(rule: SeccompSyscall, field: string): Condition[] {
   return (rule.args ?? []).map((a, j) => {
     const at = `${field}.args[${j}]`;
-    const op = OPERATORS[a.op];
+    const op = lookup(OPERATORS, a.op);
     if (op === undefined) throw invalid(`${at}.op`, `unknown operator ${JSON.stringify(a.op)}`);
     return {
       arg: Number(checkUint(a.index, 5n, `${at}.index`)),
@@ -184,7 +189,7 @@ function libseccompError(what: string, rc: number): SkiffError {
 
 function specFlags(s: Seccomp): number[] {
   return (s.flags ?? []).map((name, i) => {
-    const bit = SPEC_FLAGS[name];
+    const bit = lookup(SPEC_FLAGS, name);
     if (bit === undefined) throw invalid(`linux.seccomp.flags[${i}]`, `unknown flag ${JSON.stringify(name)}`);
     return bit;
   });
