@@ -46,14 +46,22 @@ describe("grantableCapabilities", () => {
   });
 
   it("leaves out what the host's bounding set lacks, with a warning per set", () => {
-    const sets = capabilitySets({ bounding: ["CAP_KILL", "CAP_SYS_RESOURCE"], effective: ["CAP_SYS_RESOURCE"], permitted: ["CAP_KILL"] });
+    const sets = capabilitySets({ bounding: ["CAP_KILL", "CAP_SYS_RESOURCE"], effective: ["CAP_SYS_RESOURCE"], permitted: ["CAP_KILL", "CAP_SYS_RESOURCE"] });
     expect(grantableCapabilities(sets, ~SYS_RESOURCE & ((1n << 41n) - 1n))).toEqual({
       sets: { bounding: KILL, effective: 0n, permitted: KILL, inheritable: 0n, ambient: 0n },
       warnings: [
         "process.capabilities.bounding: CAP_SYS_RESOURCE cannot be granted (not in the runtime's bounding set or unknown to this kernel); not granted",
         "process.capabilities.effective: CAP_SYS_RESOURCE cannot be granted (not in the runtime's bounding set or unknown to this kernel); not granted",
+        "process.capabilities.permitted: CAP_SYS_RESOURCE cannot be granted (not in the runtime's bounding set or unknown to this kernel); not granted",
       ],
     });
+  });
+
+  it("drops effective capabilities that are not permitted", () => {
+    const sets = capabilitySets({ effective: ["CAP_KILL", "CAP_CHOWN"], permitted: ["CAP_KILL"] });
+    const { sets: granted, warnings } = grantableCapabilities(sets, KILL | CHOWN);
+    expect(granted.effective).toBe(KILL);
+    expect(warnings).toEqual(["process.capabilities.effective: CAP_CHOWN must also be permitted; not granted"]);
   });
 
   it("drops ambient capabilities that are not both permitted and inheritable", () => {

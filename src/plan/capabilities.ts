@@ -71,8 +71,8 @@ export function availableCapabilities(inUserNamespace: boolean): bigint {
 
 /**
  * Removes from the sets what cannot be granted, with one warning per set and reason (the caller
- * logs them): capabilities outside `available`, and ambient ones that are not both permitted and
- * inheritable (the kernel refuses to raise those).
+ * logs them): capabilities outside `available`, effective ones that are not permitted, and
+ * ambient ones that are not both permitted and inheritable (the kernel refuses those).
  */
 export function grantableCapabilities(sets: CapabilitySets, available: bigint): { sets: CapabilitySets; warnings: string[] } {
   const warnings: string[] = [];
@@ -84,6 +84,9 @@ export function grantableCapabilities(sets: CapabilitySets, available: bigint): 
   const hostWhy = "cannot be granted (not in the runtime's bounding set or unknown to this kernel)";
   const out = {} as CapabilitySets;
   for (const set of SETS) out[set] = keep(set, sets[set], available, hostWhy);
+  // capset(2) refuses an effective set beyond the permitted one; PR_CAP_AMBIENT_RAISE refuses
+  // what is not both permitted and inheritable.
+  out.effective = keep("effective", out.effective, out.permitted, "must also be permitted");
   out.ambient = keep("ambient", out.ambient, out.permitted & out.inheritable, "must also be permitted and inheritable");
   return { sets: out, warnings };
 }
