@@ -236,6 +236,16 @@ describe("processViolations", () => {
     ]);
   });
 
+  it("reports environment entries runc would refuse and NUL bytes in args", () => {
+    const found = processViolations({ user: { uid: 0, gid: 0 }, cwd: "/", args: ["sh", "a\0b"], env: ["A=1", "NOEQUALS", "=x", "B=\0", "C="] }, "/process");
+    expect(found).toEqual([
+      { path: "/process/env/1", message: 'must have the form NAME=VALUE (no "=")' },
+      { path: "/process/env/2", message: "has an empty variable name" },
+      { path: "/process/env/3", message: "must not contain a NUL byte" },
+      { path: "/process/args/1", message: "must not contain a NUL byte" },
+    ]);
+  });
+
   it("accepts deadline parameters with SCHED_DEADLINE and priority with SCHED_FIFO", () => {
     const proc = { user: { uid: 0, gid: 0 }, cwd: "/", args: ["sh"] };
     expect(processViolations({ ...proc, scheduler: { policy: "SCHED_DEADLINE", runtime: 1, deadline: 2, period: 3 } }, "")).toEqual([]);

@@ -134,6 +134,13 @@ type NamespaceIndex = ReturnType<typeof namespaceIndex>;
 
 export function processViolations(process: Process, base: string): Violation[] {
   const out: Violation[] = [];
+  (process.env ?? []).forEach((kv, i) => {
+    const problem = envProblem(kv);
+    if (problem) out.push({ path: join(base, "env", i), message: problem });
+  });
+  (process.args ?? []).forEach((arg, i) => {
+    if (arg.includes("\0")) out.push({ path: join(base, "args", i), message: "must not contain a NUL byte" });
+  });
   capabilityViolations(process.capabilities, join(base, "capabilities"), out);
   const rlimitAt = new Map<string, number>();
   (process.rlimits ?? []).forEach((r, i) => {
@@ -163,6 +170,15 @@ export function processViolations(process: Process, base: string): Violation[] {
     }
   }
   return out;
+}
+
+/** runc refuses these when it builds the environment. */
+function envProblem(kv: string): string | undefined {
+  const eq = kv.indexOf("=");
+  if (eq < 0) return 'must have the form NAME=VALUE (no "=")';
+  if (eq === 0) return "has an empty variable name";
+  if (kv.includes("\0")) return "must not contain a NUL byte";
+  return undefined;
 }
 
 function capabilityViolations(caps: Capabilities | undefined, base: string, out: Violation[]): void {
