@@ -54,14 +54,7 @@ export function parseJson(text: string, source: string): unknown {
 }
 
 export function validateSpec(value: unknown, source = "config.json"): Spec {
-  const data = withoutNulls(value);
-  const found = schemaViolations(validateConfig, data);
-  const version = (data as { ociVersion?: unknown } | null)?.ociVersion;
-  const versionProblem = typeof version === "string" ? ociVersionViolation(version) : undefined;
-  if (versionProblem) found.push(versionProblem);
-  if (found.length === 0) found.push(...specViolations(data as Spec));
-  reject(source, found);
-  const spec = data as Spec;
+  const spec = validated(value, source, configShapeViolations, specViolations);
   if (allowsRelativeMountDestinations(spec.ociVersion)) {
     for (const m of spec.mounts ?? []) if (!m.destination.startsWith("/")) m.destination = "/" + m.destination;
   }
@@ -70,20 +63,28 @@ export function validateSpec(value: unknown, source = "config.json"): Spec {
 
 /** A runtime-spec Process, as `exec --process FILE` gives it. */
 export function validateProcess(value: unknown, source = "process.json"): Process {
-  const data = withoutNulls(value);
-  const found = schemaViolations(validateProcessSchema, data);
-  if (found.length === 0) found.push(...processViolations(data as Process, ""));
-  reject(source, found);
-  return data as Process;
+  return validated(value, source, (d) => schemaViolations(validateProcessSchema, d), (p: Process) => processViolations(p, ""));
 }
 
 /** A LinuxResources object, as `update --resources FILE` gives it. */
 export function validateResources(value: unknown, source = "resources.json"): LinuxResources {
+  return validated(value, source, (d) => schemaViolations(validateResourcesSchema, d), (r: LinuxResources) => resourcesViolations(r, ""));
+}
+
+/** The schema, plus the version range, which is worth reporting even when the shape is wrong. */
+function configShapeViolations(data: unknown): Violation[] {
+  const found = schemaViolations(validateConfig, data);
+  const version = (data as { ociVersion?: unknown } | null)?.ociVersion;
+  const versionProblem = typeof version === "string" ? ociVersionViolation(version) : undefined;
+  return versionProblem ? [...found, versionProblem] : found;
+}
+
+/** Shape first; the semantic rules run only on a document of the right shape. */
+function validated<T>(value: unknown, source: string, shape: (data: unknown) => Violation[], semantic: (data: T) => Violation[]): T {
   const data = withoutNulls(value);
-  const found = schemaViolations(validateResourcesSchema, data);
-  if (found.length === 0) found.push(...resourcesViolations(data as LinuxResources, ""));
-  reject(source, found);
-  return data as LinuxResources;
+  const found = shape(data);
+  reject(source, found.length > 0 ? found : semantic(data as T));
+  return data as T;
 }
 
 /** One line per violation, most specific (deepest path) first; throws if there are any. */
