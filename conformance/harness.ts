@@ -54,11 +54,14 @@ export function describeRun(r: RunResult): string {
 
 const CALL_TIMEOUT_MS = 30_000;
 
-/** Invokes the runtime under test. Only `--root` is ever added, and only when asked for. */
+/**
+ * Invokes the runtime under test. Global options go before each operation only when the user
+ * asks for them (RUNTIME_ROOT, RUNTIME_ARGS): runtimes default their own roots.
+ */
 export class Runtime {
   constructor(
     readonly binary: string,
-    readonly root: string | undefined,
+    readonly globalArgs: readonly string[],
   ) {}
 
   /**
@@ -67,12 +70,11 @@ export class Runtime {
    * call. Otherwise the output is captured through pipes.
    */
   run(args: string[], options: { cwd: string; stdio?: { stdout: string; stderr: string } }): Promise<RunResult> {
-    const globalArgs = this.root === undefined ? [] : ["--root", this.root];
     const files = options.stdio;
     const fds = files ? [fs.openSync(files.stdout, "a"), fs.openSync(files.stderr, "a")] : undefined;
     const stderrStart = files && fs.existsSync(files.stderr) ? fs.statSync(files.stderr).size : 0;
     return new Promise((resolve, reject) => {
-      const child = spawn(this.binary, [...globalArgs, ...args], {
+      const child = spawn(this.binary, [...this.globalArgs, ...args], {
         cwd: options.cwd,
         stdio: ["ignore", fds ? fds[0]! : "pipe", fds ? fds[1]! : "pipe"],
       });
@@ -499,7 +501,7 @@ export function probeTest(def: {
 export function createFailsTest(def: {
   id: string;
   clause: Clause;
-  configure: (spec: Spec, bundle: Bundle, t: TestContext) => void | Promise<void>;
+  configure: (spec: Spec, bundle: Bundle) => void;
 }): ConformanceTest {
   return {
     id: def.id,
@@ -511,7 +513,7 @@ export function createFailsTest(def: {
       await control.kill("KILL");
       await control.waitForStatus("stopped");
       await control.deleteOk();
-      await def.configure(bundle.spec, bundle, t);
+      def.configure(bundle.spec, bundle);
       bundle.write();
       const container = t.container(bundle);
       const created = await container.create();

@@ -44,6 +44,13 @@ async function runOne(test: ConformanceTest, suite: SuiteConfig): Promise<TestRe
   return { id: test.id, clause: test.clause, status, reason, durationMs: Date.now() - started };
 }
 
+/** `--root RUNTIME_ROOT` and the whitespace-separated RUNTIME_ARGS (e.g. crun's --cgroup-manager=disabled). */
+function globalArgs(env: NodeJS.ProcessEnv): string[] {
+  const root = env.RUNTIME_ROOT === undefined ? [] : ["--root", env.RUNTIME_ROOT];
+  const extra = (env.RUNTIME_ARGS ?? "").split(/\s+/).filter((a) => a !== "");
+  return [...root, ...extra];
+}
+
 async function main(): Promise<number> {
   const options = parseRunnerArgs(process.argv.slice(2), path.join(buildDir, "report.json"));
   if (process.getuid?.() !== 0) throw new Error("the conformance suite needs root");
@@ -52,7 +59,7 @@ async function main(): Promise<number> {
   ensureSetUp();
   const busybox = "/bin/busybox";
   const suite: SuiteConfig = {
-    runtime: new Runtime(binary, process.env.RUNTIME_ROOT),
+    runtime: new Runtime(binary, globalArgs(process.env)),
     busybox,
     probe,
     tmpdir: process.env.TMPDIR ?? "/tmp",
@@ -62,7 +69,7 @@ async function main(): Promise<number> {
     runPrefix: `oc${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`,
   };
   const tests = selectTests(allTests, options.only);
-  console.log(`# runtime ${binary}, ociVersion ${suite.ociVersion}, ${tests.length} tests`);
+  console.log(`# runtime ${[binary, ...suite.runtime.globalArgs].join(" ")}, ociVersion ${suite.ociVersion}, ${tests.length} tests`);
   const results: TestResult[] = [];
   for (const test of tests) {
     const result = await runOne(test, suite);

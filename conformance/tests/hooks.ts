@@ -135,14 +135,11 @@ export const hookTests: ConformanceTest[] = [
   lifecycleTest(
     "hooks.start-container-before-process",
     hooksClause("startContainer hooks run as part of start, before the user-specified process is executed"),
-    (run) => {
-      checkEqual(run.afterStart.slice(run.afterCreate.length, run.afterCreate.length + 1), ["startContainer"], "first hook run by start");
-      check(run.processSawStartContainer, "the user process started before the startContainer hook had run");
-    },
+    (run) => check(run.processSawStartContainer, "the user process started before the startContainer hook had run"),
   ),
   lifecycleTest(
     "hooks.poststart-before-start-returns",
-    hooksClause("poststart hooks run after the user process is executed and before start returns"),
+    hooksClause("poststart hooks run as part of start, after the user process is executed (so after startContainer) and before start returns"),
     (run) => checkEqual(run.afterStart.slice(run.afterCreate.length), ["startContainer", "poststart"], "hooks run by start"),
   ),
   lifecycleTest(
@@ -229,7 +226,12 @@ export const hookTests: ConformanceTest[] = [
   },
   {
     id: "hooks.poststart-failure-fails-start",
-    clause: { doc: "runtime.md", section: "Lifecycle", level: "MUST", text: "if a poststart hook fails, start must error and the container must be stopped" },
+    clause: {
+      doc: "runtime.md",
+      section: "Lifecycle",
+      level: "MUST",
+      text: "if a poststart hook fails, start must error and the container must be stopped (new in 1.3.0; before, only a warning)",
+    },
     async run(t) {
       const bundle = t.bundle((spec, b) => {
         spec.process!.args = ["/bin/sleep", "600"];

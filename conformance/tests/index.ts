@@ -1,9 +1,21 @@
 // Every conformance test, in the order the runner runs them: runtime.md first, then the config.
 import type { ConformanceTest } from "../harness.js";
+import { cgroupTests } from "./cgroups.js";
 import { hookTests } from "./hooks.js";
 import { lifecycleTests } from "./lifecycle.js";
+import { linuxSecurityTests } from "./linux-security.js";
+import { mountTests } from "./mounts.js";
 import { namespaceTests } from "./namespaces.js";
 import { processTests } from "./process.js";
 import { stateTests } from "./state.js";
 
-export const allTests: ConformanceTest[] = [...lifecycleTests, ...stateTests, ...hookTests, ...processTests, ...namespaceTests];
+export const allTests: ConformanceTest[] = [
+  ...lifecycleTests,
+  ...stateTests,
+  ...hookTests,
+  ...processTests,
+  ...mountTests,
+  ...namespaceTests,
+  ...linuxSecurityTests,
+  ...cgroupTests,
+];

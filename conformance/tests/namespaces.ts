@@ -36,7 +36,7 @@ const ID_MAP = [{ containerID: 0, hostID: 100000, size: 65536 }];
 function newNamespaceTest(type: NamespaceType, level: Clause["level"] = "MUST"): ConformanceTest {
   return probeTest({
     id: `namespaces.${type}-new`,
-    clause: nsClause(`a ${type} entry without path makes the runtime create a new ${type} namespace for the container`, level),
+    clause: nsClause(`an entry of type ${type} without path makes the runtime create a new ${type} namespace for the container`, level),
     configure: (spec) => {
       if (!fs.existsSync(`/proc/self/ns/${NS_FILE[type]}`)) skip(`this kernel has no ${type} namespaces`);
       withType(spec, type);
@@ -57,7 +57,7 @@ function newNamespaceTest(type: NamespaceType, level: Clause["level"] = "MUST"):
 function inheritedNamespaceTest(type: NamespaceType): ConformanceTest {
   return probeTest({
     id: `namespaces.${type}-inherited`,
-    clause: nsClause(`without a ${type} entry the container inherits the runtime's ${type} namespace`),
+    clause: nsClause(`without an entry of type ${type} the container inherits the runtime's ${type} namespace`),
     configure: (spec) => setNamespaces(spec, spec.linux!.namespaces!.filter((ns) => ns.type !== type)),
     expect: (r, t) => checkEqual(seen(r, type), t.host.namespaces[NS_FILE[type]], `${type} namespace`),
   });

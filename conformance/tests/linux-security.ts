@@ -1,0 +1,168 @@
+// config-linux.md "Devices", "Default Devices", "Masked Paths", "Readonly Paths", "Sysctl",
+// "Seccomp": what the container may see and do.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Seccomp } from "../../src/spec/types.js";
+import { check, checkEqual, createFailsTest, probeTest, type ConformanceTest } from "../harness.js";
+import { isProbeError, mountAt, parseMountInfo, probeValue, statusField, type ProbeReport } from "../probe-report.js";
+import type { Clause } from "../results.js";
+
+const linuxClause = (section: string, text: string, level: Clause["level"] = "MUST"): Clause => ({ doc: "config-linux.md", section, level, text });
+
+/** config-linux.md "Default Devices" with their major:minor (devices.txt). */
+const DEFAULT_DEVICES: Record<string, [number, number]> = {
+  "/dev/null": [1, 3],
+  "/dev/zero": [1, 5],
+  "/dev/full": [1, 7],
+  "/dev/random": [1, 8],
+  "/dev/urandom": [1, 9],
+  "/dev/tty": [5, 0],
+};
+
+function writeRootfsFile(rootfs: string, file: string, content: string): void {
+  fs.mkdirSync(path.dirname(path.join(rootfs, file)), { recursive: true });
+  fs.writeFileSync(path.join(rootfs, file), content);
+}
+
+/** A read that the mask turned into nothing: empty (a /dev/null bind) or refused. */
+function checkUnreadable(r: ProbeReport, file: string): void {
+  const read = r.read[file];
+  check(isProbeError(read) || read === "", `${file} is still readable: ${JSON.stringify(read)?.slice(0, 80)}`);
+}
+
+function seccompTest(id: string, text: string, rule: Seccomp["syscalls"], expectErrno: string): ConformanceTest {
+  return probeTest({
+    id,
+    clause: linuxClause("Seccomp", text),
+    probeArgs: ["--mkdir", "/tmp/seccomp-probe"],
+    configure: (spec) => {
+      spec.linux!.seccomp = {
+        defaultAction: "SCMP_ACT_ALLOW",
+        architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+        syscalls: rule,
+      };
+    },
+    expect: (r) => {
+      checkEqual(statusField(probeValue(r.status, "/proc/self/status"), "Seccomp"), "2", "Seccomp mode (2: filter)");
+      const made = r.mkdir["/tmp/seccomp-probe"];
+      check(isProbeError(made) && made.error === expectErrno, `mkdir under the filter gave ${JSON.stringify(made)}, not ${expectErrno}`);
+    },
+  });
+}
+
+export const linuxSecurityTests: ConformanceTest[] = [
+  probeTest({
+    id: "devices.defaults",
+    clause: linuxClause("Default Devices", "the runtime supplies /dev/null, zero, full, random, urandom, tty (as those character devices) and /dev/ptmx"),
+    probeArgs: [...Object.keys(DEFAULT_DEVICES), "/dev/ptmx"].flatMap((p) => ["--stat", p]),
+    expect: (r) => {
+      for (const [device, [major, minor]] of Object.entries(DEFAULT_DEVICES)) {
+        const st = probeValue(r.stat[device], device);
+        checkEqual([st.type, st.major, st.minor], ["c", major, minor], `${device} type, major, minor`);
+      }
+      const ptmx = probeValue(r.stat["/dev/ptmx"], "/dev/ptmx");
+      check(ptmx.type === "l" || (ptmx.type === "c" && ptmx.major === 5 && ptmx.minor === 2), `/dev/ptmx is ${JSON.stringify(ptmx)}`);
+    },
+  }),
+  probeTest({
+    id: "devices.defaults-usable",
+    clause: linuxClause("Default Devices", "the default devices can be opened for reading and writing in the container"),
+    probeArgs: ["/dev/null", "/dev/zero", "/dev/full", "/dev/urandom"].flatMap((p) => ["--open-rw", p]),
+    expect: (r) => {
+      for (const device of ["/dev/null", "/dev/zero", "/dev/full", "/dev/urandom"]) checkEqual(r.openRw[device], { ok: true }, `opening ${device}`);
+    },
+  }),
+  probeTest({
+    id: "devices.configured",
+    clause: linuxClause("Devices", "each linux.devices entry is available at its path with its type, numbers, fileMode, uid and gid"),
+    probeArgs: ["--stat", "/dev/fuse", "--stat", "/dev/conformance-fifo", "--stat", "/conformance-null"],
+    configure: (spec) => {
+      spec.linux!.devices = [
+        { path: "/dev/fuse", type: "c", major: 10, minor: 229, fileMode: 0o640, uid: 1000, gid: 1001 },
+        { path: "/dev/conformance-fifo", type: "p", fileMode: 0o600 },
+        // config-linux.md allows a device path outside /dev.
+        { path: "/conformance-null", type: "c", major: 1, minor: 3, fileMode: 0o666 },
+      ];
+    },
+    expect: (r) => {
+      const fuse = probeValue(r.stat["/dev/fuse"], "/dev/fuse");
+      checkEqual([fuse.type, fuse.major, fuse.minor, fuse.mode.toString(8), fuse.uid, fuse.gid], ["c", 10, 229, "640", 1000, 1001], "/dev/fuse type, numbers, mode, uid, gid");
+      const fifo = probeValue(r.stat["/dev/conformance-fifo"], "/dev/conformance-fifo");
+      checkEqual([fifo.type, fifo.mode.toString(8)], ["p", "600"], "/dev/conformance-fifo type and mode");
+      const outside = probeValue(r.stat["/conformance-null"], "/conformance-null");
+      checkEqual([outside.type, outside.major, outside.minor], ["c", 1, 3], "/conformance-null type and numbers");
+    },
+  }),
+  createFailsTest({
+    id: "devices.existing-file-mismatch-errors",
+    clause: linuxClause("Devices", "if a file that does not match the requested device already exists at its path, the runtime must generate an error"),
+    configure: (spec, bundle) => {
+      writeRootfsFile(bundle.rootfs, "etc/not-a-device", "plain file\n");
+      spec.linux!.devices = [{ path: "/etc/not-a-device", type: "c", major: 1, minor: 3, fileMode: 0o666 }];
+    },
+  }),
+  probeTest({
+    id: "masked-paths.file",
+    clause: linuxClause("Masked Paths", "each masked file is covered so that it cannot be read"),
+    probeArgs: ["--read", "/etc/secret", "--read", "/proc/kcore"],
+    configure: (spec, bundle) => {
+      writeRootfsFile(bundle.rootfs, "etc/secret", "secret content\n");
+      spec.linux!.maskedPaths = ["/etc/secret", "/proc/kcore"];
+    },
+    expect: (r) => {
+      checkUnreadable(r, "/etc/secret");
+      checkUnreadable(r, "/proc/kcore");
+    },
+  }),
+  probeTest({
+    id: "masked-paths.directory",
+    clause: linuxClause("Masked Paths", "a masked directory is covered so that its contents cannot be read"),
+    probeArgs: ["--list", "/etc/secret-dir", "--read", "/etc/secret-dir/file"],
+    configure: (spec, bundle) => {
+      writeRootfsFile(bundle.rootfs, "etc/secret-dir/file", "secret content\n");
+      spec.linux!.maskedPaths = ["/etc/secret-dir"];
+    },
+    expect: (r) => {
+      const listing = r.list["/etc/secret-dir"];
+      check(isProbeError(listing) || listing?.length === 0, `the masked directory lists ${JSON.stringify(listing)}`);
+      check(isProbeError(r.read["/etc/secret-dir/file"]), "a file in the masked directory is readable");
+    },
+  }),
+  probeTest({
+    id: "readonly-paths",
+    clause: linuxClause("Readonly Paths", "each readonly path is read-only inside the container"),
+    probeArgs: ["--write", "/etc/ro-dir"],
+    configure: (spec, bundle) => {
+      writeRootfsFile(bundle.rootfs, "etc/ro-dir/file", "x");
+      spec.linux!.readonlyPaths = ["/etc/ro-dir", "/proc/sys"];
+    },
+    expect: (r) => {
+      const write = r.write["/etc/ro-dir"];
+      check(isProbeError(write) && write.error === "EROFS", `writing in /etc/ro-dir gave ${JSON.stringify(write)}, not EROFS`);
+      const mounts = parseMountInfo(probeValue(r.mountinfo, "mountinfo"));
+      for (const p of ["/etc/ro-dir", "/proc/sys"]) check(mountAt(mounts, p)?.options.includes("ro") ?? false, `${p} is not a read-only mount`);
+    },
+  }),
+  probeTest({
+    id: "sysctl",
+    clause: linuxClause("Sysctl", "each sysctl entry is set as the kernel parameter's value in the container"),
+    probeArgs: ["--sysctl", "net.ipv4.ip_default_ttl", "--sysctl", "kernel.msgmax"],
+    configure: (spec) => (spec.linux!.sysctl = { "net.ipv4.ip_default_ttl": "42", "kernel.msgmax": "12345" }),
+    expect: (r) => {
+      checkEqual(probeValue(r.sysctl["net.ipv4.ip_default_ttl"], "net.ipv4.ip_default_ttl").trim(), "42", "net.ipv4.ip_default_ttl");
+      checkEqual(probeValue(r.sysctl["kernel.msgmax"], "kernel.msgmax").trim(), "12345", "kernel.msgmax");
+    },
+  }),
+  seccompTest(
+    "seccomp.errno-action",
+    "a syscall matched by an SCMP_ACT_ERRNO rule fails with the rule's errnoRet",
+    [{ names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: 18 }],
+    "EXDEV",
+  ),
+  seccompTest(
+    "seccomp.errno-default-eperm",
+    "SCMP_ACT_ERRNO without errnoRet fails the syscall with EPERM",
+    [{ names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO" }],
+    "EPERM",
+  ),
+];
