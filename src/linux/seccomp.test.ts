@@ -2,8 +2,8 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { useCProgram } from "../plan/c-program.testing.js";
 import type { Seccomp } from "../spec/types.js";
 import { compileSeccomp, compileSeccompCached, libseccompVersion, SECCOMP_FILTER_FLAG, seccompCacheKey } from "./seccomp.js";
 
@@ -147,23 +147,15 @@ describe("compileSeccomp: invalid profiles name the field", () => {
 // Runs the exported program for real: a small C helper loads it with seccomp(2) as the
 // executor will and reports what mkdir, getcwd and umask returned.
 describe("compiled filters, loaded into a real process", () => {
-  let dir: string;
-  let helper: string;
-  beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-seccomp-"));
-    helper = path.join(dir, "helper");
-    const source = fileURLToPath(new URL("./seccomp-test-helper.c", import.meta.url));
-    execFileSync("gcc", ["-O2", "-o", helper, source]);
-  });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const helper = useCProgram("seccomp", fs.readFileSync(new URL("./seccomp-test-helper.c", import.meta.url), "utf8"));
 
   function run(s: Seccomp, umasks: string[] = []): string[] {
     const c = compileSeccomp(s);
-    const bpfFile = path.join(dir, "filter.bpf");
+    const bpfFile = path.join(helper.dir, "filter.bpf");
     fs.writeFileSync(bpfFile, c.bpf);
     const flags = c.flags.reduce((a, b) => a | b, 0);
-    const target = path.join(dir, `made-${Math.random().toString(36).slice(2)}`);
-    return execFileSync(helper, [bpfFile, String(flags), target, ...umasks], { cwd: dir, encoding: "utf8" }).trim().split("\n");
+    const target = path.join(helper.dir, `made-${Math.random().toString(36).slice(2)}`);
+    return execFileSync(helper.path, [bpfFile, String(flags), target, ...umasks], { cwd: helper.dir, encoding: "utf8" }).trim().split("\n");
   }
 
   it("returns the configured errno for denied syscalls and lets the rest through", () => {

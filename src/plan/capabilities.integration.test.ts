@@ -1,11 +1,9 @@
 // The masks capabilities.ts computes, applied by a real process the way the executor will
 // (bounding drop, capset, ambient raise), then read back from /proc/self/status. Needs root.
 import { execFileSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Capabilities } from "../spec/types.js";
+import { useCProgram } from "./c-program.testing.js";
 import { availableCapabilities, type CapabilitySets, capabilitySets, grantableCapabilities, lastCapability } from "./capabilities.js";
 
 // argv: BOUNDING EFFECTIVE PERMITTED INHERITABLE AMBIENT (hex) LAST_CAP
@@ -44,20 +42,12 @@ int main(int argc, char **argv) {
 `;
 
 describe.skipIf(process.getuid?.() !== 0)("capability masks applied by a real process", () => {
-  let dir: string;
-  let program: string;
-  beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-caps-"));
-    fs.writeFileSync(path.join(dir, "apply.c"), SOURCE);
-    program = path.join(dir, "apply");
-    execFileSync("gcc", ["-O2", "-o", program, path.join(dir, "apply.c")]);
-  });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const program = useCProgram("capabilities", SOURCE);
 
   const hex = (v: bigint): string => v.toString(16).padStart(16, "0");
   function apply(s: CapabilitySets): string[] {
     const masks = [s.bounding, s.effective, s.permitted, s.inheritable, s.ambient].map(hex);
-    return execFileSync(program, [...masks, String(lastCapability())], { encoding: "utf8", stdio: "pipe" }).trim().split("\n");
+    return execFileSync(program.path, [...masks, String(lastCapability())], { encoding: "utf8", stdio: "pipe" }).trim().split("\n");
   }
 
   it("shows the spec example's sets in /proc/self/status", () => {

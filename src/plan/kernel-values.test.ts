@@ -1,10 +1,9 @@
 // The numbers scheduler.ts, io-priority.ts and personality.ts compute, handed to the real
 // kernel by a small C program (as the executor will hand them), then read back.
 import { execFileSync } from "node:child_process";
-import * as fs from "node:fs";
 import * as os from "node:os";
-import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useCProgram } from "./c-program.testing.js";
 import { ioPriorityValue } from "./io-priority.js";
 import { personalityValue } from "./personality.js";
 import { encodeSchedAttr, schedAttr } from "./scheduler.js";
@@ -37,19 +36,11 @@ int main(int argc, char **argv) {
 `;
 
 describe("scheduler, ioPriority and personality values in a real process", () => {
-  let dir: string;
-  let program: string;
-  beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-kernel-values-"));
-    fs.writeFileSync(path.join(dir, "apply.c"), SOURCE);
-    program = path.join(dir, "apply");
-    execFileSync("gcc", ["-O2", "-o", program, path.join(dir, "apply.c")]);
-  });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const program = useCProgram("kernel-values", SOURCE);
 
   function apply(attr: Buffer, ioprio: number, persona: number): string {
     // setsid: ioprio_set applies to the process group, which must be the helper's own.
-    return execFileSync("setsid", ["--wait", program, attr.toString("hex"), String(ioprio), String(persona)], { encoding: "utf8" }).trim();
+    return execFileSync("setsid", ["--wait", program.path, attr.toString("hex"), String(ioprio), String(persona)], { encoding: "utf8" }).trim();
   }
 
   it("SCHED_BATCH with nice and RESET_ON_FORK, best-effort level 4, LINUX32", () => {
