@@ -10,6 +10,7 @@ import { log } from "../log.js";
 import type { Seccomp, SeccompSyscall } from "../spec/types.js";
 import { errnoName } from "./errno.js";
 import { memfdCreate, MFD_CLOEXEC } from "./libc.js";
+import { enosysPrologue } from "./seccomp-enosys.js";
 
 export interface CompiledSeccomp {
   /** struct sock_filter[] (8 bytes each), ready for seccomp(SECCOMP_SET_MODE_FILTER). */
@@ -167,7 +168,9 @@ function ruleConditionSets(conds: Condition[]): Condition[][] {
   return indexes.size < conds.length ? conds.map((c) => [c]) : [conds];
 }
 
-function addArchitectures(ctx: JsExternal, architectures: string[]): void {
+/** Adds the architectures to the filter; returns the tokens of all its architectures, native first. */
+function addArchitectures(ctx: JsExternal, architectures: string[]): number[] {
+  const tokens = [call<number>("seccomp_arch_native", DataType.U32, [], [])];
   architectures.forEach((name, i) => {
     const short = name.startsWith("SCMP_ARCH_") ? name.slice("SCMP_ARCH_".length) : "";
     if (!SPEC_ARCHITECTURES.has(short)) {
@@ -180,7 +183,22 @@ function addArchitectures(ctx: JsExternal, architectures: string[]): void {
     }
     const rc = call<number>("seccomp_arch_add", DataType.I32, [DataType.External, DataType.U32], [ctx, token]);
     if (rc < 0 && rc !== -EEXIST) throw libseccompError(`seccomp_arch_add ${name}`, rc);
+    if (!tokens.includes(token)) tokens.push(token);
   });
+  return tokens;
+}
+
+/** Per architecture token, the highest syscall number any rule of the profile names there. */
+function highestNamedSyscalls(tokens: number[], names: Set<string>): Map<number, number> {
+  const highest = new Map<number, number>();
+  for (const token of tokens) {
+    for (const name of names) {
+      // Negative: unknown, or a pseudo-number for a syscall this architecture lacks.
+      const nr = call<number>("seccomp_syscall_resolve_name_arch", DataType.I32, [DataType.U32, DataType.String], [token, name]);
+      if (nr >= 0 && nr > (highest.get(token) ?? -1)) highest.set(token, nr);
+    }
+  }
+  return highest;
 }
 
 function libseccompError(what: string, rc: number): SkiffError {
@@ -229,13 +247,21 @@ function exportBpf(ctx: JsExternal): Buffer {
   }
 }
 
+/**
+ * Defaults that need no ENOSYS prologue (runc's reasoning): ALLOW and LOG let unknown syscalls
+ * reach the kernel, which answers ENOSYS itself, and a tracer handles new syscalls on its own.
+ */
+function allowLike(action: number): boolean {
+  return action === FIXED_ACTIONS.SCMP_ACT_ALLOW || action === FIXED_ACTIONS.SCMP_ACT_LOG || ((action & 0xffff0000) >>> 0) === ACT_TRACE;
+}
+
 /** Validates linux.seccomp and builds its BPF program; InvalidConfig errors name the JSON path. */
 export function compileSeccomp(s: Seccomp): CompiledSeccomp {
   const { defaultAction, rules, flags } = validate(s);
   const ctx = call<JsExternal>("seccomp_init", DataType.External, [DataType.U32], [defaultAction]);
   if (isNullPointer(ctx)) throw new SkiffError("Internal", "seccomp_init failed");
   try {
-    addArchitectures(ctx, s.architectures ?? []);
+    const tokens = addArchitectures(ctx, s.architectures ?? []);
     // runc's choice: a binary tree of syscalls beats a linear list once profiles grow.
     if (rules.length > 32) {
       const rc = call<number>("seccomp_attr_set", DataType.I32, [DataType.External, DataType.I32, DataType.U32], [ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2]);
@@ -246,7 +272,9 @@ export function compileSeccomp(s: Seccomp): CompiledSeccomp {
       if (rule.action === defaultAction) continue;
       for (const name of rule.names) addRule(ctx, name, rule.action, rule.conds);
     }
-    const bpf = exportBpf(ctx);
+    const bpf = allowLike(defaultAction)
+      ? exportBpf(ctx)
+      : Buffer.concat([enosysPrologue(highestNamedSyscalls(tokens, new Set(rules.flatMap((r) => r.names)))), exportBpf(ctx)]);
     if (bpf.length / 8 > BPF_MAXINSNS) {
       throw invalid("linux.seccomp", `the filter compiles to ${bpf.length / 8} BPF instructions, more than the kernel's limit of ${BPF_MAXINSNS}`);
     }
@@ -309,7 +337,7 @@ function canonicalJson(value: unknown): string {
 }
 
 // Bump when the cached file's layout or compileSeccomp's output for a given profile changes.
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 
 export function seccompCacheKey(s: Seccomp): string {
   return createHash("sha256")
