@@ -9,6 +9,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["src/**/*.test.ts", "conformance/**/*.test.ts"],
+          setupFiles: ["src/platform/node-setup.ts"],
           exclude: ["**/*.integration.test.ts", "node_modules/**"],
         },
       },
@@ -16,6 +17,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["src/**/*.integration.test.ts"],
+          setupFiles: ["src/platform/node-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
           // Containers share the machine's 2 cores and cgroup trees; files run one at a time.

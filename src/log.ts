@@ -2,12 +2,27 @@
 // FILE (as JSON lines {"level","msg","time"} with --log-format json); fatal errors are also
 // printed to stderr, which is what people at a shell and podman's fallback read.
 import * as fs from "node:fs";
-import createDebug from "debug";
+import type createDebug from "debug";
 
 export type LogFormat = "text" | "json";
 export type Level = "debug" | "info" | "warning" | "error";
 
-export const trace = createDebug("skiff");
+type Tracer = ((format: string, ...args: unknown[]) => void) & { extend(namespace: string): Tracer };
+
+// `debug` costs Bun ~20 ms to load, so it is loaded only when tracing is asked for
+// (--debug, or DEBUG naming skiff); until then every tracer is a no-op.
+let debugModule: typeof createDebug | undefined;
+
+function tracer(namespace: string): Tracer {
+  let d: createDebug.Debugger | undefined;
+  const t = (format: string, ...args: unknown[]) => {
+    if (debugModule) (d ??= debugModule(namespace))(format, ...args);
+  };
+  return Object.assign(t, { extend: (sub: string) => tracer(`${namespace}:${sub}`) });
+}
+
+/** DEBUG=skiff:* style tracing of each step (DESIGN.md §5). */
+export const trace = tracer("skiff");
 
 interface Sink {
   file?: number;
@@ -17,11 +32,14 @@ interface Sink {
 
 let sink: Sink = { format: "text", debug: false };
 
-export function configureLog(opts: { path?: string; format?: LogFormat; debug?: boolean }): void {
+export async function configureLog(opts: { path?: string; format?: LogFormat; debug?: boolean }): Promise<void> {
   let file: number | undefined;
-  if (opts.path) file = fs.openSync(opts.path, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | fs.constants.O_CLOEXEC, 0o644);
+  if (opts.path) file = fs.openSync(opts.path, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o644);
   sink = { file, format: opts.format ?? "text", debug: opts.debug ?? false };
-  if (sink.debug) createDebug.enable("skiff*");
+  if (sink.debug || /skiff/.test(process.env.DEBUG ?? "")) {
+    debugModule = (await import("debug")).default;
+    debugModule.enable(sink.debug ? "skiff*" : process.env.DEBUG!);
+  }
 }
 
 export function formatRecord(level: Level, msg: string, format: LogFormat, now = new Date()): string {

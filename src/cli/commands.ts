@@ -1,5 +1,5 @@
 // Every subcommand, one module each.
-import type { CommandModule } from "yargs";
+import type { Command } from "./table.js";
 import { createCommand } from "./create.js";
 import { deleteCommand } from "./delete.js";
 import { featuresCommand } from "./features.js";
@@ -10,8 +10,7 @@ import { specCommand } from "./spec.js";
 import { startCommand } from "./start.js";
 import { stateCommand } from "./state.js";
 
-// yargs' CommandModule generics differ per command; the list only needs the common shape.
-export const commands = [
+export const commands: Command[] = [
   createCommand,
   startCommand,
   stateCommand,
@@ -21,4 +20,4 @@ export const commands = [
   listCommand,
   specCommand,
   featuresCommand,
-] as unknown as CommandModule[];
+];

@@ -1,13 +1,14 @@
-import type { CommandModule } from "yargs";
-import { createOptionsOf, withCreateFlags, type CreateFlags } from "./create-options.js";
+import { createOptionsOf, CREATE_FLAGS } from "./create-options.js";
+import type { Command } from "./table.js";
 
-export const createCommand: CommandModule<object, CreateFlags> = {
-  command: "create <id>",
+export const createCommand: Command = {
+  name: "create",
+  positionals: "<id>",
   describe: "create a container: it waits for `start`",
-  builder: (y) => withCreateFlags(y) as never,
+  flags: CREATE_FLAGS,
   handler: async (a) => {
     const { createContainer } = await import("../container/create.js");
-    const { helper } = createContainer(createOptionsOf(a));
+    const { helper } = await createContainer(createOptionsOf(a));
     // The helper left after forking the init; do not keep the event loop alive for it.
     helper.child.unref();
   },

@@ -1,14 +1,14 @@
-import type { CommandModule } from "yargs";
 import { deleteContainer } from "../container/delete.js";
 import { StateStore } from "../container/state-store.js";
-import type { GlobalOptions } from "./main.js";
+import type { Command, GlobalOptions } from "./table.js";
 
-export const deleteCommand: CommandModule<object, GlobalOptions & { id: string; force: boolean }> = {
-  command: "delete <id>",
+export const deleteCommand: Command = {
+  name: "delete",
+  positionals: "<id>",
   describe: "delete a stopped container (--force: kill it first)",
-  builder: (y) =>
-    y.positional("id", { type: "string", demandOption: true }).option("force", { alias: "f", type: "boolean", default: false }) as never,
-  handler: (a) => {
+  flags: [{ name: "force", alias: "f", type: "boolean", default: false, describe: "kill a created or running container first" }],
+  handler: (args) => {
+    const a = args as unknown as GlobalOptions & { id: string; force: boolean };
     deleteContainer(new StateStore(a.root), a.id, a.force);
   },
 };

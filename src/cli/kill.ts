@@ -1,18 +1,15 @@
-import type { CommandModule } from "yargs";
 import { killContainer } from "../container/kill.js";
 import { parseSignal } from "../container/signals.js";
 import { StateStore } from "../container/state-store.js";
-import type { GlobalOptions } from "./main.js";
+import type { Command, GlobalOptions } from "./table.js";
 
-export const killCommand: CommandModule<object, GlobalOptions & { id: string; signal?: string; all: boolean }> = {
-  command: "kill <id> [signal]",
-  describe: "send a signal (default SIGTERM) to the container's init",
-  builder: (y) =>
-    y
-      .positional("id", { type: "string", demandOption: true })
-      .positional("signal", { type: "string", describe: "name (KILL, SIGKILL) or number" })
-      .option("all", { alias: "a", type: "boolean", default: false, describe: "signal every process in the container" }) as never,
-  handler: (a) => {
+export const killCommand: Command = {
+  name: "kill",
+  positionals: "<id> [signal]",
+  describe: "send a signal (default SIGTERM; a name like KILL or SIGKILL, or a number) to the container's init",
+  flags: [{ name: "all", alias: "a", type: "boolean", default: false, describe: "signal every process in the container" }],
+  handler: (args) => {
+    const a = args as unknown as GlobalOptions & { id: string; signal?: string; all: boolean };
     killContainer(new StateStore(a.root), a.id, parseSignal(a.signal), a.all);
   },
 };

@@ -1,7 +1,6 @@
-import type { CommandModule } from "yargs";
 import { viewOf, type StateView } from "../container/state.js";
 import { StateStore } from "../container/state-store.js";
-import type { GlobalOptions } from "./main.js";
+import type { Command, GlobalOptions } from "./table.js";
 
 function table(views: StateView[]): string {
   const rows = [["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"], ...views.map((v) => [v.id, String(v.pid), v.status, v.bundle, v.created, v.owner])];
@@ -9,15 +8,16 @@ function table(views: StateView[]): string {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] + 2))).join("").trimEnd() + "\n").join("");
 }
 
-export const listCommand: CommandModule<object, GlobalOptions & { format: "table" | "json"; quiet: boolean }> = {
-  command: "list",
-  aliases: ["ps-all"],
+export const listCommand: Command = {
+  name: "list",
+  positionals: "",
   describe: "list the containers under --root",
-  builder: (y) =>
-    y
-      .option("format", { alias: "f", choices: ["table", "json"] as const, default: "table" as const })
-      .option("quiet", { alias: "q", type: "boolean", default: false, describe: "ids only" }) as never,
-  handler: (a) => {
+  flags: [
+    { name: "format", alias: "f", type: "string", choices: ["table", "json"], default: "table", describe: "output format" },
+    { name: "quiet", alias: "q", type: "boolean", default: false, describe: "ids only" },
+  ],
+  handler: (args) => {
+    const a = args as unknown as GlobalOptions & { format: "table" | "json"; quiet: boolean };
     const store = new StateStore(a.root);
     const views: StateView[] = [];
     for (const id of store.list()) {

@@ -1,16 +1,13 @@
-import type { CommandModule } from "yargs";
-import { createOptionsOf, withCreateFlags, type CreateFlags } from "./create-options.js";
+import { createOptionsOf, CREATE_FLAGS } from "./create-options.js";
+import type { Command } from "./table.js";
 
-interface RunFlags extends CreateFlags {
-  detach: boolean;
-}
-
-export const runCommand: CommandModule<object, RunFlags> = {
-  command: "run <id>",
+export const runCommand: Command = {
+  name: "run",
+  positionals: "<id>",
   describe: "create and start a container, wait for it, delete it; exit with its status",
-  builder: (y) => withCreateFlags(y).option("detach", { alias: "d", type: "boolean", default: false, describe: "return once started" }) as never,
+  flags: [...CREATE_FLAGS, { name: "detach", alias: "d", type: "boolean", default: false, describe: "return once started" }],
   handler: async (a) => {
     const { runContainer } = await import("../container/run.js");
-    process.exitCode = await runContainer({ ...createOptionsOf(a), detach: a.detach });
+    process.exitCode = await runContainer({ ...createOptionsOf(a), detach: a.detach === true });
   },
 };

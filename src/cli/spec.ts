@@ -1,20 +1,19 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { CommandModule } from "yargs";
 import { SkiffError } from "../errors.js";
-import type { GlobalOptions } from "./main.js";
+import type { Command } from "./table.js";
 
-export const specCommand: CommandModule<object, GlobalOptions & { bundle: string; rootless: string | undefined }> = {
-  command: "spec",
+export const specCommand: Command = {
+  name: "spec",
+  positionals: "",
   describe: "write a default config.json into the bundle",
-  builder: (y) =>
-    y
-      .option("bundle", { alias: "b", type: "string", default: ".", describe: "where to write config.json" })
-      .option("rootless", { type: "boolean", describe: "a config for rootless containers" }) as never,
-  handler: async (a) => {
+  flags: [{ name: "bundle", alias: "b", type: "string", default: ".", describe: "where to write config.json" }],
+  handler: async (args) => {
+    const a = args as unknown as { bundle: string; rootless?: string };
     const { defaultSpec } = await import("../spec/default-spec.js");
     const file = path.join(a.bundle, "config.json");
     if (fs.existsSync(file)) throw new SkiffError("AlreadyExists", `File ${file} exists. Remove it first`);
-    fs.writeFileSync(file, JSON.stringify(defaultSpec({ rootless: Boolean(a.rootless) }), null, "\t") + "\n");
+    const rootless = a.rootless !== undefined && a.rootless !== "false";
+    fs.writeFileSync(file, JSON.stringify(defaultSpec({ rootless }), null, "\t") + "\n");
   },
 };

@@ -1,13 +1,14 @@
-import type { CommandModule } from "yargs";
 import { startContainer } from "../container/start.js";
 import { StateStore } from "../container/state-store.js";
-import type { GlobalOptions } from "./main.js";
+import type { Command, GlobalOptions } from "./table.js";
 
-export const startCommand: CommandModule<object, GlobalOptions & { id: string }> = {
-  command: "start <id>",
+export const startCommand: Command = {
+  name: "start",
+  positionals: "<id>",
   describe: "run the user process of a created container",
-  builder: (y) => y.positional("id", { type: "string", demandOption: true }) as never,
-  handler: (a) => {
+  flags: [],
+  handler: (args) => {
+    const a = args as unknown as GlobalOptions & { id: string };
     startContainer(new StateStore(a.root), a.id);
   },
 };

@@ -1,13 +1,14 @@
-import type { CommandModule } from "yargs";
 import { containerState } from "../container/state.js";
 import { StateStore } from "../container/state-store.js";
-import type { GlobalOptions } from "./main.js";
+import type { Command, GlobalOptions } from "./table.js";
 
-export const stateCommand: CommandModule<object, GlobalOptions & { id: string }> = {
-  command: "state <id>",
+export const stateCommand: Command = {
+  name: "state",
+  positionals: "<id>",
   describe: "print the container's state as JSON",
-  builder: (y) => y.positional("id", { type: "string", demandOption: true }) as never,
-  handler: (a) => {
+  flags: [],
+  handler: (args) => {
+    const a = args as unknown as GlobalOptions & { id: string };
     process.stdout.write(JSON.stringify(containerState(new StateStore(a.root), a.id), null, 2) + "\n");
   },
 };

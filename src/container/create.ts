@@ -5,7 +5,6 @@ import * as path from "node:path";
 import { createCgroupManager, type CgroupManager } from "../cgroups/index.js";
 import { SkiffError } from "../errors.js";
 import { connectUnix, mkfifo } from "../linux/libc.js";
-import { compileSeccomp } from "../linux/seccomp.js";
 import { trace } from "../log.js";
 import { ack, readMessage, sendPlan, spawnHelper, type Helper } from "../native.js";
 import { compileCreatePlan } from "../plan/compile.js";
@@ -62,13 +61,15 @@ function rootfsOf(spec: Spec, bundle: string): string {
   return rootfs;
 }
 
-function seccompProgram(spec: Spec): SeccompProgram | undefined {
+/** Loaded only when asked for: libseccomp through FFI costs start-up time. */
+async function seccompProgram(spec: Spec, cacheDir: string): Promise<SeccompProgram | undefined> {
   if (!spec.linux?.seccomp) return undefined;
-  const compiled = compileSeccomp(spec.linux.seccomp);
+  const { compileSeccompCached } = await import("../linux/seccomp.js");
+  const compiled = compileSeccompCached(spec.linux.seccomp, cacheDir);
   return { bpf: compiled.bpf, flags: compiled.flags.reduce((a, f) => a | f, 0) };
 }
 
-export function createContainer(opts: CreateOptions): Created {
+export async function createContainer(opts: CreateOptions): Promise<Created> {
   const bundle = path.resolve(opts.bundle);
   const spec = loadConfig(bundle);
   const rootfs = rootfsOf(spec, bundle);
@@ -99,7 +100,7 @@ export function createContainer(opts: CreateOptions): Created {
       noPivot: opts.noPivot ?? false,
       preserveFds,
       consoleSocketFd: consoleFd === undefined ? undefined : stdio.length + 1,
-      seccomp: seccompProgram(spec),
+      seccomp: await seccompProgram(spec, path.join(store.root, ".seccomp-cache")),
       syncPoints: [],
     });
     helper = spawnHelper(platform().initBinary(), stdio, consoleFd === undefined ? [] : [consoleFd]);

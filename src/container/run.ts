@@ -16,7 +16,7 @@ export function exitCodeOf(waitStatus: number): number {
 }
 
 export async function runContainer(opts: CreateOptions & { detach?: boolean }): Promise<number> {
-  const { record, helper } = createContainer({ ...opts, mode: opts.detach ? "detach" : "wait" });
+  const { record, helper } = await createContainer({ ...opts, mode: opts.detach ? "detach" : "wait" });
   try {
     startContainer(opts.store, opts.id);
   } catch (e) {

@@ -1,47 +1,31 @@
-// The few libc calls Node has no API for, through ffi-rs. Each failure becomes a SkiffError of
-// kind Syscall carrying errno, so callers can branch on it and messages name the call.
-import { DataType, load, open } from "ffi-rs";
+// The few libc calls Node has no API for, through the platform's FFI. Each failure becomes a
+// SkiffError of kind Syscall carrying errno, so callers can branch on it and messages name the call.
 import { SkiffError } from "../errors.js";
+import type { ArgType, ArgValue } from "../platform/ffi.js";
+import { platform } from "../platform/index.js";
 import { errnoName } from "./errno.js";
 
-let opened = false;
-function lib(): string {
-  if (!opened) {
-    open({ library: "libc", path: "libc.so.6" });
-    opened = true;
-  }
-  return "libc";
-}
-
-type Param = DataType.I32 | DataType.I64 | DataType.U64 | DataType.String | DataType.U8Array;
-type Value = number | string | Buffer;
-
 /** Calls a libc function returning int/long; throws on -1 with the errno. */
-export function sys(funcName: string, paramsType: Param[], paramsValue: Value[], what?: string): number {
-  const r = load({ library: lib(), funcName, retType: DataType.I64, paramsType, paramsValue, errno: true }) as unknown as {
-    value: number;
-    errnoCode: number;
-  };
-  if (r.value === -1) {
-    throw new SkiffError("Syscall", `${what ?? funcName}: ${errnoName(r.errnoCode)}`, r.errnoCode);
-  }
-  return Number(r.value);
+export function sys(funcName: string, types: ArgType[], values: ArgValue[], what?: string): number {
+  const r = platform().ffi().call(funcName, types, values);
+  if (r.value === -1) throw new SkiffError("Syscall", `${what ?? funcName}: ${errnoName(r.errno)}`, r.errno);
+  return r.value;
 }
 
 export const SYS = { pidfd_open: 434, pidfd_send_signal: 424, memfd_create: 319 } as const;
 
 export function syscall(nr: number, args: number[], what: string): number {
-  return sys("syscall", [DataType.I64, ...args.map(() => DataType.I64 as const)], [nr, ...args], what);
+  return sys("syscall", ["i64", ...args.map((): ArgType => "i64")], [nr, ...args], what);
 }
 
 export function mkfifo(path: string, mode: number): void {
-  sys("mkfifo", [DataType.String, DataType.I32], [path, mode], `mkfifo ${path}`);
+  sys("mkfifo", ["string", "i32"], [path, mode], `mkfifo ${path}`);
 }
 
 /** socketpair(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC): [ours, theirs]. */
 export function socketpair(): [number, number] {
   const fds = Buffer.alloc(8);
-  sys("socketpair", [DataType.I32, DataType.I32, DataType.I32, DataType.U8Array], [1, 1 | 0o2000000, 0, fds], "socketpair");
+  sys("socketpair", ["i32", "i32", "i32", "buffer"], [1, 1 | 0o2000000, 0, fds], "socketpair");
   return [fds.readInt32LE(0), fds.readInt32LE(4)];
 }
 
@@ -49,20 +33,20 @@ export const MFD_CLOEXEC = 1;
 export const MFD_ALLOW_SEALING = 2;
 
 export function memfdCreate(name: string, flags: number): number {
-  return sys("memfd_create", [DataType.String, DataType.I32], [name, flags], "memfd_create");
+  return sys("memfd_create", ["string", "i32"], [name, flags], "memfd_create");
 }
 
 export const F_ADD_SEALS = 1033;
 export const F_SEAL_SEAL = 1, F_SEAL_SHRINK = 2, F_SEAL_GROW = 4, F_SEAL_WRITE = 8;
 
 export function fcntl(fd: number, cmd: number, arg: number): number {
-  return sys("fcntl", [DataType.I32, DataType.I32, DataType.I32], [fd, cmd, arg], "fcntl");
+  return sys("fcntl", ["i32", "i32", "i32"], [fd, cmd, arg], "fcntl");
 }
 
 export const PR_SET_CHILD_SUBREAPER = 36;
 
 export function prctl(option: number, arg2: number): number {
-  return sys("prctl", [DataType.I32, DataType.I64, DataType.I64, DataType.I64, DataType.I64], [option, arg2, 0, 0, 0], "prctl");
+  return sys("prctl", ["i32", "i64", "i64", "i64", "i64"], [option, arg2, 0, 0, 0], "prctl");
 }
 
 /** Signals a process through a pidfd so a recycled pid can never be hit. */
@@ -76,15 +60,15 @@ export function pidfdSendSignal(pidfd: number, signal: number): void {
 
 /** A connected AF_UNIX stream socket (for --console-socket); blocking, close-on-exec. */
 export function connectUnix(path: string): number {
-  const fd = sys("socket", [DataType.I32, DataType.I32, DataType.I32], [1, 1 | 0o2000000, 0], "socket");
+  const fd = sys("socket", ["i32", "i32", "i32"], [1, 1 | 0o2000000, 0], "socket");
   const addr = Buffer.alloc(110);
   addr.writeUInt16LE(1, 0);
   if (Buffer.byteLength(path) >= 108) throw new SkiffError("InvalidArgument", `console socket path too long: ${path}`);
   addr.write(path, 2);
   try {
-    sys("connect", [DataType.I32, DataType.U8Array, DataType.I32], [fd, addr, 110], `connect to console socket ${path}`);
+    sys("connect", ["i32", "buffer", "i32"], [fd, addr, 110], `connect to console socket ${path}`);
   } catch (e) {
-    sys("close", [DataType.I32], [fd]);
+    sys("close", ["i32"], [fd]);
     throw e;
   }
   return fd;
@@ -101,7 +85,7 @@ export function pollIn(fds: number[], timeoutMs: number): number[] {
   });
   for (;;) {
     try {
-      sys("poll", [DataType.U8Array, DataType.I64, DataType.I32], [buf, fds.length, timeoutMs], "poll");
+      sys("poll", ["buffer", "i64", "i32"], [buf, fds.length, timeoutMs], "poll");
       break;
     } catch (e) {
       if (!(e instanceof SkiffError && e.errno === 4)) throw e; // EINTR

@@ -1,0 +1,72 @@
+// The fast interpreter of the command table: exact, strict, and modest. It returns undefined
+// for anything it is not sure about (help, unknown flags, missing arguments, odd forms), and
+// the caller hands those to yargs, which has the last word on errors and help.
+import { GLOBAL_FLAGS, positionalsOf, type Args, type Command, type Flag } from "./table.js";
+
+function coerce(flag: Flag, raw: string): unknown {
+  if (flag.type === "number") {
+    const n = Number(raw);
+    return raw.trim() !== "" && Number.isFinite(n) ? n : undefined;
+  }
+  if (flag.type === "boolean") return raw === "true" ? true : raw === "false" ? false : undefined;
+  if (flag.choices && !flag.choices.includes(raw)) return undefined;
+  return raw;
+}
+
+export function fastParse(argv: readonly string[], commands: readonly Command[]): { command: Command; args: Args } | undefined {
+  const words: string[] = [];
+  const given = new Map<string, unknown>();
+  let command: Command | undefined;
+  const flagsNow = () => [...GLOBAL_FLAGS, ...(command?.flags ?? [])];
+  for (let i = 0; i < argv.length; i++) {
+    const tok = argv[i];
+    if (tok === "--") {
+      words.push(...argv.slice(i + 1));
+      break;
+    }
+    if (tok.startsWith("-") && tok !== "-") {
+      const eq = tok.indexOf("=");
+      const key = eq > 0 ? tok.slice(0, eq) : tok;
+      const flag = key.startsWith("--") ? flagsNow().find((f) => f.name === key.slice(2)) : flagsNow().find((f) => f.alias === key.slice(1));
+      if (!flag) return undefined;
+      let value: unknown;
+      if (eq > 0) value = coerce(flag, tok.slice(eq + 1));
+      else if (flag.type === "boolean") value = true;
+      else if (i + 1 < argv.length) value = coerce(flag, argv[++i]);
+      if (value === undefined) return undefined;
+      if (flag.array) given.set(flag.name, [...((given.get(flag.name) as unknown[]) ?? []), value]);
+      else if (given.has(flag.name)) return undefined;
+      else given.set(flag.name, value);
+      continue;
+    }
+    if (!command) {
+      command = commands.find((c) => c.name === tok || c.aliases?.includes(tok));
+      if (!command) return undefined;
+      // Options of the command are only known from here; anything before was global.
+      continue;
+    }
+    words.push(tok);
+    // A variadic last positional takes the rest verbatim (exec ID COMMAND ARGS...).
+    const ps = positionalsOf(command);
+    if (ps.length && ps[ps.length - 1].variadic && words.length === ps.length) {
+      words.push(...argv.slice(i + 1));
+      break;
+    }
+  }
+  if (!command) return undefined;
+  const args: Args = {};
+  for (const f of [...GLOBAL_FLAGS, ...command.flags]) {
+    if (given.has(f.name)) args[f.name] = given.get(f.name);
+    else if (f.default !== undefined) args[f.name] = f.default;
+  }
+  const ps = positionalsOf(command);
+  for (const [i, p] of ps.entries()) {
+    if (p.variadic) {
+      args[p.name] = words.slice(i);
+      if (p.required && words.length <= i) return undefined;
+    } else if (i < words.length) args[p.name] = words[i];
+    else if (p.required) return undefined;
+  }
+  if (!(ps.length && ps[ps.length - 1].variadic) && words.length > ps.length) return undefined;
+  return { command, args };
+}

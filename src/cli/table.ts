@@ -1,0 +1,60 @@
+// The command line as data: every command, positional and flag once. Two interpreters read it:
+// fast-parse.ts for the well-formed calls engines make thousands of times (yargs costs Bun
+// ~37 ms to load and parse, more than a whole `runc run`), and yargs for everything else —
+// help, and the error for anything malformed.
+
+export type FlagType = "string" | "boolean" | "number";
+
+export interface Flag {
+  name: string;
+  alias?: string;
+  type: FlagType;
+  default?: string | boolean | number;
+  describe: string;
+  choices?: readonly string[];
+  /** may be given more than once (collected into an array) */
+  array?: boolean;
+}
+
+export type Args = Record<string, unknown>;
+
+export interface Command {
+  name: string;
+  aliases?: string[];
+  /** positionals, yargs style: "<id> [signal]", "<id> [command..]" */
+  positionals: string;
+  describe: string;
+  flags: Flag[];
+  handler: (args: Args) => void | Promise<void>;
+}
+
+export interface Positional {
+  name: string;
+  required: boolean;
+  variadic: boolean;
+}
+
+export function positionalsOf(c: Command): Positional[] {
+  return c.positionals
+    .split(" ")
+    .filter(Boolean)
+    .map((p) => ({ name: p.slice(1, -1).replace(/\.\.$/, ""), required: p.startsWith("<"), variadic: p.endsWith("..]") || p.endsWith("..>") }));
+}
+
+export const GLOBAL_FLAGS: Flag[] = [
+  { name: "root", type: "string", default: "/run/skiff", describe: "directory for container state" },
+  { name: "log", type: "string", describe: "append log records to this file" },
+  { name: "log-format", type: "string", default: "text", choices: ["text", "json"], describe: "log record format" },
+  { name: "debug", type: "boolean", default: false, describe: "log debug records" },
+  { name: "systemd-cgroup", type: "boolean", default: false, describe: "use systemd to manage cgroups (cgroupsPath slice:prefix:name)" },
+  { name: "rootless", type: "string", describe: "accepted for runc compatibility (true|false|auto)" },
+];
+
+export interface GlobalOptions {
+  root: string;
+  log?: string;
+  "log-format": "text" | "json";
+  debug: boolean;
+  "systemd-cgroup": boolean;
+  rootless?: string;
+}

@@ -1,0 +1,25 @@
+// Ffi through bun:ffi (the compiled dist/skiff). Each function is bound once, on first use.
+import { dlopen, FFIType, read } from "bun:ffi";
+import type { ArgType, Ffi } from "./ffi.js";
+
+const TYPES: Record<ArgType, FFIType> = { i32: FFIType.i32, i64: FFIType.i64, string: FFIType.ptr, buffer: FFIType.ptr };
+
+type Fn = (...args: unknown[]) => number | bigint;
+
+export function bunFfi(): Ffi {
+  const bound = new Map<string, Fn>();
+  const errnoLocation = dlopen("libc.so.6", { __errno_location: { args: [], returns: FFIType.ptr } }).symbols.__errno_location as () => number;
+  return {
+    call(func, types, values) {
+      const key = `${func}(${types.join(",")})`;
+      let fn = bound.get(key);
+      if (!fn) {
+        fn = dlopen("libc.so.6", { [func]: { args: types.map((t) => TYPES[t]), returns: FFIType.i64 } }).symbols[func] as Fn;
+        bound.set(key, fn);
+      }
+      const args = values.map((v, i) => (types[i] === "string" ? Buffer.from(`${v}\0`) : v));
+      const value = Number(fn(...args));
+      return { value, errno: value === -1 ? read.i32(errnoLocation(), 0) : 0 };
+    },
+  };
+}

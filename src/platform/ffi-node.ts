@@ -1,0 +1,18 @@
+// Ffi through ffi-rs (Node).
+import { DataType, load, open } from "ffi-rs";
+import type { ArgType, Ffi } from "./ffi.js";
+
+const TYPES: Record<ArgType, DataType> = { i32: DataType.I32, i64: DataType.I64, string: DataType.String, buffer: DataType.U8Array };
+
+export function nodeFfi(): Ffi {
+  open({ library: "libc", path: "libc.so.6" });
+  return {
+    call(funcName, types, values) {
+      const r = load({ library: "libc", funcName, retType: DataType.I64, paramsType: types.map((t) => TYPES[t]), paramsValue: [...values], errno: true }) as unknown as {
+        value: number;
+        errnoCode: number;
+      };
+      return { value: Number(r.value), errno: r.errnoCode };
+    },
+  };
+}

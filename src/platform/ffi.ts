@@ -1,0 +1,10 @@
+// The FFI contract both engines implement: call a libc function returning an integer, and get
+// errno with it. ffi-rs on Node; bun:ffi on Bun (ffi-rs costs Bun ~9 ms of start-up to extract
+// and load its addon, bun:ffi nothing).
+export type ArgType = "i32" | "i64" | "string" | "buffer";
+export type ArgValue = number | string | Buffer;
+
+export interface Ffi {
+  /** Calls libc's `func`; value is its (integer) return, errno is meaningful when value is -1. */
+  call(func: string, types: readonly ArgType[], values: readonly ArgValue[]): { value: number; errno: number };
+}
