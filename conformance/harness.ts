@@ -198,7 +198,7 @@ export interface Bundle {
 }
 
 /** Busybox applets the tests' shell snippets use (symlinks to /bin/busybox in each rootfs). */
-const APPLETS = ["sh", "cat", "echo", "sleep", "touch", "ls", "mkdir", "true", "false", "test", "kill", "id"];
+const APPLETS = ["sh", "cat", "echo", "sleep", "touch", "ls", "mkdir", "true", "false", "test", "kill", "id", "readlink"];
 
 export interface SuiteConfig {
   runtime: Runtime;
@@ -263,12 +263,13 @@ function populateRootfs(rootfs: string, busybox: string, probe: string): void {
   fs.writeFileSync(path.join(rootfs, "etc/group"), "root:x:0:\ntty:x:5:\nnogroup:x:65534:\n");
 }
 
-/** Hook writing the state it gets on stdin to `<outDir>/<name>.json` and its name to `<outDir>/order`. */
+/**
+ * Hook writing the state it gets on stdin to `<outDir>/<name>.json`, its mount namespace to
+ * `<outDir>/<name>.mntns` and its name to `<outDir>/order`.
+ */
 export function recordingHook(name: string, outDir: string, extra = ""): Hook {
-  return {
-    path: "/bin/sh",
-    args: ["sh", "-c", `cat > ${outDir}/${name}.json; echo ${name} >> ${outDir}/order${extra}`],
-  };
+  const script = `cat > ${outDir}/${name}.json; readlink /proc/self/ns/mnt > ${outDir}/${name}.mntns; echo ${name} >> ${outDir}/order`;
+  return { path: "/bin/sh", args: ["sh", "-c", `${script}${extra}`] };
 }
 
 /** A container and the operations on it; every created id is cleaned up by its test context. */
@@ -371,12 +372,19 @@ export class Container {
 export class TestContext {
   private readonly containers: Container[] = [];
   private readonly bundles: Bundle[] = [];
+  /** Every relative cgroupsPath any bundle of this test was written with. */
+  private readonly cgroupsPaths = new Set<string>();
   private counter = 0;
 
   constructor(
     readonly suite: SuiteConfig,
     readonly testId: string,
   ) {}
+
+  /** The test id as it may appear in file, container and cgroup names. */
+  private get slug(): string {
+    return this.testId.replace(/[^\w.-]/g, "_");
+  }
 
   get runtime(): Runtime {
     return this.suite.runtime;
@@ -388,18 +396,21 @@ export class TestContext {
 
   /** A fresh bundle under $TMPDIR with the base config, changed by `configure` and written. */
   bundle(configure?: (spec: Spec, bundle: Bundle) => void): Bundle {
-    const dir = fs.mkdtempSync(path.join(this.suite.tmpdir, `oci-conformance-${this.testId.replace(/[^\w.-]/g, "_")}-`));
+    const dir = fs.mkdtempSync(path.join(this.suite.tmpdir, `oci-conformance-${this.slug}-`));
     // mkdtemp makes it 0700; container users mapped to other host ids must reach the rootfs.
     fs.chmodSync(dir, 0o755);
     const rootfs = path.join(dir, "rootfs");
     populateRootfs(rootfs, this.suite.busybox, this.suite.probe);
-    const cgroupsPath = `${this.suite.runPrefix}-${this.bundles.length}`;
-    const spec = baseSpec(this.suite.ociVersion, cgroupsPath);
+    const spec = baseSpec(this.suite.ociVersion, `${this.suite.runPrefix}-${this.slug}-b${this.bundles.length}`);
     const bundle: Bundle = {
       dir,
       rootfs,
       spec,
-      write: () => fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify(spec, null, 2)),
+      write: () => {
+        const cgroupsPath = spec.linux?.cgroupsPath;
+        if (cgroupsPath !== undefined && !path.isAbsolute(cgroupsPath)) this.cgroupsPaths.add(cgroupsPath);
+        fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify(spec, null, 2));
+      },
     };
     this.bundles.push(bundle);
     configure?.(spec, bundle);
@@ -409,7 +420,7 @@ export class TestContext {
 
   /** A container with a unique id (per run and test) on `bundle` (a fresh one by default). */
   container(bundle: Bundle = this.bundle()): Container {
-    const id = `${this.suite.runPrefix}-${this.testId.replace(/[^\w.-]/g, "_")}-${this.counter++}`;
+    const id = `${this.suite.runPrefix}-${this.slug}-${this.counter++}`;
     return new Container(this, bundle, id);
   }
 
@@ -427,17 +438,16 @@ export class TestContext {
       const r = await c.delete(true);
       if (r.code !== 0) problems.push(`could not force-delete ${c.id}: ${describeRun(r)}`);
     }
-    for (const bundle of this.bundles) {
-      const cgroupsPath = bundle.spec.linux?.cgroupsPath;
-      if (cgroupsPath !== undefined && !path.isAbsolute(cgroupsPath)) {
-        for (const dir of existingCgroupDirs(this.host, cgroupsPath)) {
-          try {
-            removeCgroupTree(dir);
-          } catch (err) {
-            problems.push(`could not remove leftover cgroup ${dir}: ${(err as Error).message}`);
-          }
+    for (const cgroupsPath of this.cgroupsPaths) {
+      for (const dir of existingCgroupDirs(this.host, cgroupsPath)) {
+        try {
+          removeCgroupTree(dir);
+        } catch (err) {
+          problems.push(`could not remove leftover cgroup ${dir}: ${(err as Error).message}`);
         }
       }
+    }
+    for (const bundle of this.bundles) {
       problems.push(...(await unmountUnder(bundle.dir)));
       if (!this.suite.keep) fs.rmSync(bundle.dir, { recursive: true, force: true });
     }
@@ -513,6 +523,8 @@ export function createFailsTest(def: {
       await control.kill("KILL");
       await control.waitForStatus("stopped");
       await control.deleteOk();
+      const refusedCgroup = `${bundle.spec.linux!.cgroupsPath}-refused`;
+      bundle.spec.linux!.cgroupsPath = refusedCgroup;
       def.configure(bundle.spec, bundle);
       bundle.write();
       const container = t.container(bundle);
@@ -520,6 +532,7 @@ export function createFailsTest(def: {
       check(created.code !== 0, "create succeeded, but this config must make it fail");
       const state = await container.state();
       check(state.code !== 0, `after the failed create, state still finds the container: ${state.stdout.trim()}`);
+      checkEqual(existingCgroupDirs(t.host, refusedCgroup), [], "cgroups left behind by the failed create");
     },
   };
 }

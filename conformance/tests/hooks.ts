@@ -3,12 +3,22 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Hook, Hooks, State } from "../../src/spec/types.js";
-import { check, checkEqual, fail, recordingHook, shell, sleep, type Bundle, type ConformanceTest, type TestContext } from "../harness.js";
+import { check, checkEqual, existingCgroupDirs, fail, recordingHook, shell, sleep, type Bundle, type ConformanceTest, type TestContext } from "../harness.js";
 import type { Clause } from "../results.js";
 
 type HookName = keyof Hooks;
 
 const CREATE_HOOKS: HookName[] = ["prestart", "createRuntime", "createContainer"];
+
+/** config.md: the namespace each kind of hook is executed in. */
+const NAMESPACE_OF_HOOK: [HookName, "runtime" | "container"][] = [
+  ["prestart", "runtime"],
+  ["createRuntime", "runtime"],
+  ["createContainer", "container"],
+  ["startContainer", "container"],
+  ["poststart", "runtime"],
+  ["poststop", "runtime"],
+];
 
 /** Hooks run in the runtime mount namespace write to the rootfs through its host path; startContainer's path resolves inside the container. */
 function hookFor(name: HookName, bundle: Bundle, extra = ""): Hook {
@@ -48,6 +58,8 @@ interface HookRun {
   afterDelete: string[];
   /** Whether the user process found startContainer's record when it began. */
   processSawStartContainer: boolean;
+  /** The container's mount namespace, read from the host while it was created. */
+  containerMntNs: string;
 }
 
 /** create, start, wait, delete with one recording hook of each kind (two prestart ones). */
@@ -67,6 +79,7 @@ async function runWithAllHooks(t: TestContext): Promise<HookRun> {
   await c.createOk();
   const afterCreate = order(bundle);
   const { pid } = await c.stateOk();
+  const containerMntNs = fs.readlinkSync(`/proc/${pid}/ns/mnt`);
   await c.startOk();
   const afterStart = order(bundle);
   await c.waitForStatus("stopped");
@@ -81,6 +94,7 @@ async function runWithAllHooks(t: TestContext): Promise<HookRun> {
     afterStart,
     afterDelete,
     processSawStartContainer: fs.existsSync(saw) && fs.readFileSync(saw, "utf8").trim() === "yes",
+    containerMntNs,
   };
 }
 
@@ -122,6 +136,7 @@ function failingCreateHookTest(name: HookName): ConformanceTest {
       }
       check(!fs.existsSync(path.join(bundle.rootfs, "ran")), "the user process ran");
       check(order(bundle).includes("poststop"), "the poststop hooks did not run after the failed create");
+      checkEqual(existingCgroupDirs(t.host, bundle.spec.linux!.cgroupsPath!), [], "cgroups left behind by the failed create");
     },
   };
 }
@@ -178,6 +193,19 @@ export const hookTests: ConformanceTest[] = [
       };
       const got = Object.fromEntries(Object.keys(expected).map((name) => [name, hookState(run.bundle, name).status]));
       checkEqual(got, expected, "status seen by each hook");
+    },
+  ),
+  lifecycleTest(
+    "hooks.namespaces",
+    hooksClause(
+      "prestart, createRuntime, poststart and poststop hooks run in the runtime namespace; createContainer and startContainer ones in the container namespace (checked for the mount namespace)",
+    ),
+    (run) => {
+      const mntns = (name: string): string => fs.readFileSync(path.join(outDir(run.bundle), `${name}.mntns`), "utf8").trim();
+      const runtimeNs = fs.readlinkSync("/proc/self/ns/mnt");
+      const got = Object.fromEntries(NAMESPACE_OF_HOOK.map(([name]) => [name, mntns(name)]));
+      const expected = Object.fromEntries(NAMESPACE_OF_HOOK.map(([name, where]) => [name, where === "runtime" ? runtimeNs : run.containerMntNs]));
+      checkEqual(got, expected, "mount namespace of each hook");
     },
   ),
   lifecycleTest(

@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import type { Namespace, NamespaceType, Spec } from "../../src/spec/types.js";
 import { check, checkEqual, createFailsTest, probeTest, skip, type ConformanceTest } from "../harness.js";
-import { probeValue, type ProbeReport } from "../probe-report.js";
+import { parseCgroupFile, probeValue, type ProbeReport } from "../probe-report.js";
 import type { Clause } from "../results.js";
 
 const nsClause = (text: string, level: Clause["level"] = "MUST", section = "Namespaces"): Clause => ({ doc: "config-linux.md", section, level, text });
@@ -68,6 +68,15 @@ const JOINABLE: NamespaceType[] = ["network", "ipc", "uts", "pid"];
 export const namespaceTests: ConformanceTest[] = [
   ...(["pid", "network", "mount", "ipc", "uts", "cgroup", "user"] as NamespaceType[]).map((type) => newNamespaceTest(type)),
   newNamespaceTest("time", "SHOULD"),
+  probeTest({
+    id: "namespaces.cgroup-isolated-view",
+    clause: nsClause("in a new cgroup namespace the container sees its own cgroup as the root of the hierarchy", "SHOULD"),
+    configure: (spec) => withType(spec, "cgroup"),
+    expect: (r) => {
+      const paths = parseCgroupFile(probeValue(r.cgroup, "/proc/self/cgroup")).filter((m) => !m.controllers.some((c) => c.startsWith("name=")));
+      checkEqual(paths.filter((m) => m.path !== "/").map((m) => `${m.controllers.join(",")}:${m.path}`), [], "cgroups not seen as /");
+    },
+  }),
   ...(["pid", "network", "ipc", "uts", "cgroup"] as NamespaceType[]).map(inheritedNamespaceTest),
   {
     id: "namespaces.join-by-path",
