@@ -74,6 +74,14 @@ static void send_msg(uint32_t type, int32_t a, int32_t b, const char *text) {
   }
 }
 
+/* strerror as Go prints it ("no such file or directory"): callers match on that text. */
+static const char *errstr(int err) {
+  static char buf[128];
+  snprintf(buf, sizeof buf, "%s", strerror(err));
+  if (buf[0] >= 'A' && buf[0] <= 'Z') buf[0] = (char)(buf[0] - 'A' + 'a');
+  return buf;
+}
+
 static void fail(int err, const char *fmt, ...) {
   char text[4096];
   va_list ap;
@@ -385,7 +393,7 @@ static void op_capset(uint64_t eff, uint64_t perm, uint64_t inh, uint64_t amb) {
 static void op_resolve_exec(const char *file, const char *pathvar) {
   if (strchr(file, '/')) {
     struct stat st;
-    if (stat(file, &st) < 0) fail(errno, "exec: \"%s\": stat %s: %s", file, file, strerror(errno));
+    if (stat(file, &st) < 0) fail(errno, "exec: \"%s\": stat %s: %s", file, file, errstr(errno));
     if (S_ISDIR(st.st_mode)) fail(EACCES, "exec: \"%s\": is a directory", file);
     if (access(file, X_OK) < 0) fail(errno, "exec: \"%s\": permission denied", file);
     snprintf(exec_path, sizeof exec_path, "%s", file);
@@ -509,8 +517,8 @@ static void op_exec(const struct step *s) {
   envp[envc] = NULL;
   execve(exec_path[0] ? exec_path : argv[0], argv, envp);
   int err = errno;
-  dprintf(2, "skiff: exec %s: %s\n", argv[0], strerror(err));
-  fail(err, "exec: \"%s\": %s", argv[0], strerror(err));
+  dprintf(2, "skiff: exec %s: %s\n", argv[0], errstr(err));
+  fail(err, "exec: \"%s\": %s", argv[0], errstr(err));
 }
 
 static void run_step(const struct step *s) {

@@ -1,0 +1,161 @@
+// Shared by the integration tests: busybox bundles, running the built dist/skiff, and the
+// checks that a container left nothing behind. Tests run as root on the real kernel.
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { defaultSpec } from "../spec/default-spec.js";
+import type { Spec } from "../spec/types.js";
+
+export const SKIFF = process.env.SKIFF_BIN ?? path.resolve(import.meta.dirname, "../../dist/skiff");
+const BUSYBOX = "/bin/busybox";
+
+let baseRootfs: string | undefined;
+
+/** A busybox rootfs built once per test process; bundles copy it. */
+function busyboxRootfs(): string {
+  if (baseRootfs) return baseRootfs;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-rootfs-"));
+  for (const d of ["bin", "etc", "proc", "sys", "dev", "tmp", "root"]) fs.mkdirSync(path.join(dir, d));
+  fs.copyFileSync(BUSYBOX, path.join(dir, "bin/busybox"));
+  fs.chmodSync(path.join(dir, "bin/busybox"), 0o755);
+  const applets = spawnSync(BUSYBOX, ["--list"], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
+  for (const a of applets) if (a !== "busybox") fs.symlinkSync("busybox", path.join(dir, "bin", a));
+  fs.writeFileSync(path.join(dir, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n");
+  fs.writeFileSync(path.join(dir, "etc/group"), "root:x:0:\nnogroup:x:65534:\n");
+  process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+  baseRootfs = dir;
+  return dir;
+}
+
+export interface Bundle {
+  dir: string;
+  rootfs: string;
+  config: Spec;
+  /** rewrite config.json after changing `config` */
+  save(): void;
+}
+
+let seq = 0;
+
+/** A unique container id for this test process. */
+export function uniqueId(prefix = "t"): string {
+  return `${prefix}-${process.pid}-${++seq}`;
+}
+
+export function makeBundle(args: string[], edit?: (c: Spec) => void): Bundle {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-bundle-"));
+  const rootfs = path.join(dir, "rootfs");
+  spawnSync("cp", ["-a", busyboxRootfs(), rootfs]);
+  const config = defaultSpec();
+  config.process!.terminal = false;
+  config.process!.args = args;
+  edit?.(config);
+  const bundle = { dir, rootfs, config, save: () => fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify(config, null, 2)) };
+  bundle.save();
+  return bundle;
+}
+
+export interface Result {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export class Runtime {
+  readonly root = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-root-"));
+  private readonly ids = new Set<string>();
+  private readonly dirs: string[] = [];
+
+  /** Runs skiff with --root; stdout/stderr captured through files (a container may keep them). */
+  skiff(args: string[], opts: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Result {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-out-"));
+    const o = fs.openSync(path.join(out, "stdout"), "w+");
+    const e = fs.openSync(path.join(out, "stderr"), "w+");
+    let r: SpawnSyncReturns<Buffer>;
+    try {
+      r = spawnSync(SKIFF, ["--root", this.root, ...args], {
+        cwd: opts.cwd,
+        input: opts.input,
+        stdio: [opts.input === undefined ? "ignore" : "pipe", o, e],
+        env: opts.env ?? process.env,
+        timeout: opts.timeoutMs ?? 30_000,
+      });
+    } finally {
+      fs.closeSync(o);
+      fs.closeSync(e);
+    }
+    const result = { status: r.status, stdout: fs.readFileSync(path.join(out, "stdout"), "utf8"), stderr: fs.readFileSync(path.join(out, "stderr"), "utf8") };
+    fs.rmSync(out, { recursive: true, force: true });
+    return result;
+  }
+
+  /** Like skiff(), but the command must succeed. */
+  ok(args: string[], opts: Parameters<Runtime["skiff"]>[1] = {}): Result {
+    const r = this.skiff(args, opts);
+    if (r.status !== 0) throw new Error(`skiff ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
+    return r;
+  }
+
+  /** Containers to delete --force at cleanup. */
+  track(id: string): string {
+    this.ids.add(id);
+    return id;
+  }
+
+  trackDir(dir: string): string {
+    this.dirs.push(dir);
+    return dir;
+  }
+
+  state(id: string): { status: string; pid: number; bundle: string; id: string; ociVersion: string; annotations?: Record<string, string> } {
+    return JSON.parse(this.ok(["state", id]).stdout);
+  }
+
+  cleanup(): void {
+    for (const id of this.ids) this.skiff(["delete", "--force", id]);
+    for (const d of this.dirs) fs.rmSync(d, { recursive: true, force: true });
+    fs.rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+/** Every cgroup directory named `name` below the v1/v2 hierarchies (a leftover if any). */
+export function cgroupDirsNamed(name: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    if (depth > 4) return;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      const p = path.join(dir, e.name);
+      if (e.name === name) found.push(p);
+      walk(p, depth + 1);
+    }
+  };
+  walk("/sys/fs/cgroup", 0);
+  return found;
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return !/\) [ZX] /.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+/** Polls (tests only) until cond holds or the timeout passes. */
+export async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (cond()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return cond();
+}
