@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import type { Capabilities } from "../spec/types.js";
 import { useCProgram } from "./c-program.testing.js";
-import { availableCapabilities, type CapabilitySets, capabilitySets, grantableCapabilities, lastCapability } from "./capabilities.js";
+import { availableCapabilities, type CapabilitySets, capabilitySets, grantableCapabilities, hostBoundingSet, lastCapability } from "./capabilities.js";
 
 // argv: BOUNDING EFFECTIVE PERMITTED INHERITABLE AMBIENT (hex) LAST_CAP
 const SOURCE = String.raw`
@@ -67,6 +67,11 @@ describe.skipIf(process.getuid?.() !== 0)("capability masks applied by a real pr
       "CapBnd:\t0000000020000420",
       "CapAmb:\t0000000000000400",
     ]);
+  });
+
+  it("sees the full bounding set inside a new user namespace, as availableCapabilities says", () => {
+    const status = execFileSync("unshare", ["--user", "--map-root-user", "cat", "/proc/self/status"], { encoding: "utf8" });
+    expect(hostBoundingSet(status)).toBe(availableCapabilities(true));
   });
 
   it.skipIf(availableCapabilities(false) & (1n << 24n))("applies cleanly once a capability the host lacks is left out", () => {

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
-import { availableCapabilities, capabilityNames, capabilitySets, grantableCapabilities, hostBoundingSet, lastCapability } from "./capabilities.js";
+import { availableCapabilities, capabilityNames, capabilitySets, grantableCapabilities, grantedCapabilities, hostBoundingSet, lastCapability } from "./capabilities.js";
 
 const CHOWN = 1n << 0n, KILL = 1n << 5n, NET_BIND = 1n << 10n, SYS_RESOURCE = 1n << 24n, AUDIT_WRITE = 1n << 29n;
 
@@ -69,6 +69,15 @@ describe("grantableCapabilities", () => {
     const { sets: granted, warnings } = grantableCapabilities(sets, KILL | CHOWN);
     expect(granted.ambient).toBe(KILL);
     expect(warnings).toEqual(["process.capabilities.ambient: CAP_CHOWN must also be permitted and inheritable; not granted"]);
+  });
+});
+
+describe("grantedCapabilities", () => {
+  it("keeps CAP_SYS_RESOURCE only where the init can hold it", () => {
+    const caps = { bounding: ["CAP_SYS_RESOURCE", "CAP_KILL"], permitted: ["CAP_KILL"] };
+    const hostHasIt = (hostBoundingSet() >> 24n) & 1n;
+    expect(grantedCapabilities(caps, true)).toEqual({ sets: capabilitySets(caps), warnings: [] });
+    expect(grantedCapabilities(caps, false).sets.bounding).toBe(hostHasIt ? SYS_RESOURCE | KILL : KILL);
   });
 });
 

@@ -69,6 +69,11 @@ export function availableCapabilities(inUserNamespace: boolean): bigint {
   return inUserNamespace ? (1n << BigInt(lastCapability() + 1)) - 1n : hostBoundingSet();
 }
 
+/** process.capabilities as the init can really hold them, and the warnings to log for the rest. */
+export function grantedCapabilities(caps: Capabilities | undefined, inUserNamespace: boolean): { sets: CapabilitySets; warnings: string[] } {
+  return grantableCapabilities(capabilitySets(caps), availableCapabilities(inUserNamespace));
+}
+
 /**
  * Removes from the sets what cannot be granted, with one warning per set and reason (the caller
  * logs them): capabilities outside `available`, effective ones that are not permitted, and

@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
+import { ownCapabilitySet } from "./capabilities.js";
 import { checkRlimitsAgainstHost, parseProcLimits, RLIM_INFINITY, rlimitPlan, RLIMITS } from "./rlimits.js";
 
 describe("rlimitPlan", () => {
@@ -58,6 +59,13 @@ describe("checkRlimitsAgainstHost", () => {
   it("accepts limits at or below the runtime's own", () => {
     const hard = Number(current[RLIMITS.RLIMIT_NOFILE][1]);
     expect(() => checkRlimitsAgainstHost(rlimitPlan([{ type: "RLIMIT_NOFILE", soft: 10, hard }]), false)).not.toThrow();
+  });
+
+  it("reads by default whether this process can raise hard limits (this host: it cannot)", () => {
+    const canRaise = (ownCapabilitySet("CapEff") >> 24n) & 1n;
+    const steps = rlimitPlan([{ type: "RLIMIT_NOFILE", soft: 1, hard: Number(current[RLIMITS.RLIMIT_NOFILE][1]) + 1 }]);
+    if (canRaise) expect(() => checkRlimitsAgainstHost(steps)).not.toThrow();
+    else expect(() => checkRlimitsAgainstHost(steps)).toThrow("cannot raise the RLIMIT_NOFILE hard limit");
   });
 
   it("names an unlimited current limit as such", () => {

@@ -2,7 +2,9 @@
 // and getrlimit in the container MUST then show exactly the configured soft and hard values.
 import * as fs from "node:fs";
 import { SkiffError } from "../errors.js";
+import { CAPABILITIES } from "../spec/capabilities.js";
 import type { POSIXRlimit } from "../spec/types.js";
+import { ownCapabilitySet } from "./capabilities.js";
 
 /** Resource numbers of asm-generic/resource.h (x86_64 and arm64 alike), in /proc/PID/limits order. */
 export const RLIMITS = {
@@ -88,11 +90,12 @@ export function rlimitRaiseDenied(step: RlimitStep, currentHard: bigint): string
 /**
  * Raising a hard limit needs CAP_SYS_RESOURCE in the initial user namespace (a container's own
  * user namespace does not help). Without it, such a config cannot be honoured; this finds that
- * before the container is created, so the failure leaves nothing behind.
+ * before the container is created, so the failure leaves nothing behind. By default both facts
+ * are read from this process (the runtime, whose limits and capabilities the init inherits).
  */
 export function checkRlimitsAgainstHost(
   steps: RlimitStep[],
-  canRaiseHardLimits: boolean,
+  canRaiseHardLimits = ((ownCapabilitySet("CapEff") >> BigInt(CAPABILITIES.CAP_SYS_RESOURCE)) & 1n) === 1n,
   current = parseProcLimits(fs.readFileSync("/proc/self/limits", "utf8")),
 ): void {
   if (canRaiseHardLimits) return;
