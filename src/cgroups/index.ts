@@ -14,7 +14,7 @@ import { modeOf, ownPathOn, parseCgroupMounts, parseProcCgroup, type CgroupMode,
 import { directoriesBetween, directoryOn, placementOf } from "./paths.js";
 import type { CgroupStats } from "./stats.js";
 import { freezeV1, isFrozenV1, oomKillsV1, setV1, statsV1, type V1Paths } from "./v1.js";
-import { BASELINE_CONTROLLERS, controllersFor, enableControllers, freezeV2, isFrozenV2, oomKillsV2, setV2, statsV2 } from "./v2.js";
+import { BASELINE_CONTROLLERS, enableControllers, freezeV2, isFrozenV2, oomKillsV2, setV2, statsV2 } from "./v2.js";
 
 export type { CgroupMode } from "./mounts.js";
 export type { CgroupStats } from "./stats.js";
@@ -197,9 +197,7 @@ class FsManager implements CgroupManager {
 
   set(resources: LinuxResources): void {
     if (this.mode === "v2") {
-      const needed = controllersFor(resources);
-      enableControllers(this.saved.unifiedMount ?? mountpointOf(this.unifiedDir), this.unifiedDir, needed.keys(), needed);
-      setV2(this.unifiedDir, resources);
+      setV2(this.saved.unifiedMount ?? mountpointOf(this.unifiedDir), this.unifiedDir, resources);
     } else {
       setV1(this.v1Paths, resources, this.saved.created);
     }

@@ -79,7 +79,14 @@ export function enableControllers(mountpoint: string, dir: string, wanted: Itera
   }
 }
 
-export function setV2(dir: string, r: LinuxResources): void {
+/**
+ * Applies `r` to the cgroup at `dir` in the tree mounted at `mountpoint`: first the checks that
+ * need no file, then the controllers the values need, then the writes.
+ */
+export function setV2(mountpoint: string, dir: string, r: LinuxResources): void {
+  refuseUnsupported(r);
+  const needed = controllersFor(r);
+  enableControllers(mountpoint, dir, needed.keys(), needed);
   if (r.memory) setMemory(dir, r.memory);
   if (r.cpu) setCpu(dir, r.cpu);
   const limit = pidsMax(r.pids?.limit);
@@ -92,6 +99,11 @@ export function setV2(dir: string, r: LinuxResources): void {
     writeCgroupFile(dir, file, String(h.limit), field);
   });
   for (const [device, lim] of Object.entries(r.rdma ?? {})) writeCgroupFile(dir, "rdma.max", rdmaLine(device, lim), `${R}.rdma.${device}`);
+  for (const [key, value] of Object.entries(r.unified ?? {})) setUnified(dir, key, value);
+}
+
+// What cgroup v2 cannot express, refused before anything is written.
+function refuseUnsupported(r: LinuxResources): void {
   if (r.network && (r.network.classID !== undefined || (r.network.priorities?.length ?? 0) > 0)) {
     throw new SkiffError("InvalidConfig", `${R}.network: net_cls/net_prio do not exist in cgroup v2 (match on the cgroup path with eBPF or nftables instead)`);
   }
@@ -101,7 +113,15 @@ export function setV2(dir: string, r: LinuxResources): void {
       `${R}.devices: device rules on cgroup v2 need an eBPF device program, which skiff does not load yet; this host is cgroup v2`,
     );
   }
-  for (const [key, value] of Object.entries(r.unified ?? {})) setUnified(dir, key, value);
+  if (r.cpu && (nonZero(r.cpu.realtimePeriod) || nonZero(r.cpu.realtimeRuntime))) {
+    throw new SkiffError("InvalidConfig", `${R}.cpu.realtimePeriod/realtimeRuntime: cgroup v2 has no realtime CPU budget (cpu.rt_*)`);
+  }
+  if (r.memory) v2SwapMax(r.memory.limit, r.memory.swap);
+  for (const key of Object.keys(r.unified ?? {})) {
+    if (key.includes("/") || key.startsWith(".") || key === "") {
+      throw new SkiffError("InvalidConfig", `${R}.unified["${key}"]: a unified key must be a file name of the container's cgroup`);
+    }
+  }
 }
 
 function setMemory(dir: string, m: Memory): void {
@@ -122,9 +142,6 @@ function setMemory(dir: string, m: Memory): void {
 }
 
 function setCpu(dir: string, c: CPU): void {
-  if (nonZero(c.realtimePeriod) || nonZero(c.realtimeRuntime)) {
-    throw new SkiffError("InvalidConfig", `${R}.cpu.realtimePeriod/realtimeRuntime: cgroup v2 has no realtime CPU budget (cpu.rt_*)`);
-  }
   if (c.idle !== undefined) writeCgroupFile(dir, "cpu.idle", String(c.idle), `${R}.cpu.idle`);
   const weight = sharesToWeight(c.shares ?? 0);
   if (weight !== 0) writeCgroupFile(dir, "cpu.weight", String(weight), `${R}.cpu.shares`);
@@ -155,12 +172,9 @@ function setIo(dir: string, b: BlockIO): void {
   }
 }
 
-/** A raw `unified` key is a file name in the container's own cgroup, nothing else. */
+/** A raw `unified` key: a file name in the container's own cgroup (checked by refuseUnsupported). */
 function setUnified(dir: string, key: string, value: string): void {
   const field = `${R}.unified["${key}"]`;
-  if (key.includes("/") || key.startsWith(".") || key === "") {
-    throw new SkiffError("InvalidConfig", `${field}: a unified key must be a file name of the container's cgroup`);
-  }
   try {
     writeCgroupFile(dir, key, value, field);
   } catch (e) {

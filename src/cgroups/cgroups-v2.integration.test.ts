@@ -1,0 +1,164 @@
+// The cgroup v2 code path on this hybrid machine. A helper process mounts a cgroup2 hierarchy
+// in its own private mount namespace (the host's mounts stay as they are); the test reaches that
+// mount through /proc/<helper>/root and gives it to the manager as its root. cgroup2 is one tree
+// per machine, so this is the tree the host shows at /sys/fs/cgroup/unified: it offers no
+// controllers except hugetlb, which the tests never enable, but placement, cgroup.procs, the
+// freezer and the core unified keys are all real.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { SkiffError } from "../errors.js";
+import type { LinuxResources } from "../spec/types.js";
+import { createCgroupManager, type CgroupManager } from "./index.js";
+import { cgroupLines, delay, eventually, firstLine, isRoot, killAll, start, startCounter, stopAll, type Started } from "./testing.js";
+
+const group = `skiff-v2-${process.pid}`;
+const managers: CgroupManager[] = [];
+let holder: Started | undefined;
+let mountDir = "";
+let root = "";
+
+beforeAll(async () => {
+  if (!isRoot) return;
+  mountDir = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-cgroup2-"));
+  holder = start("unshare", ["-m", "--propagation", "private", "sh", "-c", 'mount -t cgroup2 none "$0" && echo ready && exec sleep 1000', mountDir]);
+  expect(await firstLine(holder)).toBe("ready");
+  root = `/proc/${holder.pid}/root${mountDir}`;
+});
+
+afterEach(async () => {
+  for (const m of managers) {
+    if (m.isFrozen()) m.thaw();
+    killAll(m.pids());
+    await eventually(() => m.pids().length === 0);
+  }
+  for (const m of managers.splice(0)) m.destroy(); // while the helper still holds the mount
+});
+
+afterAll(async () => {
+  await stopAll(); // the helper: its mount namespace, and the mount, go with it
+  if (mountDir) fs.rmdirSync(mountDir);
+});
+
+function newManager(id: string): CgroupManager {
+  const m = createCgroupManager({ id, cgroupsPath: `${group}/${id}`, root });
+  managers.push(m);
+  return m;
+}
+
+function errorOf(f: () => void): SkiffError {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof SkiffError) return e;
+    throw e;
+  }
+  throw new Error("expected a SkiffError");
+}
+
+describe.runIf(isRoot)("cgroups v2 (a private cgroup2 mount)", () => {
+  it("leaves the host's own mounts alone", () => {
+    expect(fs.readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(mountDir);
+    expect(fs.readFileSync(`/proc/${holder!.pid}/mountinfo`, "utf8")).toContain(`${mountDir} `);
+  });
+
+  it("places the cgroup under the root, moves a process in and removes what it made", async () => {
+    const m = newManager("place");
+    expect(m.mode).toBe("v2");
+    expect(m.saved.paths).toEqual({ "": path.join(root, group, "place") });
+    m.create();
+    expect(m.saved.created).toEqual([path.join(root, group), path.join(root, group, "place")]);
+    // The same tree the host shows at /sys/fs/cgroup/unified.
+    expect(fs.existsSync(`/sys/fs/cgroup/unified/${group}/place`)).toBe(true);
+
+    const sleeper = start("sleep", ["1000"]);
+    m.apply(sleeper.pid);
+    expect(fs.readFileSync(path.join(m.saved.paths[""]!, "cgroup.procs"), "utf8").trim()).toBe(String(sleeper.pid));
+    expect(cgroupLines(sleeper.pid)).toContain(`0::/${group}/place`);
+    expect(m.pids()).toEqual([sleeper.pid]);
+
+    process.kill(sleeper.pid, "SIGKILL");
+    await sleeper.exited;
+    managers.splice(managers.indexOf(m), 1);
+    m.destroy();
+    expect(fs.existsSync(path.join(root, group))).toBe(false);
+  });
+
+  it("writes unified keys and refuses bad ones with the key in the message", () => {
+    const m = newManager("keys");
+    m.create();
+    m.set({ unified: { "cgroup.max.descendants": "3", "cgroup.max.depth": "2" } });
+    const dir = m.saved.paths[""]!;
+    expect(fs.readFileSync(path.join(dir, "cgroup.max.descendants"), "utf8").trim()).toBe("3");
+    expect(fs.readFileSync(path.join(dir, "cgroup.max.depth"), "utf8").trim()).toBe("2");
+    expect(m.saved.resources?.unified).toEqual({ "cgroup.max.descendants": "3", "cgroup.max.depth": "2" });
+
+    expect(errorOf(() => m.set({ unified: { "../cgroup.procs": "1" } })).message).toMatch(/unified\["\.\.\/cgroup\.procs"\]: a unified key must be a file name/);
+    expect(errorOf(() => m.set({ unified: { "cgroup.nonexistent": "1" } })).message).toBe('linux.resources.unified["cgroup.nonexistent"]: no such cgroup file');
+    expect(errorOf(() => m.set({ unified: { "cgroup.max.depth": "many" } })).message).toMatch(/^linux\.resources\.unified\["cgroup\.max\.depth"\]: writing "many" to .*: invalid argument$/);
+  });
+
+  it("names the field when a limit needs a controller this tree does not offer", () => {
+    const m = newManager("missing");
+    m.create();
+    const cases: [LinuxResources, RegExp][] = [
+      [{ pids: { limit: 10 } }, /^linux\.resources\.pids\.limit: the pids cgroup controller is not available on this host \(not in .*cgroup\.controllers\)$/],
+      [{ memory: { limit: 1 << 26 } }, /^linux\.resources\.memory: the memory cgroup controller is not available/],
+      [{ unified: { "memory.max": "1" } }, /^linux\.resources\.unified\["memory\.max"\]: the memory cgroup controller is not available/],
+      [{ cpu: { realtimeRuntime: 1000 } }, /^linux\.resources\.cpu\.realtimePeriod\/realtimeRuntime: cgroup v2 has no realtime/],
+      [{ network: { classID: 1 } }, /^linux\.resources\.network: net_cls\/net_prio do not exist in cgroup v2/],
+      [{ devices: [{ allow: false, access: "rwm" }] }, /^linux\.resources\.devices: device rules on cgroup v2 need an eBPF device program/],
+      [{ memory: { swap: 1 << 26 } }, /^linux\.resources\.memory\.swap: a swap limit needs a memory limit/],
+    ];
+    for (const [resources, message] of cases) expect(errorOf(() => m.set(resources)).message).toMatch(message);
+    // Asking for nothing needs nothing.
+    m.set({ devices: [], hugepageLimits: [], network: {}, unified: {}, pids: { limit: 0 } });
+  });
+
+  it("freezes and thaws through cgroup.freeze", async () => {
+    const m = newManager("freeze");
+    m.create();
+    const counter = startCounter();
+    m.apply(counter.proc.pid);
+    counter.go();
+    await eventually(() => counter.read() > 3);
+    expect(m.pids()).toContain(counter.proc.pid);
+
+    m.freeze();
+    expect(m.isFrozen()).toBe(true);
+    expect(fs.readFileSync(path.join(m.saved.paths[""]!, "cgroup.events"), "utf8")).toMatch(/^frozen 1$/m);
+    const frozenAt = counter.read();
+    await delay(300);
+    expect(counter.read()).toBe(frozenAt);
+
+    m.thaw();
+    expect(m.isFrozen()).toBe(false);
+    await eventually(() => counter.read() > frozenAt + 3);
+  });
+
+  it("reads the core cpu stats", async () => {
+    const m = newManager("stats");
+    m.create();
+    const busy = start("sh", ["-c", "read _; i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; echo done; exec sleep 1000"], { stdin: true });
+    m.apply(busy.pid);
+    busy.child.stdin!.write("go\n");
+    await firstLine(busy);
+    const s = m.stats();
+    expect(s.cpu.usage.total).toBeGreaterThan(0n);
+    expect(s.cpu.usage.user + s.cpu.usage.kernel).toBeGreaterThan(0n);
+    expect(s.pids).toEqual({}); // no pids controller in this tree
+    expect(m.oomKills()).toBe(0);
+  });
+
+  it("takes the root from SKIFF_CGROUP2_ROOT too", () => {
+    process.env.SKIFF_CGROUP2_ROOT = root;
+    try {
+      const m = createCgroupManager({ id: "env", cgroupsPath: `${group}/env` });
+      expect(m.mode).toBe("v2");
+      expect(m.saved.paths).toEqual({ "": path.join(root, group, "env") });
+    } finally {
+      delete process.env.SKIFF_CGROUP2_ROOT;
+    }
+  });
+});
