@@ -102,27 +102,17 @@ export const linuxSecurityTests: ConformanceTest[] = [
     },
   }),
   probeTest({
-    id: "masked-paths.file",
-    clause: linuxClause("Masked Paths", "each masked file is covered so that it cannot be read"),
-    probeArgs: ["--read", "/etc/secret", "--read", "/proc/kcore"],
+    id: "masked-paths",
+    clause: linuxClause("Masked Paths", "each masked path, file or directory, is covered so that its contents cannot be read"),
+    probeArgs: ["--read", "/etc/secret", "--read", "/proc/kcore", "--list", "/etc/secret-dir", "--read", "/etc/secret-dir/file"],
     configure: (spec, bundle) => {
       writeRootfsFile(bundle.rootfs, "etc/secret", "secret content\n");
-      spec.linux!.maskedPaths = ["/etc/secret", "/proc/kcore"];
+      writeRootfsFile(bundle.rootfs, "etc/secret-dir/file", "secret content\n");
+      spec.linux!.maskedPaths = ["/etc/secret", "/proc/kcore", "/etc/secret-dir"];
     },
     expect: (r) => {
       checkUnreadable(r, "/etc/secret");
       checkUnreadable(r, "/proc/kcore");
-    },
-  }),
-  probeTest({
-    id: "masked-paths.directory",
-    clause: linuxClause("Masked Paths", "a masked directory is covered so that its contents cannot be read"),
-    probeArgs: ["--list", "/etc/secret-dir", "--read", "/etc/secret-dir/file"],
-    configure: (spec, bundle) => {
-      writeRootfsFile(bundle.rootfs, "etc/secret-dir/file", "secret content\n");
-      spec.linux!.maskedPaths = ["/etc/secret-dir"];
-    },
-    expect: (r) => {
       const listing = r.list["/etc/secret-dir"];
       check(isProbeError(listing) || listing?.length === 0, `the masked directory lists ${JSON.stringify(listing)}`);
       check(isProbeError(r.read["/etc/secret-dir/file"]), "a file in the masked directory is readable");
