@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useCProgram } from "../plan/c-program.testing.js";
 import type { Seccomp } from "../spec/types.js";
-import { compileSeccomp, compileSeccompCached, libseccompVersion, SECCOMP_FILTER_FLAG, seccompCacheKey } from "./seccomp.js";
+import { compileSeccomp, compileSeccompCached, libseccompVersion, SECCOMP_FILTER_FLAG, seccompAgentMessage, seccompCacheKey } from "./seccomp.js";
 
 const EPERM = 1, ENOENT = 2, EACCES = 13, EFAULT = 14, ENOSYS = 38;
 // x86_64 numbers (i386 has its own table; fchmodat2 is 452 on both, newer than libseccomp 2.5.4).
@@ -241,6 +241,14 @@ describe("compiled filters, loaded into a real process", () => {
     expect(() => run({ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_KILL_PROCESS" }] })).toThrowError(
       expect.objectContaining({ signal: "SIGSYS" }),
     );
+  });
+});
+
+describe("seccompAgentMessage", () => {
+  it("has the spec's container process state fields, metadata only when configured", () => {
+    const state = { ociVersion: "1.2.1", id: "c1", status: "creating" as const, pid: 4422, bundle: "/b" };
+    expect(JSON.parse(seccompAgentMessage("1.2.1", 4422, state, "MKNOD=/dev/null"))).toEqual({ ociVersion: "1.2.1", fds: ["seccompFd"], pid: 4422, metadata: "MKNOD=/dev/null", state });
+    expect(JSON.parse(seccompAgentMessage("1.2.1", 4422, state))).not.toHaveProperty("metadata");
   });
 });
 
