@@ -42,7 +42,6 @@
 
 #define MAX_INTS 256
 #define MAX_STRS 4096
-#define MAX_SLOTS 8
 
 struct step {
   uint32_t op;
@@ -55,7 +54,6 @@ struct step {
 
 static int sync_fd = -1;
 static uint32_t current_step;
-static int slots[MAX_SLOTS];
 static char exec_path[4096];
 
 struct msg {
@@ -422,8 +420,10 @@ static void op_resolve_exec(const char *file, const char *pathvar) {
   fail(ENOENT, "exec: \"%s\": executable file not found in $PATH", file);
 }
 
+/* The state directory comes as an fd the parent opened: after pivot_root (and as an
+ * unprivileged user) its path may be out of reach. Opening the FIFO for writing blocks until
+ * `skiff start` opens it for reading. */
 static void op_wait_start(int dirfd, const char *name) {
-  /* Opening a FIFO for writing blocks until `skiff start` opens it for reading. */
   int fd;
   do fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC);
   while (fd < 0 && errno == EINTR);
@@ -638,20 +638,12 @@ static void run_step(const struct step *s) {
     need(s, 0, 2);
     op_resolve_exec(s->strs[0], s->strs[1]);
     break;
-  case OP_OPEN_DIR: {
-    need(s, 1, 1);
-    int slot = (int)s->ints[0];
-    if (slot < 0 || slot >= MAX_SLOTS) fail(EINVAL, "bad slot");
-    slots[slot] = open(s->strs[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (slots[slot] < 0) fail(errno, "open %s", s->strs[0]);
-    break;
-  }
   case OP_READY:
     send_msg(MSG_READY, 0, 0, NULL);
     break;
   case OP_WAIT_START:
     need(s, 1, 1);
-    op_wait_start(slots[s->ints[0] & (MAX_SLOTS - 1)], s->strs[0]);
+    op_wait_start((int)s->ints[0], s->strs[0]);
     break;
   case OP_SECCOMP:
     need(s, 1, 1);

@@ -40,9 +40,8 @@ enum plan_op {
   OP_CAPSET = 23,       /* ints: effective, permitted, inheritable, ambient masks */
   OP_CHDIR = 24,        /* strs: path */
   OP_RESOLVE_EXEC = 25, /* strs: file, PATH value */
-  OP_OPEN_DIR = 26,     /* ints: slot; strs: path (O_PATH, kept across pivot_root) */
   OP_READY = 27,        /* tell the parent the container is created */
-  OP_WAIT_START = 28,   /* ints: slot; strs: fifo name in that directory */
+  OP_WAIT_START = 28,   /* ints: fd of the state directory (O_PATH); strs: fifo name in it */
   OP_SECCOMP = 29,      /* ints: seccomp(2) flags; strs: BPF program */
   OP_CLOSE_FDS = 30,    /* ints: first fd not kept */
   OP_EXEC = 31,         /* ints: argc; strs: argv..., envp... */

@@ -39,6 +39,9 @@ export interface Created {
   helper: Helper;
 }
 
+const O_PATH = 0o10000000;
+const O_DIRECTORY = 0o200000;
+
 function isDirectory(p: string): boolean {
   try {
     return fs.statSync(p).isDirectory();
@@ -79,6 +82,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   let helper: Helper | undefined;
   let initPid = 0;
   let consoleFd: number | undefined;
+  let stateDirFd: number | undefined;
   try {
     const fifo = path.join(stateDir, EXEC_FIFO);
     mkfifo(fifo, 0o622);
@@ -87,23 +91,27 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     cgroups = createCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: opts.systemdCgroup });
     cgroups.create();
     if (opts.consoleSocket) consoleFd = connectUnix(opts.consoleSocket);
+    stateDirFd = fs.openSync(stateDir, O_PATH | O_DIRECTORY);
     const preserveFds = opts.preserveFds ?? 0;
+    // The helper's fds: stdio and preserved fds, the sync socket, then these.
     const stdio = Array.from({ length: 3 + preserveFds }, (_, i) => i);
+    const extra = consoleFd === undefined ? [stateDirFd] : [stateDirFd, consoleFd];
+    const fdInHelper = (fd: number) => stdio.length + 1 + extra.indexOf(fd);
     const plan: Plan = compileCreatePlan({
       spec,
       bundle,
       rootfs,
       isDirectory,
       cgroups: { mode: cgroups.mode, paths: cgroups.saved.paths, cgroupns: hasNamespace(spec.linux?.namespaces, "cgroup") },
-      stateDir,
+      stateDirFd: fdInHelper(stateDirFd),
       mode: opts.mode ?? "detach",
       noPivot: opts.noPivot ?? false,
       preserveFds,
-      consoleSocketFd: consoleFd === undefined ? undefined : stdio.length + 1,
+      consoleSocketFd: consoleFd === undefined ? undefined : fdInHelper(consoleFd),
       seccomp: await seccompProgram(spec, path.join(store.root, ".seccomp-cache")),
       syncPoints: [],
     });
-    helper = spawnHelper(platform().initBinary(), stdio, consoleFd === undefined ? [] : [consoleFd]);
+    helper = spawnHelper(platform().initBinary(), stdio, extra);
     // The helper joins the cgroups before it forks, so the init is born inside them and a
     // new cgroup namespace is rooted at the container's cgroup.
     cgroups.apply(helper.pid);
@@ -154,5 +162,6 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     throw e;
   } finally {
     if (consoleFd !== undefined) fs.closeSync(consoleFd);
+    if (stateDirFd !== undefined) fs.closeSync(stateDirFd);
   }
 }

@@ -12,8 +12,8 @@ import { sysctlSteps } from "./sysctl-steps.js";
 
 export interface PlanInput extends RootfsFacts {
   spec: Spec;
-  /** The state directory holding exec.fifo (opened before pivot_root, used after it). */
-  stateDir: string;
+  /** fd number, in the helper, of the state directory holding exec.fifo (O_PATH) */
+  stateDirFd: number;
   /** "wait": the helper stays to report the init's exit status (run); "detach": it leaves. */
   mode: "detach" | "wait";
   noPivot: boolean;
@@ -26,7 +26,6 @@ export interface PlanInput extends RootfsFacts {
 }
 
 const EXEC_FIFO = "exec.fifo";
-const STATE_DIR_SLOT = 0;
 
 export function compileCreatePlan(input: PlanInput): Plan {
   const { spec } = input;
@@ -52,7 +51,6 @@ export function compileCreatePlan(input: PlanInput): Plan {
     ...deviceSteps(spec, input.rootfs),
     ...sync(SyncTag.CREATE_RUNTIME, "run createRuntime hooks"),
     ...sync(SyncTag.CREATE_CONTAINER, "run createContainer hooks"),
-    step(Op.OPEN_DIR, "open the state directory", [STATE_DIR_SLOT], [input.stateDir]),
     ...switchRootSteps(spec, input, input.noPivot),
     ...sysctlSteps(spec),
     ...maskAndReadonlySteps(spec),
@@ -66,7 +64,7 @@ export function compileCreatePlan(input: PlanInput): Plan {
     ...identitySteps(p, seccompEarly),
     resolveExecStep(p),
     step(Op.READY, "report created"),
-    step(Op.WAIT_START, "wait for start", [STATE_DIR_SLOT], [EXEC_FIFO]),
+    step(Op.WAIT_START, "wait for start", [input.stateDirFd], [EXEC_FIFO]),
     ...(seccompLate ? [seccompStep(seccompLate)] : []),
     ...execSteps(p, input.preserveFds),
   ];

@@ -30,7 +30,6 @@ export enum Op {
   CAPSET = 23,
   CHDIR = 24,
   RESOLVE_EXEC = 25,
-  OPEN_DIR = 26,
   READY = 27,
   WAIT_START = 28,
   SECCOMP = 29,

@@ -16,6 +16,7 @@ let baseRootfs: string | undefined;
 function busyboxRootfs(): string {
   if (baseRootfs) return baseRootfs;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-rootfs-"));
+  fs.chmodSync(dir, 0o755);
   for (const d of ["bin", "etc", "proc", "sys", "dev", "tmp", "root"]) fs.mkdirSync(path.join(dir, d));
   fs.copyFileSync(BUSYBOX, path.join(dir, "bin/busybox"));
   fs.chmodSync(path.join(dir, "bin/busybox"), 0o755);

@@ -1,0 +1,71 @@
+// config-linux.md "Namespaces" on real containers: each new namespace differs from the host's,
+// a namespace path is joined, user namespaces get their id maps.
+import { spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { makeBundle, Runtime, uniqueId } from "../testing/harness.js";
+import type { NamespaceType } from "../spec/types.js";
+
+const rt = new Runtime();
+const started: ChildProcess[] = [];
+afterAll(() => {
+  for (const p of started) p.kill("SIGKILL");
+  rt.cleanup();
+});
+
+const NS_FILES: Record<NamespaceType, string> = { pid: "pid", network: "net", mount: "mnt", ipc: "ipc", uts: "uts", user: "user", cgroup: "cgroup", time: "time" };
+
+function runOut(args: string[], edit?: Parameters<typeof makeBundle>[1]): string {
+  const b = makeBundle(args, edit);
+  // The container's root may be an unprivileged host uid (user namespace): it must reach the rootfs.
+  fs.chmodSync(b.dir, 0o755);
+  rt.trackDir(b.dir);
+  const r = rt.skiff(["run", "--bundle", b.dir, uniqueId()]);
+  if (r.status !== 0) throw new Error(`run failed (${r.status}): ${r.stderr}`);
+  return r.stdout;
+}
+
+describe("namespaces", () => {
+  it("every new namespace differs from the host's; pid 1 inside", () => {
+    const types: NamespaceType[] = ["pid", "network", "mount", "ipc", "uts", "cgroup", "time"];
+    const out = runOut(["sh", "-c", `echo $$; for n in ${types.map((t) => NS_FILES[t]).join(" ")}; do readlink /proc/self/ns/$n; done`], (c) => {
+      c.linux!.namespaces = types.map((type) => ({ type }));
+    });
+    const [pid, ...links] = out.trim().split("\n");
+    expect(pid).toBe("1");
+    types.forEach((t, i) => expect(links[i], t).not.toBe(fs.readlinkSync(`/proc/self/ns/${NS_FILES[t]}`)));
+  });
+
+  it("without a namespace entry the host's is shared", () => {
+    const out = runOut(["readlink", "/proc/self/ns/net"], (c) => {
+      c.linux!.namespaces = c.linux!.namespaces!.filter((n) => n.type !== "network");
+    });
+    expect(out.trim()).toBe(fs.readlinkSync("/proc/self/ns/net"));
+  });
+
+  it("a namespace path is joined", async () => {
+    const holder = spawn("unshare", ["--uts", "sh", "-c", "hostname joined-uts; exec sleep 60"], { stdio: "ignore" });
+    started.push(holder);
+    const nsPath = `/proc/${holder.pid}/ns/uts`;
+    // wait until the holder has set its hostname inside its own namespace
+    for (let i = 0; i < 100 && fs.readlinkSync(nsPath) === fs.readlinkSync("/proc/self/ns/uts"); i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100));
+    const out = runOut(["sh", "-c", "hostname; readlink /proc/self/ns/uts"], (c) => {
+      c.linux!.namespaces = c.linux!.namespaces!.map((n) => (n.type === "uts" ? { type: "uts", path: nsPath } : n));
+      delete c.hostname;
+    });
+    expect(out.trim().split("\n")).toEqual(["joined-uts", fs.readlinkSync(nsPath)]);
+  });
+
+  it("a user namespace maps ids as configured", () => {
+    const out = runOut(["sh", "-c", "id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map"], (c) => {
+      c.linux!.namespaces!.push({ type: "user" });
+      c.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      c.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      // sysfs cannot be mounted in a user namespace without its own network namespace's rights
+      c.mounts = c.mounts!.filter((m) => m.destination !== "/sys" && m.destination !== "/sys/fs/cgroup");
+    });
+    const lines = out.trim().split("\n").map((l) => l.trim().split(/\s+/).join(" "));
+    expect(lines).toEqual(["0", "0", "0 100000 65536", "0 100000 65536"]);
+  });
+});
