@@ -163,17 +163,20 @@ export function hostCgroupDir(host: HostFacts, pid: number, controller: string):
   return path.join(mount.mountPoint, membership.path);
 }
 
-/** Where a runtime may put a relative cgroupsPath: under our own cgroup, or under the root. */
-function cgroupCandidates(host: HostFacts, cgroupsPath: string): string[] {
-  const dirs = new Set<string>();
-  for (const mount of host.cgroupMounts) {
+/** `cgroupsPath` under the runner's own cgroup in each mounted hierarchy (where runc puts it). */
+export function underOwnCgroups(host: HostFacts, cgroupsPath: string): string[] {
+  return host.cgroupMounts.flatMap((mount) => {
     const own = host.ownCgroups.find((c) =>
       mount.fsType === "cgroup2" ? c.controllers.length === 0 : c.controllers.join(",") === mount.controllers.join(","),
     );
-    if (own) dirs.add(path.join(mount.mountPoint, own.path, cgroupsPath));
-    dirs.add(path.join(mount.mountPoint, cgroupsPath));
-  }
-  return [...dirs];
+    return own ? [path.join(mount.mountPoint, own.path, cgroupsPath)] : [];
+  });
+}
+
+/** Where a runtime may put a relative cgroupsPath: under our own cgroup, or under the root. */
+function cgroupCandidates(host: HostFacts, cgroupsPath: string): string[] {
+  const atRoot = host.cgroupMounts.map((mount) => path.join(mount.mountPoint, cgroupsPath));
+  return [...new Set([...underOwnCgroups(host, cgroupsPath), ...atRoot])];
 }
 
 /** Removes a cgroup directory tree bottom-up (rmdir is how cgroups are removed). */

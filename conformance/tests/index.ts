@@ -1,6 +1,7 @@
 // Every conformance test, in the order the runner runs them: runtime.md first, then the config.
 import type { ConformanceTest } from "../harness.js";
 import { cgroupTests } from "./cgroups.js";
+import { configTests } from "./config.js";
 import { hookTests } from "./hooks.js";
 import { lifecycleTests } from "./lifecycle.js";
 import { linuxSecurityTests } from "./linux-security.js";
@@ -14,6 +15,7 @@ export const allTests: ConformanceTest[] = [
   ...stateTests,
   ...hookTests,
   ...processTests,
+  ...configTests,
   ...mountTests,
   ...namespaceTests,
   ...linuxSecurityTests,

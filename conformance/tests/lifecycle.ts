@@ -1,7 +1,7 @@
 // runtime.md "Lifecycle" and "Operations": what each operation does in each state.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { check, checkEqual, describeRun, hostCgroupDir, shell, sleep, waitFor, type Container, type ConformanceTest, type TestContext } from "../harness.js";
+import { check, checkEqual, describeRun, existingCgroupDirs, hostCgroupDir, shell, sleep, underOwnCgroups, waitFor, type Container, type ConformanceTest, type TestContext } from "../harness.js";
 import type { Clause } from "../results.js";
 
 const runtimeMd = (section: string, text: string, level: Clause["level"] = "MUST"): Clause => ({
@@ -136,6 +136,7 @@ export const lifecycleTests: ConformanceTest[] = [
         stdio: { stdout: twin.out, stderr: twin.err },
       });
       check(r.code !== 0, "a second create with the same id succeeded");
+      checkEqual(existingCgroupDirs(t.host, twin.bundle.spec.linux!.cgroupsPath!), [], "cgroups made by the refused create");
       const after = await first.stateOk();
       checkEqual(after.bundle, before.bundle, "bundle of the existing container");
       checkEqual(after.pid, before.pid, "pid of the existing container");
@@ -266,6 +267,62 @@ export const lifecycleTests: ConformanceTest[] = [
       await c.deleteOk();
       const left = dirs.filter((dir) => fs.existsSync(dir));
       checkEqual(left, [], "cgroup directories left after delete");
+    },
+  },
+  {
+    id: "lifecycle.delete-keeps-bind-source",
+    clause: runtimeMd("Delete", "delete must not delete resources it did not create (here: the host directory a mount bound in)"),
+    async run(t) {
+      const bundle = t.bundle((spec, b) => {
+        fs.mkdirSync(path.join(b.dir, "volume"));
+        fs.writeFileSync(path.join(b.dir, "volume/data"), "keep me");
+        spec.mounts!.push({ destination: "/volume", type: "bind", source: path.join(b.dir, "volume"), options: ["rbind"] });
+        spec.process!.args = ["/bin/true"];
+      });
+      const c = t.container(bundle);
+      await c.createOk();
+      await c.startOk();
+      await c.waitForStatus("stopped");
+      await c.deleteOk();
+      const data = path.join(bundle.dir, "volume/data");
+      check(fs.existsSync(data) && fs.readFileSync(data, "utf8") === "keep me", "delete removed or changed the bind mount's source");
+    },
+  },
+  {
+    id: "lifecycle.delete-keeps-joined-namespace",
+    clause: runtimeMd("Delete", "delete must not delete resources it did not create (here: a namespace the container joined, and its owner)"),
+    async run(t) {
+      const holder = await created(t);
+      const { pid } = await holder.stateOk();
+      const netns = fs.readlinkSync(`/proc/${pid}/ns/net`);
+      const joiner = t.container(
+        t.bundle((spec) => {
+          spec.process!.args = ["/bin/true"];
+          spec.linux!.namespaces = spec.linux!.namespaces!.map((ns) => (ns.type === "network" ? { type: "network", path: `/proc/${pid}/ns/net` } : ns));
+        }),
+      );
+      await joiner.createOk();
+      await joiner.startOk();
+      await joiner.waitForStatus("stopped");
+      await joiner.deleteOk();
+      const after = await holder.stateOk();
+      checkEqual([after.status, after.pid], ["created", pid], "status and pid of the namespace's owner");
+      checkEqual(fs.readlinkSync(`/proc/${pid}/ns/net`), netns, "the owner's network namespace");
+    },
+  },
+  {
+    id: "lifecycle.delete-keeps-preexisting-cgroup",
+    clause: runtimeMd("Delete", "delete must not delete resources it did not create (here: a cgroup that existed before create)"),
+    async run(t) {
+      const bundle = t.bundle((spec) => (spec.process!.args = ["/bin/true"]));
+      const dirs = underOwnCgroups(t.host, bundle.spec.linux!.cgroupsPath!);
+      for (const dir of dirs) fs.mkdirSync(dir);
+      const c = t.container(bundle);
+      await c.createOk();
+      await c.startOk();
+      await c.waitForStatus("stopped");
+      await c.deleteOk();
+      checkEqual(dirs.filter((dir) => !fs.existsSync(dir)), [], "pre-existing cgroups removed by delete");
     },
   },
   unknownIdErrors("delete", "Delete"),
