@@ -2,7 +2,7 @@
 // waits for `start`; then record state and the pid file. Any failure unwinds everything made.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { createCgroupManager, type CgroupManager } from "../cgroups/index.js";
+import { createCgroupManager, defaultDeviceRules, type CgroupManager } from "../cgroups/index.js";
 import { SkiffError } from "../errors.js";
 import { connectUnix, mkfifo } from "../linux/libc.js";
 import { trace } from "../log.js";
@@ -14,7 +14,7 @@ import type { SeccompProgram } from "../plan/process.js";
 import { Msg } from "../plan/protocol.js";
 import { platform } from "../platform/index.js";
 import { loadConfig } from "../spec/load.js";
-import type { Spec } from "../spec/types.js";
+import type { LinuxResources, Spec } from "../spec/types.js";
 import { hostRootIds, writeIdMaps } from "./id-maps.js";
 import { readProcStat } from "./proc.js";
 import { killAndReap } from "./reap.js";
@@ -72,6 +72,12 @@ async function seccompProgram(spec: Spec, cacheDir: string): Promise<SeccompProg
   return { bpf: compiled.bpf, flags: compiled.flags.reduce((a, f) => a | f, 0) };
 }
 
+/** linux.resources plus the device rules every container gets (runc appends the same). */
+function effectiveResources(spec: Spec): LinuxResources {
+  const r = spec.linux?.resources ?? {};
+  return { ...r, devices: [...(r.devices ?? []), ...defaultDeviceRules(spec.linux?.devices)] };
+}
+
 export async function createContainer(opts: CreateOptions): Promise<Created> {
   const bundle = path.resolve(opts.bundle);
   const spec = loadConfig(bundle);
@@ -86,6 +92,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   try {
     const fifo = path.join(stateDir, EXEC_FIFO);
     mkfifo(fifo, 0o622);
+    fs.chmodSync(fifo, 0o622); // mkfifo's mode passes through the umask; a non-root init must write it
     const owner = hostRootIds(spec);
     fs.chownSync(fifo, owner.uid, owner.gid);
     cgroups = createCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: opts.systemdCgroup });
@@ -115,7 +122,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     // The helper joins the cgroups before it forks, so the init is born inside them and a
     // new cgroup namespace is rooted at the container's cgroup.
     cgroups.apply(helper.pid);
-    if (spec.linux?.resources) cgroups.set(spec.linux.resources);
+    cgroups.set(effectiveResources(spec));
     sendPlan(helper.sock, plan);
     for (;;) {
       const msg = readMessage(helper.sock);

@@ -5,9 +5,9 @@ import type { ArgType, ArgValue } from "../platform/ffi.js";
 import { platform } from "../platform/index.js";
 import { errnoName } from "./errno.js";
 
-/** Calls a libc function returning int/long; throws on -1 with the errno. */
-export function sys(funcName: string, types: ArgType[], values: ArgValue[], what?: string): number {
-  const r = platform().ffi().call(funcName, types, values);
+/** Calls a libc function returning int; throws on -1 with the errno. */
+export function sys(funcName: string, types: ArgType[], values: ArgValue[], what?: string, ret: "i32" | "i64" = "i32"): number {
+  const r = platform().ffi().call(funcName, ret, types, values);
   if (r.value === -1) throw new SkiffError("Syscall", `${what ?? funcName}: ${errnoName(r.errno)}`, r.errno);
   return r.value;
 }
@@ -15,7 +15,7 @@ export function sys(funcName: string, types: ArgType[], values: ArgValue[], what
 export const SYS = { pidfd_open: 434, pidfd_send_signal: 424, memfd_create: 319 } as const;
 
 export function syscall(nr: number, args: number[], what: string): number {
-  return sys("syscall", ["i64", ...args.map((): ArgType => "i64")], [nr, ...args], what);
+  return sys("syscall", ["i64", ...args.map((): ArgType => "i64")], [nr, ...args], what, "i64");
 }
 
 export function mkfifo(path: string, mode: number): void {

@@ -7,8 +7,8 @@ const TYPES: Record<ArgType, DataType> = { i32: DataType.I32, i64: DataType.I64,
 export function nodeFfi(): Ffi {
   open({ library: "libc", path: "libc.so.6" });
   return {
-    call(funcName, types, values) {
-      const r = load({ library: "libc", funcName, retType: DataType.I64, paramsType: types.map((t) => TYPES[t]), paramsValue: [...values], errno: true }) as unknown as {
+    call(funcName, ret, types, values) {
+      const r = load({ library: "libc", funcName, retType: ret === "i32" ? DataType.I32 : DataType.I64, paramsType: types.map((t) => TYPES[t]), paramsValue: [...values], errno: true }) as unknown as {
         value: number;
         errnoCode: number;
       };

@@ -5,6 +5,10 @@ export type ArgType = "i32" | "i64" | "string" | "buffer";
 export type ArgValue = number | string | Buffer;
 
 export interface Ffi {
-  /** Calls libc's `func`; value is its (integer) return, errno is meaningful when value is -1. */
-  call(func: string, types: readonly ArgType[], values: readonly ArgValue[]): { value: number; errno: number };
+  /**
+   * Calls libc's `func`; value is its return (C `int` for "i32", `long` for "i64": the width
+   * matters, -1 read as 64 bits from an int function is 4294967295); errno is meaningful when
+   * value is -1.
+   */
+  call(func: string, ret: "i32" | "i64", types: readonly ArgType[], values: readonly ArgValue[]): { value: number; errno: number };
 }
