@@ -3,7 +3,7 @@
 // mount through /proc/<helper>/root and gives it to the manager as its root. cgroup2 is one tree
 // per machine, so this is the tree the host shows at /sys/fs/cgroup/unified: it offers no
 // controllers except hugetlb, which the tests never enable, but placement, cgroup.procs, the
-// freezer and the core unified keys are all real.
+// freezer, the core unified keys and the eBPF device program are all real.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -11,7 +11,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { SkiffError } from "../errors.js";
 import type { LinuxResources } from "../spec/types.js";
 import { createCgroupManager, type CgroupManager } from "./index.js";
-import { cgroupLines, delay, eventually, firstLine, isRoot, killAll, start, startCounter, stopAll, type Started } from "./testing.js";
+import { deviceProgramCount } from "./device-program.js";
+import { PYTHON, cgroupLines, delay, eventually, firstLine, isRoot, killAll, start, startCounter, stopAll, type Started } from "./testing.js";
 
 const group = `skiff-v2-${process.pid}`;
 const managers: CgroupManager[] = [];
@@ -45,6 +46,29 @@ function newManager(id: string): CgroupManager {
   const m = createCgroupManager({ id, cgroupsPath: `${group}/${id}`, root });
   managers.push(m);
   return m;
+}
+
+/** Opens each "path:mode" from a process inside the cgroup; "ok" or the errno name for each. */
+async function tryOpen(m: CgroupManager, opens: string[]): Promise<string[]> {
+  const script = [
+    "import errno, sys",
+    "sys.stdin.readline()",
+    "out = []",
+    "for spec in sys.argv[1:]:",
+    "    p, mode = spec.split(':')",
+    "    try:",
+    "        open(p, mode + 'b', buffering=0).close()",
+    "        out.append('ok')",
+    "    except OSError as e:",
+    "        out.append(errno.errorcode[e.errno])",
+    "print(' '.join(out), flush=True)",
+  ].join("\n");
+  const p = start(PYTHON, ["-c", script, ...opens], { stdin: true });
+  m.apply(p.pid);
+  p.child.stdin!.write("go\n");
+  const line = await firstLine(p);
+  await p.exited;
+  return line.split(" ");
 }
 
 function errorOf(f: () => void): SkiffError {
@@ -108,12 +132,28 @@ describe.runIf(isRoot)("cgroups v2 (a private cgroup2 mount)", () => {
       [{ unified: { "memory.max": "1" } }, /^linux\.resources\.unified\["memory\.max"\]: the memory cgroup controller is not available/],
       [{ cpu: { realtimeRuntime: 1000 } }, /^linux\.resources\.cpu\.realtimePeriod\/realtimeRuntime: cgroup v2 has no realtime/],
       [{ network: { classID: 1 } }, /^linux\.resources\.network: net_cls\/net_prio do not exist in cgroup v2/],
-      [{ devices: [{ allow: false, access: "rwm" }] }, /^linux\.resources\.devices: device rules on cgroup v2 need an eBPF device program/],
       [{ memory: { swap: 1 << 26 } }, /^linux\.resources\.memory\.swap: a swap limit needs a memory limit/],
     ];
     for (const [resources, message] of cases) expect(errorOf(() => m.set(resources)).message).toMatch(message);
     // Asking for nothing needs nothing.
-    m.set({ devices: [], hugepageLimits: [], network: {}, unified: {}, pids: { limit: 0 } });
+    m.set({ hugepageLimits: [], network: {}, unified: {}, pids: { limit: 0 } });
+  });
+
+  it("enforces the device list with an eBPF program, replaced on update", async () => {
+    const m = newManager("devices");
+    m.create();
+    const dir = m.saved.paths[""]!;
+    m.set({ devices: [{ allow: false, access: "rwm" }, { allow: true, type: "c", major: 1, minor: 3, access: "rwm" }, { allow: true, type: "c", major: 1, minor: 9, access: "r" }] });
+    expect(deviceProgramCount(dir)).toBe(1);
+    expect(await tryOpen(m, ["/dev/null:r+", "/dev/zero:r", "/dev/urandom:r", "/dev/urandom:w"])).toEqual(["ok", "EPERM", "ok", "EPERM"]);
+
+    m.update({ devices: [{ allow: false, access: "rwm" }, { allow: true, type: "c", major: 1, minor: 5, access: "rw" }] });
+    expect(deviceProgramCount(dir)).toBe(1); // the old program is gone, not stacked
+    expect(await tryOpen(m, ["/dev/null:r", "/dev/zero:r+"])).toEqual(["EPERM", "ok"]);
+
+    // Default allow with one deny: the deny matches any overlapping access.
+    m.update({ devices: [{ allow: false, type: "c", major: 1, minor: 5, access: "w" }] });
+    expect(await tryOpen(m, ["/dev/zero:r", "/dev/zero:r+", "/dev/null:r+"])).toEqual(["ok", "EPERM", "ok"]);
   });
 
   it("freezes and thaws through cgroup.freeze", async () => {

@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { SkiffError } from "../errors.js";
 import { log } from "../log.js";
 import type { BlockIO, CPU, LinuxResources, Memory, ThrottleDevice } from "../spec/types.js";
+import { attachDeviceProgram } from "./device-program.js";
 import { blkioWeightToIoWeight, checkPageSize, cpuMax, ioMaxLine, pidsMax, rdmaLine, sharesToWeight, v2Limit, v2SwapMax } from "./convert.js";
 import { exists, readOptional, sleepSync, writeCgroupFile } from "./files.js";
 import { directoriesBetween } from "./paths.js";
@@ -100,18 +101,13 @@ export function setV2(mountpoint: string, dir: string, r: LinuxResources): void 
   });
   for (const [device, lim] of Object.entries(r.rdma ?? {})) writeCgroupFile(dir, "rdma.max", rdmaLine(device, lim), `${R}.rdma.${device}`);
   for (const [key, value] of Object.entries(r.unified ?? {})) setUnified(dir, key, value);
+  if (r.devices) attachDeviceProgram(dir, r.devices, `${R}.devices`);
 }
 
 // What cgroup v2 cannot express, refused before anything is written.
 function refuseUnsupported(r: LinuxResources): void {
   if (r.network && (r.network.classID !== undefined || (r.network.priorities?.length ?? 0) > 0)) {
     throw new SkiffError("InvalidConfig", `${R}.network: net_cls/net_prio do not exist in cgroup v2 (match on the cgroup path with eBPF or nftables instead)`);
-  }
-  if (r.devices && r.devices.length > 0) {
-    throw new SkiffError(
-      "InvalidConfig",
-      `${R}.devices: device rules on cgroup v2 need an eBPF device program, which skiff does not load yet; this host is cgroup v2`,
-    );
   }
   if (r.cpu && (nonZero(r.cpu.realtimePeriod) || nonZero(r.cpu.realtimeRuntime))) {
     throw new SkiffError("InvalidConfig", `${R}.cpu.realtimePeriod/realtimeRuntime: cgroup v2 has no realtime CPU budget (cpu.rt_*)`);
