@@ -100,6 +100,12 @@ export class Runtime {
   }
 }
 
+/** readlink of /proc/<pid>/<file> for a pid the runtime reported; a failure if it names no process. */
+export function procLink(pid: number | undefined, file: string): string {
+  check(pid !== undefined && fs.existsSync(`/proc/${pid}`), `the runtime's pid ${pid} names no process`);
+  return fs.readlinkSync(`/proc/${pid}/${file}`);
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -507,6 +513,18 @@ export function probeTest(def: {
 }
 
 /**
+ * Creates and removes a container from `bundle` as it is now, so that a later refusal can be
+ * blamed on what the test changes afterwards rather than on the base config or a broken runtime.
+ */
+export async function proveBundleCreates(t: TestContext, bundle: Bundle): Promise<void> {
+  const control = t.container(bundle);
+  await control.createOk();
+  await control.kill("KILL");
+  await control.waitForStatus("stopped");
+  await control.deleteOk();
+}
+
+/**
  * A test of a config the spec says MUST make `create` fail: create errors, and (runtime.md
  * "Errors") the failed operation leaves no container behind, so `state` errors too. A control
  * container from the same bundle before the change proves the change, not the base, is refused.
@@ -521,11 +539,7 @@ export function createFailsTest(def: {
     clause: def.clause,
     async run(t) {
       const bundle = t.bundle((spec) => (spec.process!.args = ["/bin/true"]));
-      const control = t.container(bundle);
-      await control.createOk();
-      await control.kill("KILL");
-      await control.waitForStatus("stopped");
-      await control.deleteOk();
+      await proveBundleCreates(t, bundle);
       const refusedCgroup = `${bundle.spec.linux!.cgroupsPath}-refused`;
       bundle.spec.linux!.cgroupsPath = refusedCgroup;
       def.configure(bundle.spec, bundle);

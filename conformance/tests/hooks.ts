@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Hook, Hooks, State } from "../../src/spec/types.js";
-import { check, checkEqual, existingCgroupDirs, fail, recordingHook, shell, sleep, type Bundle, type ConformanceTest, type TestContext } from "../harness.js";
+import { check, checkEqual, existingCgroupDirs, fail, procLink, proveBundleCreates, recordingHook, shell, sleep, type Bundle, type ConformanceTest, type TestContext } from "../harness.js";
 import type { Clause } from "../results.js";
 
 type HookName = keyof Hooks;
@@ -81,7 +81,7 @@ async function runWithAllHooks(t: TestContext): Promise<HookRun> {
   await c.createOk();
   const afterCreate = order(bundle);
   const { pid } = await c.stateOk();
-  const containerMntNs = fs.readlinkSync(`/proc/${pid}/ns/mnt`);
+  const containerMntNs = procLink(pid, "ns/mnt");
   await c.startOk();
   const afterStart = order(bundle);
   await c.waitForStatus("stopped");
@@ -210,7 +210,11 @@ export const hookTests: ConformanceTest[] = [
       "prestart, createRuntime, poststart and poststop hooks run in the runtime namespace; createContainer and startContainer ones in the container namespace (checked for the mount namespace)",
     ),
     (run) => {
-      const mntns = (name: string): string => fs.readFileSync(path.join(outDir(run.bundle), `${name}.mntns`), "utf8").trim();
+      const mntns = (name: string): string => {
+        const file = path.join(outDir(run.bundle), `${name}.mntns`);
+        check(fs.existsSync(file), `the ${name} hook did not run`);
+        return fs.readFileSync(file, "utf8").trim();
+      };
       const runtimeNs = fs.readlinkSync("/proc/self/ns/mnt");
       const got = Object.fromEntries(NAMESPACE_OF_HOOK.map(([name]) => [name, mntns(name)]));
       const expected = Object.fromEntries(NAMESPACE_OF_HOOK.map(([name, where]) => [name, where === "runtime" ? runtimeNs : run.containerMntNs]));
@@ -241,7 +245,9 @@ export const hookTests: ConformanceTest[] = [
       });
       const c = t.container(bundle);
       await c.createOk();
-      checkEqual(fs.readFileSync(path.join(outDir(bundle), "args"), "utf8"), "zeroth|first|from-env\n", "what the hook saw");
+      const seen = path.join(outDir(bundle), "args");
+      check(fs.existsSync(seen), "the prestart hook did not run");
+      checkEqual(fs.readFileSync(seen, "utf8"), "zeroth|first|from-env\n", "what the hook saw");
     },
   },
   ...CREATE_HOOKS.map(failingCreateHookTest),
@@ -309,9 +315,10 @@ export const hookTests: ConformanceTest[] = [
     id: "hooks.timeout",
     clause: hooksClause("a hook still running after its timeout (seconds) is aborted, which fails the operation", "SHOULD"),
     async run(t) {
-      const bundle = t.bundle((spec) => {
-        spec.hooks = { prestart: [{ path: "/bin/sleep", args: ["sleep", "20"], timeout: 1 }] };
-      });
+      const bundle = t.bundle();
+      await proveBundleCreates(t, bundle);
+      bundle.spec.hooks = { prestart: [{ path: "/bin/sleep", args: ["sleep", "20"], timeout: 1 }] };
+      bundle.write();
       const c = t.container(bundle);
       const began = Date.now();
       const r = await c.create();

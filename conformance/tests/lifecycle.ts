@@ -1,7 +1,7 @@
 // runtime.md "Lifecycle" and "Operations": what each operation does in each state.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { check, checkEqual, describeRun, existingCgroupDirs, hostCgroupDir, shell, sleep, underOwnCgroups, waitFor, type Container, type ConformanceTest, type TestContext } from "../harness.js";
+import { check, checkEqual, describeRun, existingCgroupDirs, hostCgroupDir, procLink, proveBundleCreates, shell, sleep, underOwnCgroups, waitFor, type Container, type ConformanceTest, type TestContext } from "../harness.js";
 import type { Clause } from "../results.js";
 
 const runtimeMd = (section: string, text: string, level: Clause["level"] = "MUST"): Clause => ({
@@ -77,6 +77,8 @@ function unknownIdErrors(op: Operation | "state", section: string): ConformanceT
     id: `lifecycle.${op}-unknown-id-errors`,
     clause: runtimeMd(section, `${op} of an id that names no container must generate an error`),
     async run(t) {
+      // With a real container present, so that a runtime that fails every call cannot pass.
+      await created(t);
       const c = unknown(t);
       const r = op === "state" ? await c.state() : await invoke(c, op);
       check(r.code !== 0, `${op} of the unknown id ${c.id} succeeded: ${r.stdout.trim()}`);
@@ -150,7 +152,11 @@ export const lifecycleTests: ConformanceTest[] = [
       "if the environment in config.json cannot be created (here: root.path missing), create must error and leave no container",
     ),
     async run(t) {
-      const c = t.container(t.bundle((spec) => (spec.root!.path = "no-such-rootfs")));
+      const bundle = t.bundle();
+      await proveBundleCreates(t, bundle);
+      bundle.spec.root!.path = "no-such-rootfs";
+      bundle.write();
+      const c = t.container(bundle);
       const r = await c.create();
       check(r.code !== 0, "create succeeded without a root filesystem");
       const state = await c.state();
@@ -161,7 +167,11 @@ export const lifecycleTests: ConformanceTest[] = [
     id: "lifecycle.start-without-process-errors",
     clause: runtimeMd("Start", "start must generate an error when config.json has no process"),
     async run(t) {
-      const c = t.container(t.bundle((spec) => delete spec.process));
+      const bundle = t.bundle();
+      await proveBundleCreates(t, bundle);
+      delete bundle.spec.process;
+      bundle.write();
+      const c = t.container(bundle);
       const r = await c.create();
       // Refusing the config at create is allowed too (the runtime MAY validate first).
       if (r.code !== 0) return;
@@ -173,7 +183,11 @@ export const lifecycleTests: ConformanceTest[] = [
     id: "lifecycle.start-missing-executable-errors",
     clause: runtimeMd("Start", "start must run process.args; a program that does not exist must make create or start error"),
     async run(t) {
-      const c = t.container(t.bundle((spec) => (spec.process!.args = ["/no/such/program"])));
+      const bundle = t.bundle();
+      await proveBundleCreates(t, bundle);
+      bundle.spec.process!.args = ["/no/such/program"];
+      bundle.write();
+      const c = t.container(bundle);
       const r = await c.create();
       if (r.code !== 0) return;
       const started = await c.start();
@@ -294,7 +308,7 @@ export const lifecycleTests: ConformanceTest[] = [
     async run(t) {
       const holder = await created(t);
       const { pid } = await holder.stateOk();
-      const netns = fs.readlinkSync(`/proc/${pid}/ns/net`);
+      const netns = procLink(pid, "ns/net");
       const joiner = t.container(
         t.bundle((spec) => {
           spec.process!.args = ["/bin/true"];
@@ -307,7 +321,7 @@ export const lifecycleTests: ConformanceTest[] = [
       await joiner.deleteOk();
       const after = await holder.stateOk();
       checkEqual([after.status, after.pid], ["created", pid], "status and pid of the namespace's owner");
-      checkEqual(fs.readlinkSync(`/proc/${pid}/ns/net`), netns, "the owner's network namespace");
+      checkEqual(procLink(pid, "ns/net"), netns, "the owner's network namespace");
     },
   },
   {
@@ -331,7 +345,7 @@ export const lifecycleTests: ConformanceTest[] = [
     id: "lifecycle.operations-without-id-error",
     clause: runtimeMd("Operations", "state, start, kill and delete must generate an error when not given a container id"),
     async run(t) {
-      const cwd = t.bundle().dir;
+      const cwd = (await created(t)).bundle.dir;
       for (const args of [["state"], ["start"], ["kill"], ["delete"]]) {
         const r = await t.runtime.run(args, { cwd });
         check(r.code !== 0, `\`${args.join(" ")}\` without an id succeeded`);

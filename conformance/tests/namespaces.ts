@@ -1,7 +1,7 @@
 // config-linux.md "Namespaces" and "User namespace mappings".
 import * as fs from "node:fs";
 import type { Namespace, NamespaceType, Spec } from "../../src/spec/types.js";
-import { check, checkEqual, createFailsTest, probeTest, skip, type ConformanceTest } from "../harness.js";
+import { check, checkEqual, createFailsTest, probeTest, procLink, skip, type ConformanceTest } from "../harness.js";
 import { parseCgroupFile, probeValue, type ProbeReport } from "../probe-report.js";
 import type { Clause } from "../results.js";
 
@@ -85,7 +85,7 @@ export const namespaceTests: ConformanceTest[] = [
       const holder = t.container(t.bundle((spec) => (spec.process!.args = ["/bin/sleep", "600"])));
       await holder.createOk();
       const { pid } = await holder.stateOk();
-      const target = Object.fromEntries(JOINABLE.map((type) => [type, fs.readlinkSync(`/proc/${pid}/ns/${NS_FILE[type]}`)]));
+      const target = Object.fromEntries(JOINABLE.map((type) => [type, procLink(pid, `ns/${NS_FILE[type]}`)]));
       const joiner = t.container(
         t.bundle((spec) => {
           setNamespaces(spec, [{ type: "mount" }, ...JOINABLE.map((type) => ({ type, path: `/proc/${pid}/ns/${NS_FILE[type]}` }))]);

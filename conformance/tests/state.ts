@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { State } from "../../src/spec/types.js";
-import { check, checkEqual, fail, type ConformanceTest } from "../harness.js";
+import { check, checkEqual, fail, procLink, type ConformanceTest } from "../harness.js";
 import type { Clause } from "../results.js";
 
 const stateClause = (text: string, level: Clause["level"] = "MUST"): Clause => ({ doc: "runtime.md", section: "State", level, text });
@@ -49,7 +49,7 @@ export const stateTests: ConformanceTest[] = [
       checkRequiredFields(state, c.id, c.bundle.dir);
       const pid = checkLivePid(state);
       checkEqual(pid, createdPid, "pid after start (the same container process)");
-      const exe = fs.readlinkSync(`/proc/${pid}/exe`);
+      const exe = procLink(pid, "exe");
       check(exe.endsWith("/bin/busybox"), `the process with the state's pid runs ${exe}, not the user program`);
     },
   },
@@ -95,6 +95,7 @@ export const stateTests: ConformanceTest[] = [
       const c = t.container();
       const pidFile = path.join(c.bundle.dir, "container.pid");
       await c.createOk({ pidFile });
+      check(fs.existsSync(pidFile), "create --pid-file wrote no pid file");
       const content = fs.readFileSync(pidFile, "utf8");
       check(/^\d+$/.test(content), `pid file is not bare decimal digits: ${JSON.stringify(content)}`);
       checkEqual(Number(content), (await c.stateOk()).pid, "pid file against state pid");
