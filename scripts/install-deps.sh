@@ -5,8 +5,9 @@
 #   gcc, libc6-dev  the static skiff-init executor and the conformance probe
 #   runc, crun      the conformance cross-check and the benchmark baseline
 #   hyperfine       the benchmark
+#   file            the conformance suite checks its probe is a static binary
 set -euo pipefail
-PACKAGES=(busybox-static libseccomp2 gcc make libc6-dev runc crun hyperfine)
+PACKAGES=(busybox-static libseccomp2 gcc make libc6-dev file runc crun hyperfine)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
