@@ -8,11 +8,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { SkiffError } from "../errors.js";
 import type { LinuxResources } from "../spec/types.js";
 import { createCgroupManager, type CgroupManager } from "./index.js";
 import { deviceProgramCount } from "./device-program.js";
-import { PYTHON, cgroupLines, delay, eventually, firstLine, isRoot, killAll, start, startCounter, stopAll, type Started } from "./testing.js";
+import { PYTHON, cgroupLines, errorOf, delay, eventually, firstLine, isRoot, killAll, start, startCounter, stopAll, type Started } from "./testing.js";
 
 const group = `skiff-v2-${process.pid}`;
 const managers: CgroupManager[] = [];
@@ -71,16 +70,6 @@ async function tryOpen(m: CgroupManager, opens: string[]): Promise<string[]> {
   return line.split(" ");
 }
 
-function errorOf(f: () => void): SkiffError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof SkiffError) return e;
-    throw e;
-  }
-  throw new Error("expected a SkiffError");
-}
-
 describe.runIf(isRoot)("cgroups v2 (a private cgroup2 mount)", () => {
   it("leaves the host's own mounts alone", () => {
     expect(fs.readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(mountDir);
@@ -91,6 +80,7 @@ describe.runIf(isRoot)("cgroups v2 (a private cgroup2 mount)", () => {
     const m = newManager("place");
     expect(m.mode).toBe("v2");
     expect(m.saved.paths).toEqual({ "": path.join(root, group, "place") });
+    expect(m.hierarchies()).toEqual([{ name: "", dir: path.join(root, group, "place"), controllers: [] }]);
     m.create();
     expect(m.saved.created).toEqual([path.join(root, group), path.join(root, group, "place")]);
     // The same tree the host shows at /sys/fs/cgroup/unified.

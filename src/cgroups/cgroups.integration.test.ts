@@ -4,10 +4,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { isSkiffError, SkiffError } from "../errors.js";
+import { isSkiffError } from "../errors.js";
 import type { LinuxResources } from "../spec/types.js";
 import { createCgroupManager, detectMode, exactJson, loadCgroupManager, type CgroupManager } from "./index.js";
-import { PYTHON, cgroupLines, delay, eventually, firstLine, isRoot, killAll, start, startCounter, stopAll } from "./testing.js";
+import { PYTHON, cgroupLines, errorOf, delay, eventually, firstLine, isRoot, killAll, start, startCounter, stopAll } from "./testing.js";
 
 const MiB = 1024 * 1024;
 const group = `skiff-it-${process.pid}`;
@@ -23,16 +23,6 @@ function newManager(): CgroupManager {
 
 function read(m: CgroupManager, controller: string, file: string): string {
   return fs.readFileSync(path.join(m.saved.paths[controller]!, file), "utf8").trim();
-}
-
-function errorOf(f: () => void): SkiffError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof SkiffError) return e;
-    throw e;
-  }
-  throw new Error("expected a SkiffError");
 }
 
 // Block device of the root disk, for the blkio throttles.
@@ -58,6 +48,11 @@ describe.runIf(isRoot)("cgroups on this hybrid host", () => {
     expect(m.saved.paths.cpu).toBe(path.join("/sys/fs/cgroup/cpu", own.cpu!, group, "c1"));
     expect(m.saved.paths["name=systemd"]).toBe(path.join("/sys/fs/cgroup/systemd", own["name=systemd"]!, group, "c1"));
     expect(m.saved.paths[""]).toBe(path.join("/sys/fs/cgroup/unified", own[""]!, group, "c1"));
+    const byName = Object.fromEntries(m.hierarchies().map((h) => [h.name, h]));
+    expect(Object.keys(byName).sort()).toEqual(fs.readdirSync("/sys/fs/cgroup").sort());
+    expect(byName.memory).toEqual({ name: "memory", dir: m.saved.paths.memory, controllers: ["memory"] });
+    expect(byName.systemd!.controllers).toEqual(["name=systemd"]);
+    expect(byName.unified).toEqual({ name: "unified", dir: m.saved.paths[""], controllers: [] });
   });
 
   it("creates, joins every hierarchy, and removes only what it created", async () => {

@@ -63,6 +63,19 @@ export interface CgroupManager {
   oomKills(): number;
   /** Removes the directories create() made (the container's own with any sub-cgroups in it). */
   destroy(): void;
+  /**
+   * The container's directory on each hierarchy, named as the host mounts it ("cpu,cpuacct",
+   * "memory", "systemd", "unified"; "" for a v2 host's one tree): what a `cgroup` mount inside
+   * the container shows, as bind mounts of `dir` at /sys/fs/cgroup/<name>.
+   */
+  hierarchies(): ContainerHierarchy[];
+}
+
+export interface ContainerHierarchy {
+  name: string;
+  dir: string;
+  /** v1 controllers of this hierarchy ("name=systemd" for named ones); empty for cgroup2. */
+  controllers: string[];
 }
 
 export interface CreateOptions {
@@ -249,6 +262,10 @@ class FsManager implements CgroupManager {
     return dir === undefined ? 0 : oomKillsV1(dir);
   }
 
+  hierarchies(): ContainerHierarchy[] {
+    return hierarchiesOf(this.saved);
+  }
+
   destroy(): void {
     const leaves = new Set(this.directories);
     const errors: string[] = [];
@@ -265,6 +282,19 @@ class FsManager implements CgroupManager {
     this.saved.created = this.saved.created.filter((d) => fs.existsSync(d));
     if (errors.length > 0) throw new SkiffError("Syscall", `removing cgroups: ${errors.join("; ")}`);
   }
+}
+
+function hierarchiesOf(saved: SavedCgroups): ContainerHierarchy[] {
+  const byDir = new Map<string, string[]>();
+  for (const [key, dir] of Object.entries(saved.paths)) {
+    const list = byDir.get(dir) ?? [];
+    if (key !== UNIFIED) list.push(key);
+    byDir.set(dir, list);
+  }
+  return [...byDir].map(([dir, controllers]) => {
+    const mountpoint = dir === saved.paths[UNIFIED] && saved.unifiedMount ? saved.unifiedMount : mountpointOf(dir);
+    return { name: saved.mode === "v2" ? "" : path.basename(mountpoint), dir, controllers: controllers.sort() };
+  });
 }
 
 // The hierarchy root that holds `dir`: the deepest cgroup mountpoint above it.

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { SkiffError } from "../errors.js";
 
 export interface Started {
   child: ChildProcess;
@@ -95,3 +96,14 @@ export const isRoot = process.getuid?.() === 0;
 
 /** Debian's python3 itself: a version-manager shim would fork a shell first, which pids.max counts. */
 export const PYTHON = "/usr/bin/python3";
+
+/** The SkiffError `f` throws; anything else (or nothing) fails the test. */
+export function errorOf(f: () => void): SkiffError {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof SkiffError) return e;
+    throw e;
+  }
+  throw new Error("expected a SkiffError");
+}
