@@ -3,7 +3,7 @@
 // shaped OCI values are converted as runc converts them.
 import * as path from "node:path";
 import { SkiffError } from "../errors.js";
-import { log } from "../log.js";
+import { log, trace } from "../log.js";
 import type { BlockIO, CPU, LinuxResources, Memory, ThrottleDevice } from "../spec/types.js";
 import { attachDeviceProgram } from "./device-program.js";
 import { blkioWeightToIoWeight, checkPageSize, cpuMax, ioMaxLine, pidsMax, rdmaLine, sharesToWeight, v2Limit, v2SwapMax } from "./convert.js";
@@ -13,6 +13,7 @@ import { MAX_UINT64, omitZero, parseCounter, parseCpuList, parseFlatKeyed, parse
 import { checkUsageBelow, emptyStats, listHugetlbSizes } from "./v1.js";
 
 const R = "linux.resources";
+const debug = trace.extend("cgroups");
 const nonZero = (v: number | undefined): v is number => v !== undefined && v !== 0;
 
 /** Controllers a skiff container gets whenever its host offers them, so `events` has data. */
@@ -71,6 +72,12 @@ export function enableControllers(mountpoint: string, dir: string, wanted: Itera
       try {
         writeCgroupFile(ancestor, "cgroup.subtree_control", `+${c}`, required.get(c) ?? `enabling the ${c} controller`);
       } catch (e) {
+        // A baseline controller is a convenience: an ancestor that will not take it (one with
+        // processes of its own, one we may not write) leaves it off rather than failing.
+        if (!required.has(c)) {
+          debug("not enabling %s in %s: %s", c, ancestor, (e as Error).message);
+          continue;
+        }
         if (e instanceof SkiffError && e.errno === 16) {
           throw new SkiffError("Syscall", `${e.message} (cgroup v2 enables controllers only for cgroups with no processes of their own: ${ancestor} has some)`, e.errno);
         }
