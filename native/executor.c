@@ -271,7 +271,7 @@ static int open_parent_in_root(const char *rootfs, const char *rel, const char *
 }
 
 static void op_mknod(const struct step *s) {
-  need(s, 5, 2);
+  need(s, 6, 2);
   const char *name;
   int parent = open_parent_in_root(s->strs[0], s->strs[1], &name);
   if (parent < 0) fail(errno, "open parent of %s", s->strs[1]);
@@ -283,8 +283,22 @@ static void op_mknod(const struct step *s) {
   if (dirfd < 0) fail(errno, "open directory of %s", s->strs[1]);
   mode_t mode = (mode_t)s->ints[0];
   dev_t dev = makedev((unsigned)s->ints[1], (unsigned)s->ints[2]);
-  unlinkat(dirfd, name, 0);
+  struct stat st;
+  if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    int same = (st.st_mode & S_IFMT) == (mode & S_IFMT) && ((mode & S_IFMT) == S_IFIFO || st.st_rdev == dev);
+    /* A configured device must not silently replace something else (config-linux.md). */
+    if (s->ints[5] && !same) fail(EEXIST, "%s exists and is not the requested device", s->strs[1]);
+    if (same) {
+      if (fchmodat(dirfd, name, mode & 07777, 0) < 0) fail(errno, "chmod device %s", s->strs[1]);
+      if (fchownat(dirfd, name, (uid_t)s->ints[3], (gid_t)s->ints[4], AT_SYMLINK_NOFOLLOW) < 0) fail(errno, "chown device %s", s->strs[1]);
+      close(dirfd);
+      return;
+    }
+    unlinkat(dirfd, name, 0);
+  }
   if (mknodat(dirfd, name, mode, dev) == 0) {
+    /* mknod's mode went through the umask; fileMode is exact. */
+    if (fchmodat(dirfd, name, mode & 07777, 0) < 0) fail(errno, "chmod device %s", s->strs[1]);
     if (fchownat(dirfd, name, (uid_t)s->ints[3], (gid_t)s->ints[4], AT_SYMLINK_NOFOLLOW) < 0)
       fail(errno, "chown device %s", s->strs[1]);
     close(dirfd);

@@ -22,7 +22,7 @@ enum plan_op {
   /* init phase: runs in the container's init, in its namespaces */
   OP_SETSID = 6,
   OP_MOUNT = 7,         /* ints: mountflags, mode bits (MOUNT_*); strs: source, target, fstype, data, rootfs */
-  OP_MKNOD = 8,         /* ints: st_mode, major, minor, uid, gid; strs: rootfs, path */
+  OP_MKNOD = 8,         /* ints: st_mode, major, minor, uid, gid, strict; strs: rootfs, path */
   OP_SYMLINK = 9,       /* strs: rootfs, target, linkpath */
   OP_PIVOT_ROOT = 10,   /* strs: rootfs */
   OP_CHROOT = 11,       /* strs: rootfs (MS_MOVE onto / then chroot: --no-pivot) */

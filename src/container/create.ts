@@ -5,7 +5,9 @@ import * as path from "node:path";
 import { createCgroupManager, defaultDeviceRules, type CgroupManager } from "../cgroups/index.js";
 import { SkiffError } from "../errors.js";
 import { connectUnix, mkfifo } from "../linux/libc.js";
-import { trace } from "../log.js";
+import { log, trace } from "../log.js";
+import { grantedCapabilities } from "../plan/capabilities.js";
+import { checkRlimitsAgainstHost, rlimitPlan } from "../plan/rlimits.js";
 import { ack, readMessage, sendPlan, spawnHelper, type Helper } from "../native.js";
 import { compileCreatePlan } from "../plan/compile.js";
 import { hasNamespace } from "../plan/namespaces.js";
@@ -104,7 +106,11 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const stdio = Array.from({ length: 3 + preserveFds }, (_, i) => i);
     const extra = consoleFd === undefined ? [stateDirFd] : [stateDirFd, consoleFd];
     const fdInHelper = (fd: number) => stdio.length + 1 + extra.indexOf(fd);
+    const granted = grantedCapabilities(spec.process?.capabilities, hasNamespace(spec.linux?.namespaces, "user"));
+    for (const w of granted.warnings) log("warning", w);
+    checkRlimitsAgainstHost(rlimitPlan(spec.process?.rlimits));
     const plan: Plan = compileCreatePlan({
+      capabilities: granted.sets,
       spec,
       bundle,
       rootfs,

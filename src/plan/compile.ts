@@ -2,6 +2,7 @@
 // Pure: everything it needs to know about the world comes in through PlanInput.
 import { SkiffError } from "../errors.js";
 import type { Spec } from "../spec/types.js";
+import type { CapabilitySets } from "./capabilities.js";
 import { deviceSteps } from "./dev.js";
 import { hasNamespace, namespaceSteps } from "./namespaces.js";
 import { step, type Plan, type Step } from "./plan.js";
@@ -21,6 +22,8 @@ export interface PlanInput extends RootfsFacts {
   /** fd number of the connected console socket in the helper, when process.terminal. */
   consoleSocketFd?: number;
   seccomp?: SeccompProgram;
+  /** The capability sets to give the process (what the config asks that the host can grant). */
+  capabilities: CapabilitySets;
   /** Hooks the parent must run mid-create (createRuntime, createContainer). */
   syncPoints: SyncTag[];
 }
@@ -61,7 +64,7 @@ export function compileCreatePlan(input: PlanInput): Plan {
       ? [step(Op.CONSOLE, "create the console and send it to the console socket", [input.consoleSocketFd, p.consoleSize?.height ?? 0, p.consoleSize?.width ?? 0], ["/dev/ptmx"])]
       : []),
     ...privilegedProcessSteps(p),
-    ...identitySteps(p, seccompEarly),
+    ...identitySteps(p, input.capabilities, seccompEarly),
     resolveExecStep(p),
     step(Op.READY, "report created"),
     step(Op.WAIT_START, "wait for start", [input.stateDirFd], [EXEC_FIFO]),

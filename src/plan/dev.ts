@@ -1,12 +1,11 @@
 // The container's /dev: device nodes (config-linux.md "Devices", default devices) and the
 // standard symlinks, unless the config bind-mounts a /dev of its own.
+import * as path from "node:path";
 import type { Spec } from "../spec/types.js";
 import { parseMountOptions } from "./mount-options.js";
-import { deviceNodes, type DeviceNode } from "./devices.js";
+import { deviceNodes, mknodMode } from "./devices.js";
 import { step, type Step } from "./plan.js";
 import { Op } from "./protocol.js";
-
-const S_IF: Record<DeviceNode["type"], number> = { c: 0o020000, b: 0o060000, p: 0o010000 };
 
 const SYMLINKS: [target: string, link: string][] = [
   ["/proc/self/fd", "/dev/fd"],
@@ -21,8 +20,10 @@ function bindsDev(spec: Spec): boolean {
 
 export function deviceSteps(spec: Spec, rootfs: string): Step[] {
   if (bindsDev(spec)) return [];
+  // A configured device may not replace a different file already at its path; defaults may.
+  const configured = new Set((spec.linux?.devices ?? []).map((d) => path.posix.normalize(d.path)));
   const steps = deviceNodes(spec).map((d) =>
-    step(Op.MKNOD, `create device ${d.path}`, [S_IF[d.type] | (d.mode & 0o7777), d.major, d.minor, d.uid, d.gid], [rootfs, d.path]),
+    step(Op.MKNOD, `create device ${d.path}`, [mknodMode(d), d.major, d.minor, d.uid, d.gid, configured.has(d.path) ? 1 : 0], [rootfs, d.path]),
   );
   for (const [target, link] of SYMLINKS) steps.push(step(Op.SYMLINK, `symlink ${link} -> ${target}`, [], [rootfs, target, link]));
   if ((spec.mounts ?? []).some((m) => m.destination.replace(/\/+$/, "") === "/dev/pts")) {

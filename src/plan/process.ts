@@ -3,7 +3,7 @@
 // capabilities across the uid change, then set them exactly).
 import { SkiffError } from "../errors.js";
 import type { Process } from "../spec/types.js";
-import { capabilitySets } from "./capabilities.js";
+import type { CapabilitySets } from "./capabilities.js";
 import { step, type Step } from "./plan.js";
 import { Op } from "./protocol.js";
 import { rlimitPlan } from "./rlimits.js";
@@ -42,9 +42,11 @@ export function privilegedProcessSteps(p: Process): Step[] {
   return steps;
 }
 
-/** The switch to the configured user and capabilities. */
-export function identitySteps(p: Process, seccompEarly?: SeccompProgram): Step[] {
-  const caps = capabilitySets(p.capabilities);
+/**
+ * The switch to the configured user and capabilities. `caps` are the sets that can be granted
+ * here (grantedCapabilities: the host may lack some, which is a warning, not an error).
+ */
+export function identitySteps(p: Process, caps: CapabilitySets, seccompEarly?: SeccompProgram): Step[] {
   const u = p.user;
   const steps: Step[] = [step(Op.CAP_BOUNDING, "drop capabilities from the bounding set", [caps.bounding])];
   if (p.noNewPrivileges) steps.push(step(Op.PRCTL, "set no_new_privs", [PR_SET_NO_NEW_PRIVS, 1, 0]));
