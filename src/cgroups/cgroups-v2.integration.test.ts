@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { LinuxResources } from "../spec/types.js";
 import { createCgroupManager, type CgroupManager } from "./index.js";
 import { deviceProgramCount } from "./device-program.js";
-import { PYTHON, cgroupLines, errorOf, delay, eventually, firstLine, isRoot, killAll, start, startCounter, stopAll, type Started } from "./testing.js";
+import { PYTHON, cgroupLines, errorOf, delay, eventually, firstLine, isRoot, removeCgroups, start, startCounter, stopAll, type Started } from "./testing.js";
 
 const group = `skiff-v2-${process.pid}`;
 const managers: CgroupManager[] = [];
@@ -27,14 +27,7 @@ beforeAll(async () => {
   root = `/proc/${holder.pid}/root${mountDir}`;
 });
 
-afterEach(async () => {
-  for (const m of managers) {
-    if (m.isFrozen()) m.thaw();
-    killAll(m.pids());
-    await eventually(() => m.pids().length === 0);
-  }
-  for (const m of managers.splice(0)) m.destroy(); // while the helper still holds the mount
-});
+afterEach(() => removeCgroups(managers)); // while the helper still holds the mount
 
 afterAll(async () => {
   await stopAll(); // the helper: its mount namespace, and the mount, go with it

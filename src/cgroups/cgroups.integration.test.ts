@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { isSkiffError } from "../errors.js";
 import type { LinuxResources } from "../spec/types.js";
 import { createCgroupManager, detectMode, exactJson, loadCgroupManager, type CgroupManager } from "./index.js";
-import { PYTHON, cgroupLines, errorOf, delay, eventually, firstLine, isRoot, killAll, start, startCounter, stopAll } from "./testing.js";
+import { PYTHON, cgroupLines, errorOf, delay, eventually, firstLine, isRoot, removeCgroups, start, startCounter, stopAll } from "./testing.js";
 
 const MiB = 1024 * 1024;
 const group = `skiff-it-${process.pid}`;
@@ -30,13 +30,11 @@ const rootDisk = fs.readFileSync("/sys/block/vda/dev", "utf8").trim();
 const [diskMajor, diskMinor] = rootDisk.split(":").map(Number) as [number, number];
 
 afterEach(async () => {
-  for (const m of managers) {
-    if (m.isFrozen()) m.thaw(); // a frozen task cannot die
-    killAll(m.pids()); // what the tests' processes forked
+  try {
+    await removeCgroups(managers);
+  } finally {
+    await stopAll(); // processes the tests started outside any cgroup of theirs
   }
-  await stopAll();
-  for (const m of managers) await eventually(() => m.pids().length === 0);
-  for (const m of managers.splice(0)) m.destroy();
 });
 
 describe.runIf(isRoot)("cgroups on this hybrid host", () => {

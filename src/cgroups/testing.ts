@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { SkiffError } from "../errors.js";
+import type { CgroupManager } from "./index.js";
 
 export interface Started {
   child: ChildProcess;
@@ -106,4 +107,28 @@ export function errorOf(f: () => void): SkiffError {
     throw e;
   }
   throw new Error("expected a SkiffError");
+}
+
+/**
+ * Empties and removes the managers' cgroups: thaws them (a frozen v1 task cannot die), kills
+ * every process in them (the tests' processes and what those forked), waits until they are
+ * empty, and destroys each one even when another fails.
+ */
+export async function removeCgroups(managers: CgroupManager[]): Promise<void> {
+  const errors: unknown[] = [];
+  for (const m of managers.splice(0)) {
+    try {
+      if (m.isFrozen()) m.thaw();
+      killAll(m.pids());
+      await eventually(() => m.pids().length === 0);
+    } catch (e) {
+      errors.push(e);
+    }
+    try {
+      m.destroy();
+    } catch (e) {
+      errors.push(e);
+    }
+  }
+  if (errors.length > 0) throw errors[0];
 }
