@@ -70,8 +70,15 @@ async function main(): Promise<number> {
   };
   const tests = selectTests(allTests, options.only);
   console.log(`# runtime ${[binary, ...suite.runtime.globalArgs].join(" ")}, ociVersion ${suite.ociVersion}, ${tests.length} tests`);
+  // Ctrl-C stops after the current test, whose cleanup still runs, and reports what ran.
+  let interrupted = false;
+  process.on("SIGINT", () => {
+    interrupted = true;
+    console.log("# interrupted: finishing the current test and its cleanup");
+  });
   const results: TestResult[] = [];
   for (const test of tests) {
+    if (interrupted) break;
     const result = await runOne(test, suite);
     results.push(result);
     for (const line of resultLines(result)) console.log(line);
@@ -83,7 +90,7 @@ async function main(): Promise<number> {
     JSON.stringify({ runtime: binary, ociVersion: suite.ociVersion, kernel: os.release(), date: new Date().toISOString(), summary, results }, null, 2),
   );
   console.log(summaryLine(summary));
-  return exitCode(summary);
+  return interrupted ? 130 : exitCode(summary);
 }
 
 main().then(

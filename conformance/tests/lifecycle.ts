@@ -38,6 +38,17 @@ async function created(t: TestContext): Promise<Container> {
   return c;
 }
 
+/** mkdir of a cgroup; a v1 cpuset one also gets its parent's cpus and mems, without which no task may join it. */
+function makeUsableCgroup(dir: string): void {
+  fs.mkdirSync(dir);
+  for (const file of ["cpuset.cpus", "cpuset.mems"]) {
+    const own = path.join(dir, file);
+    if (fs.existsSync(own) && fs.readFileSync(own, "utf8").trim() === "") {
+      fs.writeFileSync(own, fs.readFileSync(path.join(path.dirname(dir), file), "utf8"));
+    }
+  }
+}
+
 /** An id no container has: a fresh container that was never created. */
 function unknown(t: TestContext): Container {
   return t.container();
@@ -330,7 +341,7 @@ export const lifecycleTests: ConformanceTest[] = [
     async run(t) {
       const bundle = t.bundle((spec) => (spec.process!.args = ["/bin/true"]));
       const dirs = underOwnCgroups(t.host, bundle.spec.linux!.cgroupsPath!);
-      for (const dir of dirs) fs.mkdirSync(dir);
+      for (const dir of dirs) makeUsableCgroup(dir);
       const c = t.container(bundle);
       await c.createOk();
       await c.startOk();
