@@ -3,6 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createCgroupManager, defaultDeviceRules, type CgroupManager } from "../cgroups/index.js";
+import { warmUpCgroupAttach } from "../cgroups/warm-up.js";
 import { SkiffError } from "../errors.js";
 import { connectUnix, mkfifo } from "../linux/libc.js";
 import { log, trace } from "../log.js";
@@ -81,6 +82,7 @@ function effectiveResources(spec: Spec): LinuxResources {
 }
 
 export async function createContainer(opts: CreateOptions): Promise<Created> {
+  void warmUpCgroupAttach();
   const bundle = path.resolve(opts.bundle);
   const spec = loadConfig(bundle);
   const rootfs = rootfsOf(spec, bundle);

@@ -23,8 +23,8 @@ export function deleteContainer(store: StateStore, id: string, force: boolean): 
   const status = statusOf(store, rec, () => cgroups.isFrozen());
   if (status !== "stopped") {
     if (!force) throw new SkiffError("InvalidState", `cannot delete container ${id} that is not stopped: ${status}`);
-    if (status === "paused") cgroups.thaw();
-    killAndReap(rec.pid, rec.initStartTime);
+    // SIGKILL does not reach frozen tasks on cgroup v1: signal, thaw, then wait.
+    killAndReap(rec.pid, rec.initStartTime, { thawFirst: status === "paused" ? () => cgroups.thaw() : undefined });
   }
   // Without a pid namespace the init's children outlive it: nothing may stay in the cgroup.
   for (const pid of cgroups.pids()) {

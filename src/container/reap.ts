@@ -24,13 +24,17 @@ export function openProcess(pid: number, startTime?: string): number | undefined
   return fd;
 }
 
-/** SIGKILL and wait (pidfd readable = exited) up to timeoutMs. */
-export function killAndReap(pid: number, startTime?: string, timeoutMs = 10_000): void {
+/**
+ * SIGKILL and wait (pidfd readable = exited) up to timeoutMs. `thawFirst` runs between the
+ * signal and the wait: a frozen cgroup must be thawed for the kill to land.
+ */
+export function killAndReap(pid: number, startTime?: string, opts: { timeoutMs?: number; thawFirst?: () => void } = {}): void {
   const fd = openProcess(pid, startTime);
   if (fd === undefined) return;
   try {
     pidfdSendSignal(fd, 9);
-    pollIn([fd], timeoutMs);
+    opts.thawFirst?.();
+    pollIn([fd], opts.timeoutMs ?? 10_000);
   } catch (e) {
     if (!(isSkiffError(e) && e.errno === ESRCH)) throw e;
   } finally {
