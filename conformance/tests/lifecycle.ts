@@ -2,6 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { check, checkEqual, describeRun, existingCgroupDirs, hostCgroupDir, procLink, proveBundleCreates, shell, sleep, underOwnCgroups, waitFor, type Container, type ConformanceTest, type TestContext } from "../harness.js";
+import type { Spec } from "../../src/spec/types.js";
 import type { Clause } from "../results.js";
 
 const runtimeMd = (section: string, text: string, level: Clause["level"] = "MUST"): Clause => ({
@@ -79,6 +80,27 @@ function mustErrorWithoutEffect(def: {
       const after = await c.stateOk();
       checkEqual(after.status, before.status, `status after the refused ${def.op}`);
       checkEqual(after.pid, before.pid, `pid after the refused ${def.op}`);
+    },
+  };
+}
+
+/**
+ * A config that cannot be started: start must error, unless create already refused it (a
+ * runtime MAY validate first). The unchanged bundle must create fine, so a broken runtime fails.
+ */
+function createOrStartFails(def: { id: string; clause: Clause; change: (spec: Spec) => void }): ConformanceTest {
+  return {
+    id: def.id,
+    clause: def.clause,
+    async run(t) {
+      const bundle = t.bundle();
+      await proveBundleCreates(t, bundle);
+      def.change(bundle.spec);
+      bundle.write();
+      const c = t.container(bundle);
+      if ((await c.create()).code !== 0) return;
+      const started = await c.start();
+      check(started.code !== 0, "both create and start succeeded");
     },
   };
 }
@@ -174,37 +196,16 @@ export const lifecycleTests: ConformanceTest[] = [
       check(state.code !== 0, `state still finds the container after the failed create: ${state.stdout.trim()}`);
     },
   },
-  {
+  createOrStartFails({
     id: "lifecycle.start-without-process-errors",
     clause: runtimeMd("Start", "start must generate an error when config.json has no process"),
-    async run(t) {
-      const bundle = t.bundle();
-      await proveBundleCreates(t, bundle);
-      delete bundle.spec.process;
-      bundle.write();
-      const c = t.container(bundle);
-      const r = await c.create();
-      // Refusing the config at create is allowed too (the runtime MAY validate first).
-      if (r.code !== 0) return;
-      const started = await c.start();
-      check(started.code !== 0, "start succeeded although process is not set");
-    },
-  },
-  {
+    change: (spec) => delete spec.process,
+  }),
+  createOrStartFails({
     id: "lifecycle.start-missing-executable-errors",
     clause: runtimeMd("Start", "start must run process.args; a program that does not exist must make create or start error"),
-    async run(t) {
-      const bundle = t.bundle();
-      await proveBundleCreates(t, bundle);
-      bundle.spec.process!.args = ["/no/such/program"];
-      bundle.write();
-      const c = t.container(bundle);
-      const r = await c.create();
-      if (r.code !== 0) return;
-      const started = await c.start();
-      check(started.code !== 0, "create and start both succeeded for a program that does not exist");
-    },
-  },
+    change: (spec) => (spec.process!.args = ["/no/such/program"]),
+  }),
   mustErrorWithoutEffect({
     id: "lifecycle.start-running-errors",
     clause: runtimeMd("Start", "start of a container that is not created (here: running) must error and have no effect"),
