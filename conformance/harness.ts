@@ -207,7 +207,7 @@ export interface Bundle {
 }
 
 /** Busybox applets the tests' shell snippets use (symlinks to /bin/busybox in each rootfs). */
-const APPLETS = ["sh", "cat", "echo", "sleep", "touch", "ls", "mkdir", "true", "false", "test", "kill", "id", "readlink"];
+const APPLETS = ["sh", "cat", "echo", "sleep", "touch", "ls", "mkdir", "true", "false", "test", "kill", "id", "readlink", "mknod"];
 
 export interface SuiteConfig {
   runtime: Runtime;

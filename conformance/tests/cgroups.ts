@@ -2,8 +2,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { LinuxResources } from "../../src/spec/types.js";
-import { checkEqual, hostCgroupDir, probeTest, skip, type ConformanceTest, type Container, type TestContext } from "../harness.js";
-import { parseCgroupFile, probeValue } from "../probe-report.js";
+import { check, checkEqual, hostCgroupDir, probeTest, shell, skip, type ConformanceTest, type Container, type TestContext } from "../harness.js";
+import { isProbeError, parseCgroupFile, probeValue } from "../probe-report.js";
 import type { Clause } from "../results.js";
 
 const cgroupClause = (section: string, text: string, level: Clause["level"] = "MUST"): Clause => ({ doc: "config-linux.md", section, level, text });
@@ -54,6 +54,40 @@ function resourceTest(def: {
       const v1 = t.host.cgroupMounts.some((m) => m.controllers.includes(def.controller));
       const [file, value] = v1 ? def.v1 : def.v2;
       checkEqual(await cgroupFile(t, c, v1 ? def.controller : "", file), value, file);
+    },
+  };
+}
+
+/** /dev/kmsg: no runtime allows it by default, and CAP_SYSLOG is all an open for rw needs. */
+const KMSG = { type: "c" as const, major: 1, minor: 11 };
+
+/**
+ * resources.devices applied in order: after a deny-all, a device node the container makes
+ * itself (mknod stays allowed) opens only if a later rule allows it.
+ */
+function deviceRulesTest(id: string, text: string, allowKmsg: boolean): ConformanceTest {
+  return {
+    id,
+    clause: cgroupClause("Allowed Device list", text),
+    async run(t) {
+      const c = t.container(
+        t.bundle((spec) => {
+          const caps = ["CAP_MKNOD", "CAP_SYSLOG"];
+          spec.process!.capabilities = { bounding: caps, effective: caps, permitted: caps };
+          spec.process!.args = shell("mknod /tmp/kmsg c 1 11 && exec /probe report --open-rw /tmp/kmsg --open-rw /dev/null");
+          spec.linux!.resources = {
+            devices: [
+              { allow: false, access: "rwm" },
+              { allow: true, ...KMSG, access: allowKmsg ? "rwm" : "m" },
+            ],
+          };
+        }),
+      );
+      const report = await c.runToCompletion();
+      checkEqual(report.openRw["/dev/null"], { ok: true }, "opening the default device /dev/null");
+      const kmsg = report.openRw["/tmp/kmsg"];
+      if (allowKmsg) checkEqual(kmsg, { ok: true }, "opening the allowed device");
+      else check(isProbeError(kmsg) && kmsg.error === "EPERM", `opening the denied device gave ${JSON.stringify(kmsg)}, not EPERM`);
     },
   };
 }
@@ -119,4 +153,6 @@ export const cgroupTests: ConformanceTest[] = [
     // The OCI conversion for cgroup v2: weight = 1 + ((shares - 2) * 9999) / 262142.
     v2: ["cpu.weight", "20"],
   }),
+  deviceRulesTest("cgroups.devices-deny", "after a rule denying all devices, a device not allowed again cannot be opened", false),
+  deviceRulesTest("cgroups.devices-allow-in-order", "rules apply in the listed order: an allow after a deny-all re-allows that device", true),
 ];
