@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <poll.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -53,6 +54,12 @@ struct step {
 };
 
 static int sync_fd = -1;
+/* exec.fifo, open for writing once `start` has opened it: the outcome of start goes here */
+static int start_fd = -1;
+/* documents the parent sent with its last acknowledgement (hook state JSON) */
+#define MAX_SYNC_DATA 4
+static char *sync_data[MAX_SYNC_DATA];
+static uint32_t sync_len[MAX_SYNC_DATA];
 static uint32_t current_step;
 static char exec_path[4096];
 
@@ -87,6 +94,10 @@ static void fail(int err, const char *fmt, ...) {
   vsnprintf(text, sizeof text, fmt, ap);
   va_end(ap);
   send_msg(MSG_ERROR, (int32_t)current_step, err, text);
+  if (start_fd >= 0) {
+    /* `start` is reading: tell it why the container will not run. */
+    dprintf(start_fd, "E%s", text);
+  }
   _exit(1);
 }
 
@@ -101,11 +112,22 @@ static void read_full(int fd, void *buf, size_t len) {
   }
 }
 
-/* Waits for the parent's acknowledgement of a MSG_MAPS or MSG_SYNC. */
+/* Waits for the parent's acknowledgement of a MSG_MAPS or MSG_SYNC: a status word, then a
+ * count of documents (length + bytes) kept for later steps. */
 static void wait_ack(void) {
-  uint32_t ack;
+  uint32_t ack, count;
   read_full(sync_fd, &ack, sizeof ack);
   if (ack != ACK_OK) fail(ECANCELED, "parent reported failure");
+  read_full(sync_fd, &count, sizeof count);
+  if (count > MAX_SYNC_DATA) fail(EPROTO, "too many documents in acknowledgement");
+  for (uint32_t i = 0; i < count; i++) {
+    read_full(sync_fd, &sync_len[i], sizeof sync_len[i]);
+    free(sync_data[i]);
+    sync_data[i] = malloc(sync_len[i] + 1);
+    if (!sync_data[i]) fail(ENOMEM, "acknowledgement data");
+    read_full(sync_fd, sync_data[i], sync_len[i]);
+    sync_data[i][sync_len[i]] = '\0';
+  }
 }
 
 /* ---- plan decoding ---- */
@@ -436,15 +458,62 @@ static void op_resolve_exec(const char *file, const char *pathvar) {
 
 /* The state directory comes as an fd the parent opened: after pivot_root (and as an
  * unprivileged user) its path may be out of reach. Opening the FIFO for writing blocks until
- * `skiff start` opens it for reading. */
+ * `skiff start` opens it for reading; the fd stays open (close-on-exec) so that start reads
+ * the outcome ("0", or "E" and an error) and then EOF when execve succeeds. */
 static void op_wait_start(int dirfd, const char *name) {
   int fd;
   do fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC);
   while (fd < 0 && errno == EINTR);
   if (fd < 0) fail(errno, "open exec fifo");
-  if (write(fd, "0", 1) != 1) fail(errno, "write exec fifo");
-  close(fd);
   close(dirfd);
+  start_fd = fd;
+}
+
+/* Runs a hook (config.md "POSIX-platform Hooks") with a state document on stdin, within its
+ * timeout; a hook that fails or times out fails this step. */
+static void op_hook(const struct step *s) {
+  need(s, 3, 1);
+  int timeout = (int)s->ints[0];
+  uint32_t doc = (uint32_t)s->ints[1], argc = (uint32_t)s->ints[2];
+  if (doc >= MAX_SYNC_DATA || !sync_data[doc] || 1 + argc > s->nstr) fail(EINVAL, "bad hook step");
+  static char *argv[MAX_STRS + 1], *envp[MAX_STRS + 1];
+  for (uint32_t i = 0; i < argc; i++) argv[i] = (char *)s->strs[1 + i];
+  argv[argc] = NULL;
+  uint32_t envc = s->nstr - 1 - argc;
+  for (uint32_t i = 0; i < envc; i++) envp[i] = (char *)s->strs[1 + argc + i];
+  envp[envc] = NULL;
+  int in[2];
+  if (pipe2(in, O_CLOEXEC) < 0) fail(errno, "pipe");
+  pid_t pid = fork();
+  if (pid < 0) fail(errno, "fork hook");
+  if (pid == 0) {
+    dup2(in[0], 0);
+    execve(s->strs[0], argv[0] ? argv : (char *[]){(char *)s->strs[0], NULL}, envp);
+    _exit(127);
+  }
+  close(in[0]);
+  /* The hook may not read its stdin: never block on, or die of, a full pipe. */
+  signal(SIGPIPE, SIG_IGN);
+  if (write(in[1], sync_data[doc], sync_len[doc]) < 0 && errno != EPIPE) fail(errno, "write hook stdin");
+  close(in[1]);
+  signal(SIGPIPE, SIG_DFL);
+  int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  if (pidfd < 0) fail(errno, "pidfd_open hook");
+  struct pollfd p = {pidfd, POLLIN, 0};
+  int r;
+  do r = poll(&p, 1, timeout > 0 ? timeout * 1000 : -1);
+  while (r < 0 && errno == EINTR);
+  close(pidfd);
+  int status;
+  if (r == 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    fail(ETIMEDOUT, "hook %s timed out after %d s", s->strs[0], timeout);
+  }
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) fail(errno, "wait for hook");
+  if (WIFSIGNALED(status)) fail(ECANCELED, "hook %s killed by signal %d", s->strs[0], WTERMSIG(status));
+  if (WEXITSTATUS(status) != 0) fail(ECANCELED, "hook %s exited with status %d", s->strs[0], WEXITSTATUS(status));
 }
 
 static void op_seccomp(unsigned flags, const char *prog, uint32_t len) {
@@ -658,6 +727,12 @@ static void run_step(const struct step *s) {
   case OP_WAIT_START:
     need(s, 1, 1);
     op_wait_start((int)s->ints[0], s->strs[0]);
+    break;
+  case OP_STARTED:
+    if (start_fd < 0 || write(start_fd, "0", 1) != 1) fail(errno ? errno : EBADF, "report start");
+    break;
+  case OP_HOOK:
+    op_hook(s);
     break;
   case OP_SECCOMP:
     need(s, 1, 1);

@@ -48,6 +48,8 @@ enum plan_op {
   OP_SYNC = 32,         /* ints: tag; the parent acts (e.g. runs hooks) and acknowledges */
   OP_CONSOLE = 33,      /* ints: console socket fd, rows, cols; strs: ptmx path */
   OP_DUP_STDIO = 34,    /* ints: fd to make 0, 1 and 2 */
+  OP_HOOK = 35,         /* ints: timeout (s, 0: none), state document index, argc; strs: path, argv..., envp... */
+  OP_STARTED = 36,      /* tell `start` the program is about to be executed ("0" on exec.fifo) */
   OP__COUNT
 };
 
@@ -68,6 +70,7 @@ enum msg_type {
   MSG_SYNC = 6,   /* a: tag of an OP_SYNC */
 };
 
+/* An acknowledgement is u32 ACK_OK|ACK_FAIL, u32 document count, then (u32 length, bytes) each. */
 #define ACK_OK 1u
 #define ACK_FAIL 2u
 

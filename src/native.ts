@@ -61,10 +61,20 @@ export function sendPlan(sock: number, plan: Plan): void {
   writeAll(sock, Buffer.concat([hdr, body]));
 }
 
-export function ack(sock: number, ok: boolean): void {
+/** Answers a MSG_MAPS or MSG_SYNC; `documents` are kept by the init for later steps. */
+export function ack(sock: number, ok: boolean, documents: string[] = []): void {
+  const parts = [u32(ok ? ACK_OK : ACK_FAIL), u32(documents.length)];
+  for (const d of documents) {
+    const bytes = Buffer.from(d);
+    parts.push(u32(bytes.length), bytes);
+  }
+  writeAll(sock, Buffer.concat(parts));
+}
+
+function u32(v: number): Buffer {
   const b = Buffer.alloc(4);
-  b.writeUInt32LE(ok ? ACK_OK : ACK_FAIL);
-  writeAll(sock, b);
+  b.writeUInt32LE(v);
+  return b;
 }
 
 function writeAll(fd: number, buf: Buffer): void {

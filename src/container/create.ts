@@ -14,10 +14,11 @@ import { compileCreatePlan } from "../plan/compile.js";
 import { hasNamespace } from "../plan/namespaces.js";
 import type { Plan } from "../plan/plan.js";
 import type { SeccompProgram } from "../plan/process.js";
-import { Msg } from "../plan/protocol.js";
+import { Msg, SyncTag } from "../plan/protocol.js";
 import { platform } from "../platform/index.js";
 import { loadConfig } from "../spec/load.js";
 import type { LinuxResources, Spec } from "../spec/types.js";
+import { hookState, runHooks, runPoststopHooks } from "./hooks.js";
 import { hostRootIds, writeIdMaps } from "./id-maps.js";
 import { readProcStat } from "./proc.js";
 import { killAndReap } from "./reap.js";
@@ -93,6 +94,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   let initPid = 0;
   let consoleFd: number | undefined;
   let stateDirFd: number | undefined;
+  let hooksStarted = false;
   try {
     const fifo = path.join(stateDir, EXEC_FIFO);
     mkfifo(fifo, 0o622);
@@ -124,7 +126,6 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       preserveFds,
       consoleSocketFd: consoleFd === undefined ? undefined : fdInHelper(consoleFd),
       seccomp: await seccompProgram(spec, path.join(store.root, ".seccomp-cache")),
-      syncPoints: [],
     });
     helper = spawnHelper(platform().initBinary(), stdio, extra);
     // The helper joins the cgroups before it forks, so the init is born inside them and a
@@ -140,6 +141,18 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       else if (msg.type === Msg.MAPS) {
         writeIdMaps(msg.a, spec);
         ack(helper.sock, true);
+      } else if (msg.type === Msg.SYNC && msg.a === SyncTag.CREATE_RUNTIME) {
+        hooksStarted = true;
+        const subject = { ociVersion: spec.ociVersion, id, pid: initPid, bundle, annotations: spec.annotations };
+        try {
+          // prestart is deprecated but still run, before createRuntime (config.md).
+          runHooks("prestart", spec.hooks?.prestart, hookState(subject, "creating"));
+          runHooks("createRuntime", spec.hooks?.createRuntime, hookState(subject, "creating"));
+        } catch (e) {
+          ack(helper.sock, false);
+          throw e;
+        }
+        ack(helper.sock, true, [JSON.stringify(hookState(subject, "creating")), JSON.stringify(hookState(subject, "created"))]);
       } else if (msg.type === Msg.ERROR) throw stepError(plan, msg);
       else if (msg.type === Msg.READY) break;
     }
@@ -174,6 +187,8 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       trace("cgroup cleanup: %s", (err as Error).message);
     }
     store.remove(id);
+    // A failed create whose hooks began continues at the poststop step (runtime.md "Lifecycle").
+    if (hooksStarted) runPoststopHooks(spec.hooks?.poststop, hookState({ ociVersion: spec.ociVersion, id, pid: initPid, bundle, annotations: spec.annotations }, "stopped"));
     throw e;
   } finally {
     if (consoleFd !== undefined) fs.closeSync(consoleFd);

@@ -3,6 +3,7 @@
 import { loadCgroupManager } from "../cgroups/index.js";
 import { SkiffError, isSkiffError } from "../errors.js";
 import { trace } from "../log.js";
+import { hookState, runPoststopHooks } from "./hooks.js";
 import { killAndReap } from "./reap.js";
 import type { StateStore } from "./state-store.js";
 import { statusOf } from "./status.js";
@@ -36,4 +37,5 @@ export function deleteContainer(store: StateStore, id: string, force: boolean): 
   }
   cgroups.destroy();
   store.remove(id);
+  runPoststopHooks(rec.config.hooks?.poststop, hookState(rec, "stopped"));
 }

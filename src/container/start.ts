@@ -1,32 +1,59 @@
-// `start`: release the init blocked on exec.fifo, so it execs the user's program.
+// `start`: release the init waiting on exec.fifo; it runs the startContainer hooks, reports
+// "0" (or "E" and an error) through the FIFO, and execs the program, which closes the FIFO.
+// Then the poststart hooks run here.
 import * as fs from "node:fs";
-import { SkiffError } from "../errors.js";
-import { pollIn } from "../linux/libc.js";
 import { loadCgroupManager } from "../cgroups/index.js";
-import { openProcess } from "./reap.js";
+import { SkiffError } from "../errors.js";
+import { fcntl, pollIn } from "../linux/libc.js";
+import { hookState, runHooks } from "./hooks.js";
+import { killAndReap, openProcess } from "./reap.js";
 import { StateStore, type ContainerRecord } from "./state-store.js";
 import { statusOf } from "./status.js";
 
 const O_NONBLOCK = 0o4000;
+const F_GETFL = 3, F_SETFL = 4;
+
+/** What the init wrote on exec.fifo: "0" then EOF at execve; "E<message>" when it failed. */
+export function startOutcome(text: string): { ok: true } | { ok: false; message: string } {
+  if (text === "0") return { ok: true };
+  const e = text.indexOf("E");
+  if (e >= 0) return { ok: false, message: text.slice(e + 1) };
+  return { ok: false, message: "cannot start a container that has stopped" };
+}
+
+function readOutcome(store: StateStore, rec: ContainerRecord): string {
+  const pidfd = openProcess(rec.pid, rec.initStartTime);
+  if (pidfd === undefined) throw new SkiffError("InvalidState", "cannot start a container that has stopped");
+  // A non-blocking open never hangs; poll waits for the init's words or for its death.
+  const fifo = fs.openSync(store.fifo(rec.id), fs.constants.O_RDONLY | O_NONBLOCK);
+  try {
+    const [fifoEvents] = pollIn([fifo, pidfd], -1);
+    if (!fifoEvents) return "";
+    fcntl(fifo, F_SETFL, fcntl(fifo, F_GETFL, 0) & ~O_NONBLOCK);
+    const chunks: Buffer[] = [];
+    const buf = Buffer.alloc(4096);
+    for (let n; (n = fs.readSync(fifo, buf)) > 0; ) chunks.push(Buffer.from(buf.subarray(0, n)));
+    return Buffer.concat(chunks).toString();
+  } finally {
+    fs.closeSync(fifo);
+    fs.closeSync(pidfd);
+  }
+}
 
 export function startContainer(store: StateStore, id: string): ContainerRecord {
   const rec = store.load(id);
   const status = statusOf(store, rec, () => loadCgroupManager(rec.cgroups).isFrozen());
   if (status === "stopped") throw new SkiffError("InvalidState", "cannot start a container that has stopped");
   if (status !== "created") throw new SkiffError("InvalidState", `cannot start an already ${status} container`);
-  const pidfd = openProcess(rec.pid, rec.initStartTime);
-  if (pidfd === undefined) throw new SkiffError("InvalidState", "cannot start a container that has stopped");
-  // Non-blocking open never hangs; then wait for the init's byte or for the init to die.
-  const fifo = fs.openSync(store.fifo(id), fs.constants.O_RDONLY | O_NONBLOCK);
+  const outcome = startOutcome(readOutcome(store, rec));
+  fs.rmSync(store.fifo(id), { force: true });
+  if (!outcome.ok) throw new SkiffError("InvalidState", outcome.message);
   try {
-    const [fifoEvents, pidEvents] = pollIn([fifo, pidfd], -1);
-    const buf = Buffer.alloc(1);
-    const n = fifoEvents ? fs.readSync(fifo, buf) : 0;
-    if (n !== 1 || (pidEvents && !fifoEvents)) throw new SkiffError("InvalidState", "cannot start a container that has stopped");
-    fs.rmSync(store.fifo(id), { force: true });
-  } finally {
-    fs.closeSync(fifo);
-    fs.closeSync(pidfd);
+    runHooks("poststart", rec.config.hooks?.poststart, hookState(rec, "running"));
+  } catch (e) {
+    // runtime-spec 1.3: a failing poststart hook fails start, and the container is stopped.
+    killAndReap(rec.pid, rec.initStartTime);
+    throw e;
   }
   return rec;
 }

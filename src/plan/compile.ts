@@ -1,9 +1,10 @@
 // A validated config (plus the facts of this host and invocation) → the plan skiff-init runs.
 // Pure: everything it needs to know about the world comes in through PlanInput.
 import { SkiffError } from "../errors.js";
-import type { Spec } from "../spec/types.js";
+import type { Hook, Spec } from "../spec/types.js";
 import type { CapabilitySets } from "./capabilities.js";
 import { deviceSteps } from "./dev.js";
+import { containerHookSteps, hasAnyHooks } from "./hooks.js";
 import { hasNamespace, namespaceSteps } from "./namespaces.js";
 import { step, type Plan, type Step } from "./plan.js";
 import { execSteps, identitySteps, privilegedProcessSteps, resolveExecStep, seccompStep, type SeccompProgram } from "./process.js";
@@ -24,8 +25,6 @@ export interface PlanInput extends RootfsFacts {
   seccomp?: SeccompProgram;
   /** The capability sets to give the process (what the config asks that the host can grant). */
   capabilities: CapabilitySets;
-  /** Hooks the parent must run mid-create (createRuntime, createContainer). */
-  syncPoints: SyncTag[];
 }
 
 const EXEC_FIFO = "exec.fifo";
@@ -39,7 +38,10 @@ export function compileCreatePlan(input: PlanInput): Plan {
   if (p.terminal && input.consoleSocketFd === undefined) {
     throw new SkiffError("InvalidArgument", "process.terminal is true: a --console-socket is required");
   }
-  const sync = (tag: SyncTag, what: string): Step[] => (input.syncPoints.includes(tag) ? [step(Op.SYNC, what, [tag])] : []);
+  const hooks = spec.hooks;
+  // One stop for the parent: prestart/createRuntime hooks, and the state documents the init's
+  // own hooks read. Without hooks, no stop at all.
+  const hookSync = hasAnyHooks(hooks as Record<string, Hook[] | undefined>) ? [step(Op.SYNC, "run prestart and createRuntime hooks", [SyncTag.CREATE_RUNTIME])] : [];
   const seccompLate = input.seccomp && p.noNewPrivileges ? input.seccomp : undefined;
   const seccompEarly = input.seccomp && !p.noNewPrivileges ? input.seccomp : undefined;
 
@@ -52,8 +54,8 @@ export function compileCreatePlan(input: PlanInput): Plan {
     ...prepareRootSteps(spec, input),
     ...(spec.mounts ?? []).flatMap((m, i) => mountSteps(m, i, input)),
     ...deviceSteps(spec, input.rootfs),
-    ...sync(SyncTag.CREATE_RUNTIME, "run createRuntime hooks"),
-    ...sync(SyncTag.CREATE_CONTAINER, "run createContainer hooks"),
+    ...hookSync,
+    ...containerHookSteps("createContainer", hooks?.createContainer),
     ...switchRootSteps(spec, input, input.noPivot),
     ...sysctlSteps(spec),
     ...maskAndReadonlySteps(spec),
@@ -68,6 +70,8 @@ export function compileCreatePlan(input: PlanInput): Plan {
     resolveExecStep(p),
     step(Op.READY, "report created"),
     step(Op.WAIT_START, "wait for start", [input.stateDirFd], [EXEC_FIFO]),
+    ...containerHookSteps("startContainer", hooks?.startContainer),
+    step(Op.STARTED, "report started"),
     ...(seccompLate ? [seccompStep(seccompLate)] : []),
     ...execSteps(p, input.preserveFds),
   ];

@@ -38,6 +38,8 @@ export enum Op {
   SYNC = 32,
   CONSOLE = 33,
   DUP_STDIO = 34,
+  HOOK = 35,
+  STARTED = 36,
 }
 
 /** OP_MOUNT mode bits. */
@@ -61,8 +63,14 @@ export enum Msg {
 export const ACK_OK = 1;
 export const ACK_FAIL = 2;
 
-/** Tags of OP_SYNC points: where the parent runs hooks the spec places mid-create. */
+/** Tags of OP_SYNC points: where the parent acts mid-create. */
 export enum SyncTag {
+  /** run prestart and createRuntime hooks; answer with the hook state documents */
   CREATE_RUNTIME = 1,
-  CREATE_CONTAINER = 2,
+}
+
+/** Indexes of the documents the CREATE_RUNTIME acknowledgement carries. */
+export enum HookDocument {
+  CREATING = 0,
+  CREATED = 1,
 }

@@ -1,0 +1,56 @@
+// config.md "POSIX-platform Hooks" run by the runtime itself (in the runtime namespace):
+// prestart, createRuntime, poststart, poststop. createContainer and startContainer run inside
+// the container, from the plan (plan/hooks.ts). Each hook gets the container state on stdin.
+import { spawnSync } from "node:child_process";
+import { SkiffError } from "../errors.js";
+import { log } from "../log.js";
+import type { Hook, State, Status } from "../spec/types.js";
+
+export type RuntimeHookKind = "prestart" | "createRuntime" | "poststart" | "poststop";
+
+export interface HookSubject {
+  ociVersion: string;
+  id: string;
+  pid: number;
+  bundle: string;
+  annotations?: Record<string, string>;
+}
+
+/** The state document a hook reads on stdin (runtime.md "State"). */
+export function hookState(c: HookSubject, status: Status): State {
+  const s: State = { ociVersion: c.ociVersion, id: c.id, status, pid: c.pid, bundle: c.bundle };
+  if (c.annotations && Object.keys(c.annotations).length > 0) s.annotations = c.annotations;
+  return s;
+}
+
+/** Runs one kind of hooks in order; the first failure throws (the caller decides what it means). */
+export function runHooks(kind: RuntimeHookKind, hooks: readonly Hook[] | undefined, state: State): void {
+  for (const h of hooks ?? []) {
+    const [argv0, ...args] = h.args ?? [h.path];
+    const r = spawnSync(h.path, args, {
+      argv0,
+      env: Object.fromEntries((h.env ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)])),
+      input: JSON.stringify(state),
+      stdio: ["pipe", "inherit", "pipe"],
+      timeout: h.timeout ? h.timeout * 1000 : undefined,
+      killSignal: "SIGKILL",
+    });
+    const name = `${kind} hook ${h.path}`;
+    if (r.error && (r.error as NodeJS.ErrnoException).code === "ETIMEDOUT") throw new SkiffError("Hook", `${name}: timed out after ${h.timeout} s`);
+    if (r.error) throw new SkiffError("Hook", `${name}: ${r.error.message}`);
+    const stderr = r.stderr?.toString().trim();
+    if (r.signal) throw new SkiffError("Hook", `${name}: killed by ${r.signal}${stderr ? `: ${stderr}` : ""}`);
+    if (r.status !== 0) throw new SkiffError("Hook", `${name}: exit status ${r.status}${stderr ? `: ${stderr}` : ""}`);
+  }
+}
+
+/** poststop: a failure is only a warning, and the remaining hooks still run. */
+export function runPoststopHooks(hooks: readonly Hook[] | undefined, state: State): void {
+  for (const h of hooks ?? []) {
+    try {
+      runHooks("poststop", [h], state);
+    } catch (e) {
+      log("warning", (e as Error).message);
+    }
+  }
+}
