@@ -72,7 +72,7 @@ export class Runtime {
   run(args: string[], options: { cwd: string; stdio?: { stdout: string; stderr: string } }): Promise<RunResult> {
     const files = options.stdio;
     const fds = files ? [fs.openSync(files.stdout, "a"), fs.openSync(files.stderr, "a")] : undefined;
-    const stderrStart = files && fs.existsSync(files.stderr) ? fs.statSync(files.stderr).size : 0;
+    const stderrStart = fds ? fs.fstatSync(fds[1]!).size : 0;
     return new Promise((resolve, reject) => {
       const child = spawn(this.binary, [...this.globalArgs, ...args], {
         cwd: options.cwd,
@@ -83,17 +83,18 @@ export class Runtime {
       child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
       child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
       const timer = setTimeout(() => child.kill("SIGKILL"), CALL_TIMEOUT_MS);
-      child.on("error", (err) => {
+      const finish = (): void => {
         clearTimeout(timer);
+        for (const fd of fds ?? []) fs.closeSync(fd);
+      };
+      child.on("error", (err) => {
+        finish();
         reject(err);
       });
       // With files, "exit" is the end: the container may hold them open much longer.
       child.on(files ? "exit" : "close", (code: number | null, signal: NodeJS.Signals | null) => {
-        clearTimeout(timer);
-        if (fds) {
-          for (const fd of fds) fs.closeSync(fd);
-          stderr = fs.readFileSync(files!.stderr, "utf8").slice(stderrStart);
-        }
+        finish();
+        if (files) stderr = fs.readFileSync(files.stderr).subarray(stderrStart).toString();
         resolve({ args, code, signal, stdout, stderr });
       });
     });
@@ -126,16 +127,14 @@ export interface HostFacts {
   /** readlink of /proc/self/ns/<kind>. */
   namespaces: Record<string, string>;
   oomScoreAdj: string;
-  noNewPrivs: string;
   cgroupMounts: { mountPoint: string; fsType: string; controllers: string[] }[];
-  /** The runner's own cgroup path in each hierarchy, keyed by its controller list ("" for v2). */
+  /** The runner's own cgroup in each hierarchy (/proc/self/cgroup). */
   ownCgroups: { controllers: string[]; path: string }[];
 }
 
 export function readHostFacts(): HostFacts {
   const namespaces: Record<string, string> = {};
   for (const kind of fs.readdirSync("/proc/self/ns")) namespaces[kind] = fs.readlinkSync(`/proc/self/ns/${kind}`);
-  const status = fs.readFileSync("/proc/self/status", "utf8");
   const cgroupMounts = parseMountInfo(fs.readFileSync("/proc/self/mountinfo", "utf8"))
     .filter((m) => m.fsType === "cgroup" || m.fsType === "cgroup2")
     .map((m) => ({
@@ -147,7 +146,6 @@ export function readHostFacts(): HostFacts {
   return {
     namespaces,
     oomScoreAdj: fs.readFileSync("/proc/self/oom_score_adj", "utf8").trim(),
-    noNewPrivs: /NoNewPrivs:\s*(\d)/.exec(status)?.[1] ?? "0",
     cgroupMounts,
     ownCgroups: parseCgroupFile(fs.readFileSync("/proc/self/cgroup", "utf8")),
   };
@@ -158,6 +156,7 @@ export function readHostFacts(): HostFacts {
  * ("" for the cgroup v2 hierarchy), or undefined when no such hierarchy is mounted.
  */
 export function hostCgroupDir(host: HostFacts, pid: number, controller: string): string | undefined {
+  check(fs.existsSync(`/proc/${pid}/cgroup`), `the runtime's pid ${pid} names no process`);
   const memberships = parseCgroupFile(fs.readFileSync(`/proc/${pid}/cgroup`, "utf8"));
   const membership = memberships.find((m) =>
     controller === "" ? m.controllers.length === 0 : m.controllers.includes(controller),
