@@ -174,55 +174,61 @@ static int openat2_in_root(int rootfd, const char *rel, uint64_t flags) {
 
 /*
  * Opens rootfs/rel with O_PATH, every symlink resolved as if rootfs were "/", so nothing in the
- * container's tree can point a mount outside it. Missing components are created when asked:
- * directories, and the last one as a directory or an empty file.
+ * container's tree can point a mount outside it. Missing components are created when asked —
+ * also behind a symlink, whose target (inside rootfs) is what gets created, as runc's
+ * securejoin does: directories, and the last one as a directory or an empty file.
  */
 static int open_in_root(const char *rootfs, const char *rel, int create_last_as_file, int create) {
   int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0) fail(errno, "open rootfs %s", rootfs);
-  while (*rel == '/') rel++;
-  int fd = openat2_in_root(rootfd, rel, O_PATH);
-  if (fd >= 0 || errno != ENOENT || !create) {
-    int err = errno;
-    close(rootfd);
-    errno = err;
-    return fd;
+  char path[4096], prefix[4096];
+  snprintf(path, sizeof path, "%s", rel);
+  int fd = openat2_in_root(rootfd, path, O_PATH);
+  for (int hops = 0; fd < 0 && errno == ENOENT && create && hops < 40; hops++) {
+    /* Find the first missing component and create it, or follow it if it is a symlink. */
+    size_t n = strlen(path);
+    size_t i = 0;
+    for (;;) {
+      while (path[i] == '/') i++;
+      size_t end = i;
+      while (end < n && path[end] != '/') end++;
+      if (end == i) break;
+      memcpy(prefix, path, end);
+      prefix[end] = '\0';
+      int probe = openat2_in_root(rootfd, prefix, O_PATH);
+      if (probe >= 0) {
+        close(probe);
+        i = end;
+        continue;
+      }
+      if (errno != ENOENT) fail(errno, "resolve %s in %s", prefix, rootfs);
+      char *slash = strrchr(prefix, '/');
+      const char *name = slash ? slash + 1 : prefix;
+      if (slash) *slash = '\0';
+      int parent = slash ? openat2_in_root(rootfd, prefix, O_PATH | O_DIRECTORY) : dup(rootfd);
+      if (parent < 0) fail(errno, "open parent of %s in %s", path, rootfs);
+      char target[4096];
+      ssize_t tl = readlinkat(parent, name, target, sizeof target - 1);
+      if (tl >= 0) {
+        /* A dangling symlink (inside the root): continue from what it points to. */
+        target[tl] = '\0';
+        char next[sizeof path];
+        int len = target[0] == '/' ? snprintf(next, sizeof next, "%s%s", target, path + end)
+                                   : snprintf(next, sizeof next, "%s%s%s%s", slash ? prefix : "", slash ? "/" : "", target, path + end);
+        if (len < 0 || (size_t)len >= sizeof next) fail(ENAMETOOLONG, "resolve %s in %s", rel, rootfs);
+        memcpy(path, next, (size_t)len + 1);
+      } else if (end >= n && create_last_as_file) {
+        int f = openat(parent, name, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (f < 0 && errno != EEXIST) fail(errno, "create %s in %s", rel, rootfs);
+        if (f >= 0) close(f);
+      } else if (mkdirat(parent, name, 0755) < 0 && errno != EEXIST) {
+        fail(errno, "mkdir %s in %s", rel, rootfs);
+      }
+      close(parent);
+      break;
+    }
+    fd = openat2_in_root(rootfd, path, O_PATH);
   }
-  char prefix[4096];
-  size_t n = strlen(rel);
-  if (n >= sizeof prefix) fail(ENAMETOOLONG, "%s", rel);
-  for (size_t i = 0; i <= n; i++) {
-    if (rel[i] != '/' && rel[i] != '\0') continue;
-    if (i == 0 || rel[i - 1] == '/') continue;
-    memcpy(prefix, rel, i);
-    prefix[i] = '\0';
-    int probe = openat2_in_root(rootfd, prefix, O_PATH);
-    if (probe >= 0) {
-      close(probe);
-      continue;
-    }
-    if (errno != ENOENT) fail(errno, "resolve %s in %s", prefix, rootfs);
-    char *slash = strrchr(prefix, '/');
-    const char *name = slash ? slash + 1 : prefix;
-    int parent;
-    if (slash) {
-      *slash = '\0';
-      parent = openat2_in_root(rootfd, prefix, O_PATH | O_DIRECTORY);
-    } else {
-      parent = dup(rootfd);
-    }
-    if (parent < 0) fail(errno, "open parent of %s in %s", rel, rootfs);
-    int last = rel[i] == '\0';
-    if (last && create_last_as_file) {
-      int f = openat(parent, name, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
-      if (f < 0 && errno != EEXIST) fail(errno, "create %s in %s", rel, rootfs);
-      if (f >= 0) close(f);
-    } else if (mkdirat(parent, name, 0755) < 0 && errno != EEXIST) {
-      fail(errno, "mkdir %s in %s", rel, rootfs);
-    }
-    close(parent);
-  }
-  fd = openat2_in_root(rootfd, rel, O_PATH);
   int err = errno;
   close(rootfd);
   errno = err;
