@@ -1,0 +1,16 @@
+import { containerPids, filterPsOutput, hostPs } from "../container/ps.js";
+import { StateStore } from "../container/state-store.js";
+import type { Command, GlobalOptions } from "./table.js";
+
+export const psCommand: Command = {
+  name: "ps",
+  positionals: "<id> [psArgs..]",
+  describe: "list the container's processes: json (an array of pids) or the host's ps table (ps options after --, default -ef)",
+  flags: [{ name: "format", alias: "f", type: "string", choices: ["table", "json"], default: "table", describe: "output format" }],
+  handler: (args) => {
+    const a = args as unknown as GlobalOptions & { id: string; psArgs?: string[]; format: "table" | "json" };
+    const pids = containerPids(new StateStore(a.root), a.id);
+    if (a.format === "json") process.stdout.write(JSON.stringify(pids) + "\n");
+    else process.stdout.write(filterPsOutput(hostPs(a.psArgs ?? []), pids));
+  },
+};

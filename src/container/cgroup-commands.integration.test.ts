@@ -1,0 +1,239 @@
+// update, pause/resume, ps and events on real containers, with every effect read back from the
+// host's cgroup files (found through /proc/PID/cgroup, not through skiff's own record) or seen
+// in the container's behaviour.
+import { spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { makeBundle, Runtime, SKIFF, uniqueId, waitFor } from "../testing/harness.js";
+import type { Spec } from "../spec/types.js";
+
+const rt = new Runtime();
+const eventStreams: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of eventStreams) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  rt.cleanup();
+});
+
+/** Starts a container running `args`; returns its id and bundle. */
+function running(args: string[], edit?: (c: Spec) => void): { id: string; rootfs: string; pid: number } {
+  const b = makeBundle(args, (c) => {
+    c.root!.readonly = false;
+    edit?.(c);
+  });
+  rt.trackDir(b.dir);
+  const id = rt.track(uniqueId("cgc"));
+  rt.ok(["run", "--detach", "--bundle", b.dir, id]);
+  return { id, rootfs: b.rootfs, pid: rt.state(id).pid };
+}
+
+/** A cgroup v1 file of the process's cgroup for `controller`, as the host sees it. */
+function cgroupFile(pid: number, controller: string, file: string): string {
+  const line = fs
+    .readFileSync(`/proc/${pid}/cgroup`, "utf8")
+    .split("\n")
+    .find((l) => l.split(":")[1]?.split(",").includes(controller));
+  if (!line) throw new Error(`process ${pid} has no ${controller} cgroup`);
+  const rel = line.split(":").slice(2).join(":");
+  return fs.readFileSync(path.join("/sys/fs/cgroup", controller, rel, file), "utf8").trim();
+}
+
+function savedResources(id: string): unknown {
+  return JSON.parse(fs.readFileSync(path.join(rt.root, id, "state.json"), "utf8")).cgroups.resources;
+}
+
+const MiB = 1024 * 1024;
+const UNLIMITED_V1 = "9223372036854771712";
+
+describe("update", () => {
+  it("applies runc's flags, merges later updates into earlier ones, and records the result", () => {
+    const { id, pid } = running(["sleep", "600"]);
+    rt.ok(["update", "--memory", "64m", "--memory-swap", "128M", "--memory-reservation", "16MiB", "--pids-limit", "20", "--cpu-shares", "512", "--cpu-quota", "50000", "--cpu-period", "100000", "--cpuset-cpus", "0", id]);
+    expect(cgroupFile(pid, "memory", "memory.limit_in_bytes")).toBe(String(64 * MiB));
+    expect(cgroupFile(pid, "memory", "memory.memsw.limit_in_bytes")).toBe(String(128 * MiB));
+    expect(cgroupFile(pid, "memory", "memory.soft_limit_in_bytes")).toBe(String(16 * MiB));
+    expect(cgroupFile(pid, "pids", "pids.max")).toBe("20");
+    expect(cgroupFile(pid, "cpu", "cpu.shares")).toBe("512");
+    expect(cgroupFile(pid, "cpu", "cpu.cfs_quota_us")).toBe("50000");
+    expect(cgroupFile(pid, "cpu", "cpu.cfs_period_us")).toBe("100000");
+    expect(cgroupFile(pid, "cpuset", "cpuset.cpus")).toBe("0");
+
+    // runc's --cpu-share spelling; the other limits stay as they were.
+    rt.ok(["update", "--memory", "96m", "--cpu-share", "256", id]);
+    expect(cgroupFile(pid, "memory", "memory.limit_in_bytes")).toBe(String(96 * MiB));
+    expect(cgroupFile(pid, "cpu", "cpu.shares")).toBe("256");
+    expect(cgroupFile(pid, "pids", "pids.max")).toBe("20");
+    expect(savedResources(id)).toMatchObject({ memory: { limit: 96 * MiB, swap: 128 * MiB, reservation: 16 * MiB }, pids: { limit: 20 }, cpu: { shares: 256, quota: 50000, cpus: "0" } });
+
+    // An unlimited memory limit with no swap given lifts the swap limit too (runc's rule).
+    rt.ok(["update", "--memory", "-1", "--pids-limit", "-1", id]);
+    expect(cgroupFile(pid, "memory", "memory.limit_in_bytes")).toBe(UNLIMITED_V1);
+    expect(cgroupFile(pid, "memory", "memory.memsw.limit_in_bytes")).toBe(UNLIMITED_V1);
+    expect(cgroupFile(pid, "pids", "pids.max")).toBe("max");
+
+    const warned = rt.ok(["update", "--kernel-memory", "10m", id]);
+    expect(warned.stderr).toContain("--kernel-memory is ignored");
+  });
+
+  it("reads --resources from a file and from stdin, validates it, and then ignores the flags", () => {
+    const { id, pid } = running(["sleep", "600"]);
+    const file = path.join(rt.trackDir(fs.mkdtempSync(path.join(os.tmpdir(), "skiff-res-"))), "resources.json");
+    fs.writeFileSync(file, JSON.stringify({ memory: { limit: 48 * MiB }, pids: { limit: 30 } }));
+    rt.ok(["update", "--resources", file, "--pids-limit", "99", id]);
+    expect(cgroupFile(pid, "memory", "memory.limit_in_bytes")).toBe(String(48 * MiB));
+    expect(cgroupFile(pid, "pids", "pids.max")).toBe("30");
+
+    rt.ok(["update", "-r", "-", id], { input: JSON.stringify({ cpu: { shares: 300 }, pids: { limit: 40 } }) });
+    expect(cgroupFile(pid, "cpu", "cpu.shares")).toBe("300");
+    expect(cgroupFile(pid, "pids", "pids.max")).toBe("40");
+    expect(cgroupFile(pid, "memory", "memory.limit_in_bytes")).toBe(String(48 * MiB));
+
+    const invalid = rt.skiff(["update", "-r", "-", id], { input: JSON.stringify({ pids: { limit: "many" } }) });
+    expect(invalid.status).toBe(1);
+    expect(invalid.stderr).toContain("/pids/limit");
+    const missing = rt.skiff(["update", "-r", path.join(rt.root, "no-such.json"), id]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain("no such file or directory");
+    expect(cgroupFile(pid, "pids", "pids.max")).toBe("40");
+  });
+
+  it("refuses bad sizes and the Intel RDT flags without touching the cgroup", () => {
+    const { id, pid } = running(["sleep", "600"]);
+    const before = cgroupFile(pid, "memory", "memory.limit_in_bytes");
+    const badSize = rt.skiff(["update", "--memory", "12x", id]);
+    expect(badSize.status).toBe(1);
+    expect(badSize.stderr).toContain("invalid size: '12x'");
+    const rdt = rt.skiff(["update", "--memory", "64m", "--l3-cache-schema", "L3:0=ff", id]);
+    expect(rdt.status).toBe(1);
+    expect(rdt.stderr).toContain("Intel RDT");
+    expect(cgroupFile(pid, "memory", "memory.limit_in_bytes")).toBe(before);
+  });
+});
+
+describe("pause and resume", () => {
+  it("freeze a counting container, state says paused, and resume lets it count again", async () => {
+    const { id, rootfs } = running(["sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done"]);
+    const count = () => Number(fs.readFileSync(path.join(rootfs, "tmp/count"), "utf8").trim() || 0);
+    expect(await waitFor(() => fs.existsSync(path.join(rootfs, "tmp/count")) && count() > 2)).toBe(true);
+
+    rt.ok(["pause", id]);
+    expect(rt.state(id).status).toBe("paused");
+    const frozenAt = count();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(count()).toBe(frozenAt);
+    const again = rt.skiff(["pause", id]);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain("container not running");
+
+    rt.ok(["resume", id]);
+    expect(rt.state(id).status).toBe("running");
+    expect(await waitFor(() => count() > frozenAt + 2)).toBe(true);
+    const notPaused = rt.skiff(["resume", id]);
+    expect(notPaused.status).toBe(1);
+    expect(notPaused.stderr).toContain("container not paused");
+  });
+
+  it("delete --force removes a paused container", async () => {
+    const { id, pid } = running(["sleep", "600"]);
+    rt.ok(["pause", id]);
+    rt.ok(["delete", "--force", id]);
+    expect(await waitFor(() => !fs.existsSync(`/proc/${pid}`))).toBe(true);
+  });
+});
+
+describe("ps", () => {
+  it("json lists the init and its child; the table keeps ps's header and only their lines", async () => {
+    const { id, pid } = running(["sh", "-c", "sleep 600 & wait"]);
+    let pids: number[] = [];
+    expect(
+      await waitFor(() => {
+        pids = JSON.parse(rt.ok(["ps", "--format", "json", id]).stdout) as number[];
+        return pids.length === 2;
+      }),
+    ).toBe(true);
+    expect(pids).toContain(pid);
+    const child = pids.find((p) => p !== pid)!;
+    expect(fs.readFileSync(`/proc/${child}/comm`, "utf8").trim()).toBe("sleep");
+
+    const table = rt.ok(["ps", id]).stdout.trimEnd().split("\n");
+    expect(table[0]).toMatch(/^UID\s+PID\s+PPID/);
+    expect(table).toHaveLength(3);
+    expect(table.some((l) => l.includes("sleep 600"))).toBe(true);
+
+    const custom = rt.ok(["ps", id, "--", "-o", "pid,comm"]).stdout.trimEnd().split("\n");
+    expect(custom[0]!.trim().split(/\s+/)).toEqual(["PID", "COMMAND"]);
+    expect(custom.slice(1).map((l) => Number(l.trim().split(/\s+/)[0])).sort()).toEqual([...pids].sort());
+  });
+});
+
+describe("events", () => {
+  it("--stats prints one stats event in runc's shape", () => {
+    const { id } = running(["sh", "-c", "sleep 600 & wait"], (c) => {
+      c.linux!.resources = { ...c.linux!.resources, memory: { limit: 64 * MiB }, pids: { limit: 50 } };
+    });
+    const out = rt.ok(["events", "--stats", id]).stdout;
+    expect(out.trimEnd().split("\n")).toHaveLength(1);
+    const event = JSON.parse(out) as { type: string; id: string; data: Record<string, Record<string, unknown>> };
+    expect(event.type).toBe("stats");
+    expect(event.id).toBe(id);
+    expect(Object.keys(event.data)).toEqual(expect.arrayContaining(["cpu", "memory", "pids", "blkio", "hugetlb"]));
+    expect(event.data.pids).toEqual({ current: 2, limit: 50 });
+    expect((event.data.memory!.usage as { limit: number }).limit).toBe(64 * MiB);
+    expect(event.data.cpu!.usage).toHaveProperty("total");
+  });
+
+  it("streams stats, reports an OOM kill, and ends with the container", async () => {
+    const b = makeBundle(["sh", "-c", "dd if=/dev/zero of=/dev/null bs=64M count=1; sleep 600"], (c) => {
+      c.linux!.resources = { ...c.linux!.resources, memory: { limit: 32 * MiB, swap: 32 * MiB } };
+    });
+    rt.trackDir(b.dir);
+    const id = rt.track(uniqueId("cgc"));
+    rt.ok(["create", "--bundle", b.dir, id]);
+
+    const stream = spawn(SKIFF, ["--root", rt.root, "events", "--interval", "200ms", id], { stdio: ["ignore", "pipe", "pipe"] });
+    eventStreams.push(stream);
+    let out = "";
+    stream.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => stream.on("exit", (code) => resolve(code)));
+    const events = () => out.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { type: string; id: string });
+
+    // Started only once the stream is watching, so the OOM kill cannot fall before it.
+    expect(await waitFor(() => events().some((e) => e.type === "stats"), 5000)).toBe(true);
+    rt.ok(["start", id]);
+    expect(await waitFor(() => events().some((e) => e.type === "oom"), 10_000)).toBe(true);
+    expect(events().find((e) => e.type === "oom")).toEqual({ type: "oom", id });
+    expect(events().every((e) => e.id === id)).toBe(true);
+
+    rt.ok(["kill", id, "KILL"]);
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r("still running"), 5000))]);
+    expect(code).toBe(0);
+  });
+});
+
+describe("errors", () => {
+  it("unknown containers are named; stopped ones cannot be updated, paused or watched", async () => {
+    for (const args of [["update", "--memory", "64m"], ["pause"], ["resume"], ["ps"], ["events", "--stats"], ["events"]]) {
+      const r = rt.skiff([...args, "no-such-container"]);
+      expect(r.status, args.join(" ")).toBe(1);
+      expect(r.stderr, args.join(" ")).toContain("container no-such-container does not exist");
+    }
+
+    const { id } = running(["true"]);
+    expect(await waitFor(() => rt.state(id).status === "stopped")).toBe(true);
+    const expected: [string[], string][] = [
+      [["update", "--memory", "64m"], "container not running"],
+      [["pause"], "container not running"],
+      [["resume"], "container not paused"],
+      [["events", "--stats"], "is not running"],
+      [["events"], "is not running"],
+    ];
+    for (const [args, message] of expected) {
+      const r = rt.skiff([...args, id]);
+      expect(r.status, args.join(" ")).toBe(1);
+      expect(r.stderr, args.join(" ")).toContain(message);
+    }
+    // runc answers ps for a stopped container with no processes rather than an error.
+    expect(JSON.parse(rt.ok(["ps", "--format", "json", id]).stdout)).toEqual([]);
+  });
+});
