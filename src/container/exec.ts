@@ -1,0 +1,293 @@
+// `exec`: one more process in a running container. The parent checks the container, opens its
+// namespaces (so a recycled pid cannot swap them), starts skiff-init inside the container's
+// cgroups and sends it compileExecPlan's plan; then it either waits for the exit status
+// (relaying a terminal when there is no console socket) or returns once the program runs.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { loadCgroupManager, type SavedCgroups } from "../cgroups/index.js";
+import { SkiffError } from "../errors.js";
+import { connectUnix, pollIn } from "../linux/libc.js";
+import { log, trace } from "../log.js";
+import { readMessage, readMessageAsync, sendPlan, spawnHelper, type Helper } from "../native.js";
+import { grantedCapabilities } from "../plan/capabilities.js";
+import { compileExecPlan, execProcess, type ExecPlanInput, type ExecProcessFlags } from "../plan/exec.js";
+import type { Plan } from "../plan/plan.js";
+import type { SeccompProgram } from "../plan/process.js";
+import { checkRlimitsAgainstHost, rlimitPlan } from "../plan/rlimits.js";
+import { Msg } from "../plan/protocol.js";
+import { platform } from "../platform/index.js";
+import { readJsonFile, validateProcess } from "../spec/load.js";
+import type { Namespace, NamespaceType, Process, Spec } from "../spec/types.js";
+import { isSameLiveProcess } from "./proc.js";
+import { killAndReap, openProcess } from "./reap.js";
+import { exitCodeOf } from "./run.js";
+import { writePidFile, type ContainerRecord, type StateStore } from "./state-store.js";
+import { statusOf } from "./status.js";
+import { stepError } from "./step-error.js";
+import { ownConsoleSocket, receivePtyMaster, relayTerminal, terminalSize } from "./tty.js";
+
+export interface ExecOptions extends Omit<ExecProcessFlags, "args"> {
+  store: StateStore;
+  id: string;
+  /** COMMAND [ARG...]; empty when --process gives the process */
+  args: string[];
+  /** a runtime-spec Process JSON file (runc's --process): used as is, the flags aside */
+  processFile?: string;
+  consoleSocket?: string;
+  detach?: boolean;
+  pidFile?: string;
+  preserveFds?: number;
+  /** runc's --cgroup: "path" (every hierarchy) or "controller[,controller]:path" */
+  cgroup?: string[];
+  ignorePaused?: boolean;
+}
+
+const PROC_NS_NAME: Record<NamespaceType, string> = {
+  mount: "mnt",
+  network: "net",
+  pid: "pid",
+  ipc: "ipc",
+  uts: "uts",
+  user: "user",
+  cgroup: "cgroup",
+  time: "time",
+};
+
+const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
+
+export function hostLsm(): ExecPlanInput["lsm"] {
+  let apparmor = false;
+  try {
+    apparmor = fs.readFileSync("/sys/module/apparmor/parameters/enabled", "utf8").trim() === "Y";
+  } catch {
+    // no AppArmor module
+  }
+  return { apparmor, selinux: fs.existsSync("/sys/fs/selinux/enforce") };
+}
+
+function processOf(opts: ExecOptions, config: Spec, lsm: ExecPlanInput["lsm"]): Process {
+  if (opts.processFile) {
+    if (opts.args.length > 0) throw new SkiffError("InvalidArgument", "exec: give either --process or a command, not both");
+    return validateProcess(readJsonFile(opts.processFile), opts.processFile);
+  }
+  if (!config.process) throw new SkiffError("InvalidConfig", "the container's config has no process to base exec on: use --process");
+  return validateProcess(execProcess(config.process, opts, lsm), "exec");
+}
+
+/** The container must be running (or paused, when the caller accepts that the process waits for resume). */
+function checkStatus(store: StateStore, rec: ContainerRecord, ignorePaused: boolean): void {
+  const status = statusOf(store, rec, () => loadCgroupManager(rec.cgroups).isFrozen());
+  if (status === "stopped") throw new SkiffError("NotRunning", "cannot exec in a stopped container: container not running");
+  if (status === "created") throw new SkiffError("InvalidState", "cannot exec in a created container: start it first");
+  if (status === "paused" && !ignorePaused) throw new SkiffError("InvalidState", "cannot exec in a paused container (use --ignore-paused to override)");
+}
+
+/**
+ * Opens the namespaces of the container's init that differ from ours. The fds pin them: the
+ * helper joins exactly these even if the init dies and its pid is reused meanwhile.
+ */
+function openNamespaces(rec: ContainerRecord): { type: NamespaceType; fd: number }[] {
+  const types = [...new Set((rec.config.linux?.namespaces ?? []).map((n) => n.type))];
+  const opened: { type: NamespaceType; fd: number }[] = [];
+  const pidfd = openProcess(rec.pid, rec.initStartTime);
+  if (pidfd === undefined) throw new SkiffError("NotRunning", "cannot exec in a stopped container: container not running");
+  try {
+    for (const type of types) {
+      const file = `/proc/${rec.pid}/ns/${PROC_NS_NAME[type]}`;
+      if (fs.statSync(file).ino === fs.statSync(`/proc/self/ns/${PROC_NS_NAME[type]}`).ino) continue;
+      opened.push({ type, fd: fs.openSync(file, fs.constants.O_RDONLY) });
+    }
+    if (!isSameLiveProcess(rec.pid, rec.initStartTime)) throw new SkiffError("NotRunning", "cannot exec in a stopped container: container not running");
+    return opened;
+  } catch (e) {
+    for (const n of opened) fs.closeSync(n.fd);
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new SkiffError("NotRunning", "cannot exec in a stopped container: container not running");
+    throw e;
+  } finally {
+    fs.closeSync(pidfd);
+  }
+}
+
+/** The container's cgroups, or the --cgroup sub-cgroups below them (which must exist). */
+export function execCgroups(saved: SavedCgroups, args: readonly string[]): SavedCgroups {
+  if (args.length === 0) return saved;
+  const sub = new Map<string, string>();
+  for (const arg of args) {
+    const colon = arg.indexOf(":");
+    if (colon < 0) {
+      if (args.length > 1) throw new SkiffError("InvalidArgument", `--cgroup ${arg}: a controller prefix ("memory:${arg}") is needed when --cgroup is given more than once`);
+      for (const key of Object.keys(saved.paths)) sub.set(key, arg);
+      continue;
+    }
+    for (const ctrl of arg.slice(0, colon).split(",")) {
+      if (!ctrl) throw new SkiffError("InvalidArgument", `--cgroup ${arg}: empty controller name`);
+      if (!(ctrl in saved.paths)) throw new SkiffError("InvalidArgument", `--cgroup ${arg}: the container has no ${ctrl} cgroup`);
+      if (sub.has(ctrl)) throw new SkiffError("InvalidArgument", `--cgroup: controller ${ctrl} given more than once`);
+      sub.set(ctrl, arg.slice(colon + 1));
+    }
+  }
+  const paths = { ...saved.paths };
+  for (const [key, rel] of sub) {
+    const dir = path.join(saved.paths[key], rel);
+    if (path.isAbsolute(rel) || !dir.startsWith(saved.paths[key] + "/")) {
+      throw new SkiffError("InvalidArgument", `--cgroup ${rel}: must be a relative path inside the container's cgroup`);
+    }
+    if (!fs.existsSync(dir)) throw new SkiffError("NotFound", `--cgroup: sub-cgroup ${dir} does not exist`);
+    paths[key] = dir;
+  }
+  return { ...saved, paths };
+}
+
+/** Loaded only when the container has a filter: libseccomp through FFI costs start-up time. */
+async function containerSeccomp(spec: Spec, store: StateStore): Promise<SeccompProgram | undefined> {
+  if (!spec.linux?.seccomp) return undefined;
+  const { compileSeccompCached } = await import("../linux/seccomp.js");
+  const compiled = compileSeccompCached(spec.linux.seccomp, path.join(store.root, ".seccomp-cache"));
+  return { bpf: compiled.bpf, flags: compiled.flags.reduce((a, f) => a | f, 0) };
+}
+
+/** Forwards the signals a foreground process should get; returns the undo. */
+export function forwardSignals(pid: number, signals: readonly NodeJS.Signals[] = FORWARDED): () => void {
+  const forward = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // already gone
+    }
+  };
+  for (const s of signals) process.on(s, forward);
+  return () => {
+    for (const s of signals) process.off(s, forward);
+  };
+}
+
+/** Waits (without blocking signal delivery) for the process's exit status: 128+N on signal N. */
+async function waitForExit(plan: Plan, sock: number): Promise<number> {
+  for (;;) {
+    const msg = await readMessageAsync(sock);
+    if (!msg) throw new SkiffError("Internal", "skiff-init exited without reporting the exit status");
+    if (msg.type === Msg.ERROR) throw stepError(plan, msg);
+    if (msg.type === Msg.EXIT) {
+      trace("exec process exited with wait status %d", msg.a);
+      return exitCodeOf(msg.a);
+    }
+  }
+}
+
+/** The pty master from our own console socket, or the helper's error if it never came. */
+function awaitPtyMaster(plan: Plan, helper: Helper, console: number): number {
+  for (;;) {
+    const [consoleEvents, syncEvents] = pollIn([console, helper.sock], -1);
+    if (consoleEvents) return receivePtyMaster(console);
+    if (syncEvents) {
+      const msg = readMessage(helper.sock);
+      if (!msg) throw new SkiffError("Internal", "skiff-init exited before sending the terminal");
+      if (msg.type === Msg.ERROR) throw stepError(plan, msg);
+    }
+  }
+}
+
+/**
+ * spawnHelper execs /proc/self/fd/<memfd> after placing the child's fds at 0..count-1; a memfd
+ * numbered below count is overwritten first and the exec fails (EACCES). Until spawnHelper moves
+ * the memfd above that range itself, keep the low numbers taken so the memfd lands above it.
+ */
+function withLowFdsTaken<T>(count: number, fn: () => T): T {
+  const held: number[] = [];
+  try {
+    for (let fd = fs.openSync("/dev/null", "r"); ; fd = fs.openSync("/dev/null", "r")) {
+      held.push(fd);
+      if (fd >= count) break;
+    }
+    return fn();
+  } finally {
+    for (const fd of held) fs.closeSync(fd);
+  }
+}
+
+/** Runs the exec; resolves to skiff's exit status (the process's, or 0 with --detach). */
+export async function execInContainer(opts: ExecOptions): Promise<number> {
+  const { store } = opts;
+  const rec = store.load(opts.id);
+  checkStatus(store, rec, opts.ignorePaused ?? false);
+  const lsm = hostLsm();
+  const proc = processOf(opts, rec.config, lsm);
+  const interactive = proc.terminal === true && !opts.consoleSocket;
+  if (interactive) proc.consoleSize ??= terminalSize();
+  if (opts.consoleSocket && !proc.terminal) throw new SkiffError("InvalidArgument", "--console-socket needs a terminal (--tty or process.terminal)");
+  if (interactive && opts.detach) throw new SkiffError("InvalidArgument", "--detach with a terminal needs a --console-socket to send it to");
+  const preserveFds = opts.preserveFds ?? 0;
+  if (!Number.isInteger(preserveFds) || preserveFds < 0) throw new SkiffError("InvalidArgument", `--preserve-fds: must be a non-negative integer, got ${preserveFds}`);
+  const granted = grantedCapabilities(proc.capabilities, (rec.config.linux?.namespaces ?? []).some((n) => n.type === "user"));
+  for (const w of granted.warnings) log("warning", w);
+  checkRlimitsAgainstHost(rlimitPlan(proc.rlimits));
+  const cgroups = loadCgroupManager(execCgroups(rec.cgroups, opts.cgroup ?? []));
+  const seccomp = await containerSeccomp(rec.config, store);
+
+  const toClose: number[] = [];
+  let helper: Helper | undefined;
+  let execPid = 0;
+  let ownConsole: number | undefined;
+  try {
+    const namespaces = openNamespaces(rec);
+    toClose.push(...namespaces.map((n) => n.fd));
+    let consoleFd: number | undefined;
+    if (opts.consoleSocket) consoleFd = connectUnix(opts.consoleSocket);
+    else if (interactive) {
+      const pair = ownConsoleSocket();
+      ownConsole = pair.ours;
+      consoleFd = pair.peer;
+    }
+    if (consoleFd !== undefined) toClose.push(consoleFd);
+    // The helper's fds: stdio and preserved fds, the sync socket, then the namespaces and console.
+    const stdio = Array.from({ length: 3 + preserveFds }, (_, i) => i);
+    const extra = [...namespaces.map((n) => n.fd), ...(consoleFd === undefined ? [] : [consoleFd])];
+    const fdInHelper = (fd: number) => stdio.length + 1 + extra.indexOf(fd);
+    const plan = compileExecPlan({
+      process: proc,
+      capabilities: granted.sets,
+      namespaces: namespaces.map((n): Namespace => ({ type: n.type, path: `/proc/self/fd/${fdInHelper(n.fd)}` })),
+      mode: opts.detach ? "detach" : "wait",
+      preserveFds,
+      consoleSocketFd: consoleFd === undefined ? undefined : fdInHelper(consoleFd),
+      seccomp,
+      lsm,
+    });
+    helper = withLowFdsTaken(stdio.length + 1 + extra.length, () => spawnHelper(platform().initBinary(), stdio, extra));
+    for (const fd of toClose.splice(0)) fs.closeSync(fd);
+    // Into the cgroups before the fork, so the process is born inside them (as create does).
+    cgroups.apply(helper.pid);
+    sendPlan(helper.sock, plan);
+    const first = readMessage(helper.sock);
+    if (first?.type === Msg.ERROR) throw stepError(plan, first);
+    if (first?.type !== Msg.PID) throw new SkiffError("Internal", "skiff-init exited without reporting the process");
+    execPid = first.a;
+    trace("exec process %d", execPid);
+    if (opts.detach) {
+      // The helper has left; the process's copy of the sync socket closes when execve succeeds.
+      for (let msg = readMessage(helper.sock); msg; msg = readMessage(helper.sock)) {
+        if (msg.type === Msg.ERROR) throw stepError(plan, msg);
+      }
+      if (opts.pidFile) writePidFile(opts.pidFile, execPid);
+      return 0;
+    }
+    if (opts.pidFile) writePidFile(opts.pidFile, execPid);
+    const stopForwarding = forwardSignals(execPid);
+    try {
+      if (ownConsole === undefined) return await waitForExit(plan, helper.sock);
+      const master = awaitPtyMaster(plan, helper, ownConsole);
+      return await relayTerminal(master, waitForExit(plan, helper.sock));
+    } finally {
+      stopForwarding();
+    }
+  } catch (e) {
+    trace("exec failed, cleaning up: %s", (e as Error).message);
+    if (execPid) killAndReap(execPid);
+    helper?.child.kill("SIGKILL");
+    throw e;
+  } finally {
+    for (const fd of toClose) fs.closeSync(fd);
+    if (ownConsole !== undefined) fs.closeSync(ownConsole);
+    if (helper) fs.closeSync(helper.sock);
+  }
+}

@@ -1,0 +1,93 @@
+// Foreground terminals: `skiff run`/`exec` with a terminal and no --console-socket. skiff is its
+// own console socket: the container's init sends the pty master to one end of a socketpair,
+// skiff takes it and relays between the user's terminal (raw mode) and the pty, forwards
+// window-size changes, and restores the terminal whatever happens — runc's foreground mode.
+import * as tty from "node:tty";
+import { SkiffError } from "../errors.js";
+import { recvFd } from "../linux/fd-passing.js";
+import { socketpair, sys } from "../linux/libc.js";
+import { trace } from "../log.js";
+
+const TIOCSWINSZ = 0x5414;
+/** How long output may still drain after the process exits while something else holds the pty. */
+const DRAIN_GRACE_MS = 200;
+
+export interface OwnConsole {
+  /** skiff's end: the pty master arrives here (receivePtyMaster) */
+  ours: number;
+  /** the end to give skiff-init as its console socket fd; close it once the helper has it */
+  peer: number;
+}
+
+export function ownConsoleSocket(): OwnConsole {
+  const [ours, peer] = socketpair();
+  return { ours, peer };
+}
+
+/** Takes the pty master the init sent (it is already queued or about to be). */
+export function receivePtyMaster(sock: number): number {
+  const got = recvFd(sock);
+  if (!got) throw new SkiffError("Internal", "the container closed the console socket without sending its terminal");
+  trace("received pty master for %s", got.name);
+  return got.fd;
+}
+
+/** The size of the terminal on stdout, as process.consoleSize wants it (so the pty starts right). */
+export function terminalSize(): { height: number; width: number } | undefined {
+  const out = process.stdout;
+  return out.isTTY && out.rows && out.columns ? { height: out.rows, width: out.columns } : undefined;
+}
+
+function setWindowSize(master: number, rows: number, cols: number): void {
+  const ws = Buffer.alloc(8); // struct winsize: rows, cols, xpixel, ypixel (u16 each)
+  ws.writeUInt16LE(rows, 0);
+  ws.writeUInt16LE(cols, 2);
+  sys("ioctl", ["i32", "i64", "buffer"], [master, TIOCSWINSZ, ws], "set the terminal window size");
+}
+
+/**
+ * Relays between this process's stdin/stdout and the pty `master` (which it takes over and
+ * closes) until `exited` settles and the pty's output has drained; resolves to `exited`'s
+ * value. With a terminal on stdin it is put in raw mode (keys such as ^C reach the container,
+ * not skiff) and restored afterwards; with a terminal on stdout its size is copied to the pty
+ * now and on every SIGWINCH (the caller sets process.consoleSize = terminalSize() too, so the
+ * process never sees the pty before it has a size).
+ */
+export async function relayTerminal(master: number, exited: Promise<number>): Promise<number> {
+  const input = process.stdin;
+  const output = process.stdout;
+  // Each stream owns (and closes) its own fd.
+  const fromPty = new tty.ReadStream(master);
+  const toPty = new tty.WriteStream(sys("dup", ["i32"], [master], "dup the pty master"));
+  const rawMode = input.isTTY === true;
+  const resize = () => {
+    const size = terminalSize();
+    if (size) setWindowSize(master, size.height, size.width);
+  };
+  const feed = (chunk: Buffer) => toPty.write(chunk);
+  // EIO (or end) from the master: every holder of the pty's other side has closed it.
+  const ptyClosed = new Promise<void>((resolve) => {
+    fromPty.on("error", () => resolve());
+    fromPty.on("end", () => resolve());
+  });
+  fromPty.on("data", (chunk: Buffer) => output.write(chunk));
+  try {
+    resize();
+    process.on("SIGWINCH", resize);
+    if (rawMode) input.setRawMode(true);
+    input.on("data", feed);
+    input.resume();
+    const status = await exited;
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([ptyClosed, new Promise<void>((resolve) => (grace = setTimeout(resolve, DRAIN_GRACE_MS)))]);
+    clearTimeout(grace);
+    return status;
+  } finally {
+    process.off("SIGWINCH", resize);
+    input.off("data", feed);
+    if (rawMode) input.setRawMode(false);
+    input.pause();
+    fromPty.destroy();
+    toPty.destroy();
+  }
+}
