@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 make -s -C native
 node scripts/gen-validators.mjs
-npx tsc --noEmit
+npx tsc  # type-check, and emit dist/node (the Node fallback entry: dist/node/src/main-node.js)
 mkdir -p dist
 npx bun build --compile --minify --bytecode --format=cjs --define 'import.meta.resolve=require.resolve' \
   src/main-bun.ts --outfile dist/skiff >/dev/null

@@ -17,7 +17,8 @@ export function fastParse(argv: readonly string[], commands: readonly Command[])
   const words: string[] = [];
   const given = new Map<string, unknown>();
   let command: Command | undefined;
-  const flagsNow = () => [...GLOBAL_FLAGS, ...(command?.flags ?? [])];
+  // A command's own flag wins over a global one of the same name (`spec --rootless`).
+  const flagsNow = () => [...(command?.flags ?? []), ...GLOBAL_FLAGS];
   for (let i = 0; i < argv.length; i++) {
     const tok = argv[i];
     if (tok === "--") {
@@ -56,6 +57,7 @@ export function fastParse(argv: readonly string[], commands: readonly Command[])
   if (!command) return undefined;
   const args: Args = {};
   for (const f of [...GLOBAL_FLAGS, ...command.flags]) {
+    // a command flag of a global's name is read after it, so it wins
     if (given.has(f.name)) args[f.name] = given.get(f.name);
     else if (f.default !== undefined) args[f.name] = f.default;
   }

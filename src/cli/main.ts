@@ -21,7 +21,8 @@ function earlyLogOptions(argv: string[]): { path?: string; format?: "text" | "js
 
 /** Runs one invocation; resolves to the process exit status. */
 export async function main(argv: string[]): Promise<number> {
-  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
+  // --version/-v with global flags but no command (podman runs `runtime --version`).
+  if (argv.some((a) => a === "--version" || a === "-v") && !argv.some((a) => commands.some((c) => c.name === a))) {
     process.stdout.write(VERSION_TEXT);
     return 0;
   }

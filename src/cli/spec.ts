@@ -7,13 +7,15 @@ export const specCommand: Command = {
   name: "spec",
   positionals: "",
   describe: "write a default config.json into the bundle",
-  flags: [{ name: "bundle", alias: "b", type: "string", default: ".", describe: "where to write config.json" }],
+  flags: [
+    { name: "bundle", alias: "b", type: "string", default: ".", describe: "where to write config.json" },
+    { name: "rootless", type: "boolean", default: false, describe: "a config for a rootless container (user namespace, no cgroup limits)" },
+  ],
   handler: async (args) => {
-    const a = args as unknown as { bundle: string; rootless?: string };
+    const a = args as unknown as { bundle: string; rootless: boolean };
     const { defaultSpec } = await import("../spec/default-spec.js");
     const file = path.join(a.bundle, "config.json");
     if (fs.existsSync(file)) throw new SkiffError("AlreadyExists", `File ${file} exists. Remove it first`);
-    const rootless = a.rootless !== undefined && a.rootless !== "false";
-    fs.writeFileSync(file, JSON.stringify(defaultSpec({ rootless }), null, "\t") + "\n");
+    fs.writeFileSync(file, JSON.stringify(defaultSpec({ rootless: a.rootless }), null, "\t") + "\n");
   },
 };

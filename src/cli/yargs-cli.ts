@@ -13,7 +13,8 @@ export async function runWithYargs(argv: string[], commands: readonly Command[])
   let y: Argv = yargs(argv)
     .scriptName("skiff")
     .usage("skiff [global options] <command> [options]\n\nAn OCI container runtime, a drop-in for runc.")
-    .parserConfiguration({ "camel-case-expansion": false });
+    // runc flags such as --no-pivot are names of their own, not negations of "pivot".
+    .parserConfiguration({ "camel-case-expansion": false, "boolean-negation": false });
   for (const f of GLOBAL_FLAGS) y = y.option(f.name, { ...option(f), global: true });
   for (const c of commands) {
     y = y.command({

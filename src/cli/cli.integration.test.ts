@@ -1,0 +1,122 @@
+// The command line as callers meet it: version, help, errors, spec, features, logs, and the
+// shipped binary's independence from the checkout.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { validateFeatures } from "../spec/validators.generated.js";
+import { validateSpec } from "../spec/load.js";
+import { makeBundle, Runtime, SKIFF, uniqueId } from "../testing/harness.js";
+
+const rt = new Runtime();
+afterAll(() => rt.cleanup());
+
+describe("command line", () => {
+  it("--version and -v print the version in runc's shape", () => {
+    for (const flag of ["--version", "-v"]) {
+      const r = rt.skiff([flag]);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/^skiff version \d+\.\d+\.\d+\nspec: 1\.\d+\.\d+\n$/);
+    }
+  });
+
+  it("--help lists the commands", () => {
+    const r = rt.skiff(["--help"]);
+    expect(r.status).toBe(0);
+    for (const c of ["create", "start", "state", "kill", "delete", "run", "list", "spec", "features"]) expect(r.stdout).toContain(`skiff ${c}`);
+  });
+
+  it("wrong flags, commands and arguments are one clear error and exit 1", () => {
+    const cases: [string[], RegExp][] = [
+      [["create", "x", "--bogus"], /Unknown argument: bogus/],
+      [["frobnicate"], /Unknown argument: frobnicate/],
+      [["state"], /Not enough non-option arguments/],
+      [["kill", "x", "SIGNOPE"], /unknown signal "SIGNOPE"/],
+      [["list", "--format", "yaml"], /Invalid values:[\s\S]*format/],
+      [["state", "../escape"], /invalid container id format: \.\.\/escape/],
+    ];
+    for (const [args, message] of cases) {
+      const r = rt.skiff(args);
+      expect(r.status, args.join(" ")).toBe(1);
+      expect(r.stderr).toMatch(message);
+    }
+  });
+
+  it("flags named --no-* are flags, not negations (yargs path too)", () => {
+    const b = makeBundle(["true"]);
+    rt.trackDir(b.dir);
+    const r = rt.skiff(["create", "--no-pivot", "--no-new-keyring", "--help"]);
+    expect(r.status).toBe(0);
+    expect(rt.skiff(["run", "--no-pivot", "--bundle", b.dir, uniqueId()]).status).toBe(0);
+  });
+
+  it("spec writes a valid default config and refuses to overwrite one", () => {
+    const dir = rt.trackDir(fs.mkdtempSync(path.join(os.tmpdir(), "skiff-spec-")));
+    rt.ok(["spec", "--bundle", dir]);
+    const config = JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8"));
+    expect(() => validateSpec(config)).not.toThrow();
+    expect(config.process.args).toEqual(["sh"]);
+    const again = rt.skiff(["spec", "--bundle", dir]);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain("exists");
+    fs.rmSync(path.join(dir, "config.json"));
+    rt.ok(["spec", "--rootless", "--bundle", dir]);
+    const rootless = JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8"));
+    expect(rootless.linux.namespaces.map((n: { type: string }) => n.type)).toContain("user");
+  });
+
+  it("features prints a document valid against schemas/features.schema.json", () => {
+    const doc = JSON.parse(rt.ok(["features"]).stdout);
+    expect(validateFeatures(doc)).toBe(true);
+    expect(doc.ociVersionMin).toBe("1.0.0");
+  });
+
+  it("--log --log-format json gets one JSON record per line for errors", () => {
+    const dir = rt.trackDir(fs.mkdtempSync(path.join(os.tmpdir(), "skiff-log-")));
+    const log = path.join(dir, "log.json");
+    rt.skiff(["--log", log, "--log-format", "json", "state", "ghost"]);
+    rt.skiff(["--log", log, "--log-format", "json", "kill", "ghost", "9"]);
+    const lines = fs.readFileSync(log, "utf8").trim().split("\n");
+    expect(lines).toHaveLength(2);
+    for (const l of lines) {
+      const rec = JSON.parse(l);
+      expect(Object.keys(rec).sort()).toEqual(["level", "msg", "time"]);
+      expect(rec.level).toBe("error");
+      expect(rec.msg).toBe("container ghost does not exist");
+    }
+  });
+
+  it("--systemd-cgroup with a systemd cgroupsPath is a clear error, leaving nothing", () => {
+    const b = makeBundle(["true"], (c) => (c.linux!.cgroupsPath = "system.slice:skiff:x"));
+    rt.trackDir(b.dir);
+    const id = uniqueId();
+    const r = rt.skiff(["--systemd-cgroup", "create", "--bundle", b.dir, id]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/systemd/);
+    expect(fs.existsSync(path.join(rt.root, id))).toBe(false);
+  });
+});
+
+describe("the shipped binary", () => {
+  it("works copied alone into another directory", () => {
+    const dir = rt.trackDir(fs.mkdtempSync(path.join(os.tmpdir(), "skiff-copy-")));
+    const copy = path.join(dir, "skiff");
+    fs.copyFileSync(SKIFF, copy);
+    fs.chmodSync(copy, 0o755);
+    const b = makeBundle(["echo", "from a copy"]);
+    rt.trackDir(b.dir);
+    const r = spawnSync(copy, ["--root", rt.root, "run", "--bundle", b.dir, uniqueId()], { cwd: dir, encoding: "utf8", env: { PATH: "/usr/bin:/bin" } });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("from a copy\n");
+  });
+
+  it("the Node fallback entry runs the same container", () => {
+    const entry = path.resolve(import.meta.dirname, "../../dist/node/src/main-node.js");
+    const b = makeBundle(["echo", "from node"]);
+    rt.trackDir(b.dir);
+    const r = spawnSync(process.execPath, [entry, "--root", rt.root, "run", "--bundle", b.dir, uniqueId()], { encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("from node\n");
+  });
+});
