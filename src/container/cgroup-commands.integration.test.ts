@@ -79,10 +79,13 @@ describe("update", () => {
   it("reads --resources from a file and from stdin, validates it, and then ignores the flags", () => {
     const { id, pid } = running(["sleep", "600"]);
     const file = path.join(rt.trackDir(fs.mkdtempSync(path.join(os.tmpdir(), "skiff-res-"))), "resources.json");
-    fs.writeFileSync(file, JSON.stringify({ memory: { limit: 48 * MiB }, pids: { limit: 30 } }));
+    // podman sends the whole resources object back, devices included: runc leaves those alone.
+    const devicesBefore = cgroupFile(pid, "devices", "devices.list");
+    fs.writeFileSync(file, JSON.stringify({ devices: [{ allow: false, access: "rwm" }], memory: { limit: 48 * MiB }, pids: { limit: 30 } }));
     rt.ok(["update", "--resources", file, "--pids-limit", "99", id]);
     expect(cgroupFile(pid, "memory", "memory.limit_in_bytes")).toBe(String(48 * MiB));
     expect(cgroupFile(pid, "pids", "pids.max")).toBe("30");
+    expect(cgroupFile(pid, "devices", "devices.list")).toBe(devicesBefore);
 
     rt.ok(["update", "-r", "-", id], { input: JSON.stringify({ cpu: { shares: 300 }, pids: { limit: 40 } }) });
     expect(cgroupFile(pid, "cpu", "cpu.shares")).toBe("300");
@@ -132,6 +135,21 @@ describe("pause and resume", () => {
     const notPaused = rt.skiff(["resume", id]);
     expect(notPaused.status).toBe(1);
     expect(notPaused.stderr).toContain("container not paused");
+  });
+
+  it("a created container may be paused and resumed (runc allows it), then started", async () => {
+    const b = makeBundle(["sh", "-c", "touch /tmp/started; sleep 600"], (c) => {
+      c.root!.readonly = false;
+    });
+    rt.trackDir(b.dir);
+    const id = rt.track(uniqueId("cgc"));
+    rt.ok(["create", "--bundle", b.dir, id]);
+    rt.ok(["pause", id]);
+    rt.ok(["resume", id]);
+    expect(rt.skiff(["resume", id]).stderr).toContain("container not paused");
+    rt.ok(["start", id]);
+    expect(await waitFor(() => fs.existsSync(path.join(b.rootfs, "tmp/started")))).toBe(true);
+    expect(rt.state(id).status).toBe("running");
   });
 
   it("delete --force removes a paused container", async () => {

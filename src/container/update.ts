@@ -8,19 +8,22 @@ import type { StateStore } from "./state-store.js";
 import { statusOf } from "./status.js";
 
 /**
- * runc's one rule beyond the merge: an unlimited memory limit with no swap given lifts the swap
- * limit too (otherwise the old memory+swap limit would stay below "unlimited" and be refused).
+ * runc's rules beyond the merge. Devices are never changed by an update (runc skips them: a
+ * rewritten v1 list would briefly deny devices to the running container, and callers such as
+ * podman send the whole resources object back). An unlimited memory limit with no swap given
+ * lifts the swap limit too, or the old memory+swap limit would stay below "unlimited".
  */
-export function withUnlimitedSwapRule(changes: LinuxResources): LinuxResources {
-  const m = changes.memory;
-  if (m?.limit !== -1 || m.swap !== undefined) return changes;
-  return { ...changes, memory: { ...m, swap: -1 } };
+export function runcUpdateRules(changes: LinuxResources): LinuxResources {
+  const { devices: _devices, ...rest } = changes;
+  const m = rest.memory;
+  if (m?.limit !== -1 || m.swap !== undefined) return rest;
+  return { ...rest, memory: { ...m, swap: -1 } };
 }
 
 export function updateContainer(store: StateStore, id: string, changes: LinuxResources): void {
   const rec = store.load(id);
   const cgroups = loadCgroupManager(rec.cgroups);
   if (statusOf(store, rec, () => cgroups.isFrozen()) === "stopped") throw new SkiffError("NotRunning", "container not running");
-  cgroups.update(withUnlimitedSwapRule(changes));
+  cgroups.update(runcUpdateRules(changes));
   store.save({ ...rec, cgroups: cgroups.saved });
 }
