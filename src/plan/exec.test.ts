@@ -1,0 +1,139 @@
+import { describe, expect, it } from "vitest";
+import type { Process } from "../spec/types.js";
+import { capabilitySets } from "./capabilities.js";
+import { compileExecPlan, execProcess, type ExecPlanInput } from "./exec.js";
+import { Op } from "./protocol.js";
+
+const base: Process = {
+  terminal: true,
+  user: { uid: 0, gid: 0, additionalGids: [10] },
+  args: ["sh"],
+  env: ["PATH=/bin", "TERM=xterm"],
+  cwd: "/",
+  capabilities: { bounding: ["CAP_CHOWN"], effective: ["CAP_CHOWN"], permitted: ["CAP_CHOWN"] },
+  noNewPrivileges: false,
+  apparmorProfile: "from-config",
+};
+const noLsm = { apparmor: false, selinux: false };
+/** base as a plain exec runs it: no terminal, no label */
+const plain: Process = { ...base, terminal: false, apparmorProfile: undefined };
+
+function input(over: Partial<ExecPlanInput> = {}): ExecPlanInput {
+  const process = over.process ?? plain;
+  return { process, capabilities: capabilitySets(process.capabilities), namespaces: [], mode: "wait", preserveFds: 0, lsm: noLsm, ...over };
+}
+
+const ops = (i: ExecPlanInput) => compileExecPlan(i).steps.map((s) => s.op);
+
+describe("compileExecPlan", () => {
+  it("joins the namespaces in the kernel's order (user first, mount last), then forks", () => {
+    const plan = compileExecPlan(
+      input({
+        namespaces: [
+          { type: "mount", path: "/proc/self/fd/9" },
+          { type: "pid", path: "/proc/self/fd/5" },
+          { type: "user", path: "/proc/self/fd/8" },
+        ],
+      }),
+    );
+    const joins = plan.steps.filter((s) => s.op === Op.SETNS).map((s) => s.strs![0]);
+    expect(joins).toEqual(["/proc/self/fd/8", "/proc/self/fd/5", "/proc/self/fd/9"]);
+    expect(plan.steps[3].op).toBe(Op.FORK);
+    expect(plan.steps.some((s) => s.op === Op.UNSHARE || s.op === Op.UNSHARE_USER)).toBe(false);
+  });
+
+  it("creates nothing: a namespace without a path is a bug", () => {
+    expect(() => compileExecPlan(input({ namespaces: [{ type: "pid" }] }))).toThrow(/needs a path/);
+  });
+
+  it("waits for the process unless detached", () => {
+    expect(compileExecPlan(input()).steps.find((s) => s.op === Op.FORK)?.ints).toEqual([1]);
+    expect(compileExecPlan(input({ mode: "detach" })).steps.find((s) => s.op === Op.FORK)?.ints).toEqual([0]);
+  });
+
+  it("a new session, then identity, then the program; no wait for start", () => {
+    const o = ops(input());
+    expect(o.slice(0, 2)).toEqual([Op.FORK, Op.SETSID]);
+    expect(o.indexOf(Op.SETRESUID)).toBeLessThan(o.indexOf(Op.RESOLVE_EXEC));
+    expect(o.slice(-2)).toEqual([Op.CLOSE_FDS, Op.EXEC]);
+    expect(o).not.toContain(Op.WAIT_START);
+    expect(o).not.toContain(Op.MOUNT);
+  });
+
+  it("keeps the preserved fds", () => {
+    const close = compileExecPlan(input({ preserveFds: 2 })).steps.find((s) => s.op === Op.CLOSE_FDS);
+    expect(close?.ints).toEqual([5]);
+  });
+
+  it("a terminal needs the console socket, and is set up right after the new session", () => {
+    const p = { ...base, consoleSize: { height: 24, width: 80 } };
+    expect(() => compileExecPlan(input({ process: p }))).toThrow(/console socket/);
+    const plan = compileExecPlan(input({ process: p, consoleSocketFd: 7, lsm: { apparmor: true, selinux: false } }));
+    const i = plan.steps.findIndex((s) => s.op === Op.CONSOLE);
+    expect(plan.steps[i - 1].op).toBe(Op.SETSID);
+    expect(plan.steps[i].ints).toEqual([7, 24, 80]);
+  });
+
+  it("loads seccomp before the user switch without no_new_privs, just before exec with it", () => {
+    const seccomp = { bpf: Buffer.alloc(8), flags: 0 };
+    const early = ops(input({ seccomp }));
+    expect(early.indexOf(Op.SECCOMP)).toBeLessThan(early.indexOf(Op.SETRESUID));
+    const late = ops(input({ seccomp, process: { ...plain, noNewPrivileges: true } }));
+    expect(late.indexOf(Op.SECCOMP)).toBe(late.indexOf(Op.CLOSE_FDS) - 1);
+  });
+
+  it("writes LSM labels where the kernel reads them, and refuses them when no module can", () => {
+    const p = { ...plain, apparmorProfile: "confined", selinuxLabel: "system_u:system_r:container_t:s0" };
+    const plan = compileExecPlan(input({ process: p, lsm: { apparmor: true, selinux: true } }));
+    const writes = plan.steps.filter((s) => s.op === Op.WRITE_FILE).map((s) => s.strs);
+    expect(writes).toEqual([
+      ["/proc/self/attr/apparmor/exec", "exec confined"],
+      ["/proc/self/attr/exec", "system_u:system_r:container_t:s0"],
+    ]);
+    expect(() => compileExecPlan(input({ process: p, lsm: { apparmor: false, selinux: true } }))).toThrow(/AppArmor is not enabled/);
+    expect(() => compileExecPlan(input({ process: p, lsm: { apparmor: true, selinux: false } }))).toThrow(/SELinux is not enabled/);
+  });
+});
+
+describe("execProcess (runc's exec flags over the container's process)", () => {
+  it("replaces the command; the terminal is off unless asked for", () => {
+    const p = execProcess(base, { args: ["ls", "-l"] }, noLsm);
+    expect(p.args).toEqual(["ls", "-l"]);
+    expect(p.terminal).toBe(false);
+    expect(execProcess(base, { args: ["sh"], tty: true }, noLsm).terminal).toBe(true);
+    expect(() => execProcess(base, { args: [] }, noLsm)).toThrow(/command/);
+  });
+
+  it("adds env, additional gids and capabilities; replaces user, cwd and labels", () => {
+    const p = execProcess(base, { args: ["x"], env: ["A=1"], additionalGids: [5], caps: ["net_admin", "CAP_SYS_TIME"], user: "1000:100", cwd: "/tmp", noNewPrivs: true, apparmor: "flag-profile" }, noLsm);
+    expect(p.env).toEqual(["PATH=/bin", "TERM=xterm", "A=1"]);
+    expect(p.user).toEqual({ uid: 1000, gid: 100, additionalGids: [10, 5] });
+    expect(p.cwd).toBe("/tmp");
+    expect(p.noNewPrivileges).toBe(true);
+    expect(p.capabilities?.bounding).toEqual(["CAP_CHOWN", "CAP_NET_ADMIN", "CAP_SYS_TIME"]);
+    expect(p.capabilities?.effective).toEqual(["CAP_CHOWN", "CAP_NET_ADMIN", "CAP_SYS_TIME"]);
+    expect(p.capabilities?.permitted).toEqual(["CAP_CHOWN", "CAP_NET_ADMIN", "CAP_SYS_TIME"]);
+    expect(p.capabilities?.ambient).toBeUndefined(); // no inheritable set to raise them from
+    expect(p.apparmorProfile).toBe("flag-profile");
+    // the container's process is not changed
+    expect(base.env).toEqual(["PATH=/bin", "TERM=xterm"]);
+    expect(base.user.additionalGids).toEqual([10]);
+  });
+
+  it("--cap reaches ambient only when the container has inheritable capabilities", () => {
+    const withInheritable = { ...base, capabilities: { ...base.capabilities, inheritable: ["CAP_CHOWN"], ambient: ["CAP_CHOWN"] } };
+    expect(execProcess(withInheritable, { args: ["x"], caps: ["CAP_KILL"] }, noLsm).capabilities?.ambient).toEqual(["CAP_CHOWN", "CAP_KILL"]);
+  });
+
+  it("a uid alone keeps the container's gid; names are not ids", () => {
+    expect(execProcess(base, { args: ["x"], user: "7" }, noLsm).user).toMatchObject({ uid: 7, gid: 0 });
+    expect(() => execProcess(base, { args: ["x"], user: "nobody" }, noLsm)).toThrow(/bad uid/);
+    expect(() => execProcess(base, { args: ["x"], user: "1:x" }, noLsm)).toThrow(/bad gid/);
+    expect(() => execProcess(base, { args: ["x"], additionalGids: [-1] }, noLsm)).toThrow(/additional-gids/);
+  });
+
+  it("drops the config's LSM labels no module can apply (as create does), keeps them where one can", () => {
+    expect(execProcess(base, { args: ["x"] }, noLsm).apparmorProfile).toBeUndefined();
+    expect(execProcess(base, { args: ["x"] }, { apparmor: true, selinux: false }).apparmorProfile).toBe("from-config");
+  });
+});
