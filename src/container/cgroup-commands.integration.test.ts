@@ -251,7 +251,7 @@ describe("errors", () => {
       expect(r.status, args.join(" ")).toBe(1);
       expect(r.stderr, args.join(" ")).toContain(message);
     }
-    // runc answers ps for a stopped container with no processes rather than an error.
+    // runc answers ps for a stopped container with no processes (null) rather than an error.
     expect(JSON.parse(rt.ok(["ps", "--format", "json", id]).stdout)).toEqual([]);
   });
 });
