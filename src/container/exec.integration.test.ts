@@ -20,6 +20,7 @@ function runningContainer(edit?: Parameters<typeof makeBundle>[1]): { id: string
     edit?.(c);
   });
   rt.trackDir(b.dir);
+  fs.chmodSync(b.dir, 0o755); // a mapped root must reach the rootfs
   const id = rt.track(uniqueId("exec"));
   rt.ok(["run", "--detach", "--bundle", b.dir, id]);
   return { id, pid: rt.state(id).pid };
@@ -51,6 +52,26 @@ describe("exec joins the container", () => {
     expect(cgroups).toBe("same-cgroups");
     // and nothing of it is left once it returned
     expect(containerPids(id)).toEqual([pid]);
+  });
+
+  it("joins the container's user namespace first: its id mapping applies to the process", () => {
+    const { id, pid } = runningContainer((c) => {
+      c.linux!.namespaces!.push({ type: "user" });
+      c.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      c.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    });
+    const r = rt.ok(["exec", id, "sh", "-c", "id -u; cat /proc/self/uid_map; hostname; [ \"$(readlink /proc/self/ns/user)\" = \"$(readlink /proc/1/ns/user)\" ] && echo same-userns"]);
+    const [uid, map, hostname, userns] = r.stdout.trim().split("\n");
+    expect(uid).toBe("0");
+    expect(map.trim().split(/\s+/)).toEqual(["0", "100000", "65536"]);
+    expect(hostname).toBe("exec-host");
+    expect(userns).toBe("same-userns");
+    const other = rt.ok(["exec", "--detach", "--pid-file", path.join(tmpDir(), "p"), "-u", "1000:1000", id, "sleep", "30"]);
+    expect(other.status).toBe(0);
+    const execPid = containerPids(id).find((p) => p !== pid)!;
+    // seen from the host, the process runs as the mapped uid
+    expect(fs.readFileSync(`/proc/${execPid}/status`, "utf8")).toMatch(/^Uid:\s+101000\s/m);
+    process.kill(execPid, "SIGKILL");
   });
 
   it("exits with the process's status, 128+N when killed by signal N", () => {
