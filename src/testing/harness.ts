@@ -13,7 +13,7 @@ const BUSYBOX = "/bin/busybox";
 let baseRootfs: string | undefined;
 
 /** A busybox rootfs built once per test process; bundles copy it. */
-function busyboxRootfs(): string {
+export function busyboxRootfs(): string {
   if (baseRootfs) return baseRootfs;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-rootfs-"));
   fs.chmodSync(dir, 0o755);
