@@ -1,6 +1,6 @@
 // skiff as containerd's runtime, through the real containerd-shim-runc-v2: `ctr run
-// --runc-binary dist/skiff` and the runtime options file (BinaryName) that containerd's
-// runtime configuration uses. A private containerd per test file (see testing/containerd.ts).
+// --runc-binary dist/skiff` sets the shim's BinaryName option, the same option a CRI runtime
+// entry in config.toml sets (README). A private containerd per test file (testing/containerd.ts).
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -55,22 +55,6 @@ describe("containerd (ctr) with skiff", () => {
     const r = ctrd.ctr(["run", "--rm", ...skiffFlags(), IMAGE, id, "sh", "-c", "echo hello from pid $$; exit 3"]);
     expect(r.stdout).toBe("hello from pid 1\n");
     expect(r.status).toBe(3);
-    await expectNothingLeft(id);
-  });
-
-  it("the runtime options file with BinaryName (containerd's runtime config) selects skiff", async () => {
-    const id = nextId();
-    const options = path.join(ctrd.dir, "runc-options.toml");
-    fs.writeFileSync(options, `BinaryName = "${SKIFF}"\nRoot = "${ctrd.runcRoot}"\n`);
-    ctrd.ok(["run", "-d", "--runtime-config-path", options, IMAGE, id, "sleep", "60"]);
-    try {
-      expect(isSkiffState(id)).toBe(true);
-    } finally {
-      ctrd.ctr(["task", "kill", "-s", "SIGKILL", id]);
-      await waitFor(() => /STOPPED/.test(ctrd.ctr(["task", "ls"]).stdout), 10_000);
-      ctrd.ctr(["task", "delete", "-f", id]);
-      ctrd.ctr(["containers", "delete", id]);
-    }
     await expectNothingLeft(id);
   });
 
