@@ -38,6 +38,33 @@ export function terminalSize(): { height: number; width: number } | undefined {
   return out.isTTY && out.rows && out.columns ? { height: out.rows, width: out.columns } : undefined;
 }
 
+// struct termios (glibc): c_iflag, c_oflag, c_cflag, c_lflag (u32 each), c_line, c_cc[32], speeds.
+const TERMIOS_SIZE = 60;
+const TCSANOW = 0;
+const CC_OFFSET = 17;
+const VTIME = 5, VMIN = 6;
+
+/**
+ * cfmakeraw on the terminal at fd, returning the undo. Not Node's setRawMode: libuv's raw mode
+ * keeps output processing (ONLCR), which would turn the container's own "\n" (a cursor move in
+ * full-screen programs) into "\r\n" a second time.
+ */
+function makeRaw(fd: number): () => void {
+  const saved = Buffer.alloc(TERMIOS_SIZE);
+  sys("tcgetattr", ["i32", "buffer"], [fd, saved], "read the terminal's settings");
+  const raw = Buffer.from(saved);
+  const clear = (offset: number, bits: number) => raw.writeUInt32LE((raw.readUInt32LE(offset) & ~bits) >>> 0, offset);
+  clear(0, 0o1 | 0o2 | 0o10 | 0o40 | 0o100 | 0o200 | 0o400 | 0o2000); // IGNBRK BRKINT PARMRK ISTRIP INLCR IGNCR ICRNL IXON
+  clear(4, 0o1); // OPOST
+  clear(12, 0o10 | 0o100 | 0o2 | 0o1 | 0o100000); // ECHO ECHONL ICANON ISIG IEXTEN
+  clear(8, 0o60 | 0o400); // CSIZE PARENB
+  raw.writeUInt32LE(raw.readUInt32LE(8) | 0o60, 8); // CS8
+  raw[CC_OFFSET + VMIN] = 1;
+  raw[CC_OFFSET + VTIME] = 0;
+  sys("tcsetattr", ["i32", "i32", "buffer"], [fd, TCSANOW, raw], "put the terminal in raw mode");
+  return () => sys("tcsetattr", ["i32", "i32", "buffer"], [fd, TCSANOW, saved], "restore the terminal's settings");
+}
+
 function setWindowSize(master: number, rows: number, cols: number): void {
   const ws = Buffer.alloc(8); // struct winsize: rows, cols, xpixel, ypixel (u16 each)
   ws.writeUInt16LE(rows, 0);
@@ -59,7 +86,7 @@ export async function relayTerminal(master: number, exited: Promise<number>): Pr
   // Each stream owns (and closes) its own fd.
   const fromPty = new tty.ReadStream(master);
   const toPty = new tty.WriteStream(sys("dup", ["i32"], [master], "dup the pty master"));
-  const rawMode = input.isTTY === true;
+  let restoreTerminal: (() => void) | undefined;
   const resize = () => {
     const size = terminalSize();
     if (size) setWindowSize(master, size.height, size.width);
@@ -74,7 +101,7 @@ export async function relayTerminal(master: number, exited: Promise<number>): Pr
   try {
     resize();
     process.on("SIGWINCH", resize);
-    if (rawMode) input.setRawMode(true);
+    if (input.isTTY) restoreTerminal = makeRaw(input.fd);
     input.on("data", feed);
     input.resume();
     const status = await exited;
@@ -85,7 +112,7 @@ export async function relayTerminal(master: number, exited: Promise<number>): Pr
   } finally {
     process.off("SIGWINCH", resize);
     input.off("data", feed);
-    if (rawMode) input.setRawMode(false);
+    restoreTerminal?.();
     input.pause();
     fromPty.destroy();
     toPty.destroy();
