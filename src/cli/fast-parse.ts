@@ -25,6 +25,13 @@ export function fastParse(argv: readonly string[], commands: readonly Command[])
       words.push(...argv.slice(i + 1));
       break;
     }
+    // After the fixed positionals, a variadic last one takes the rest verbatim, flags and all
+    // (`exec ID sh -c ...`, `ps ID -o pid`), as runc reads them.
+    const ps = command ? positionalsOf(command) : [];
+    if (ps.length && ps[ps.length - 1].variadic && words.length === ps.length - 1) {
+      words.push(...argv.slice(i));
+      break;
+    }
     if (tok.startsWith("-") && tok !== "-") {
       const eq = tok.indexOf("=");
       const key = eq > 0 ? tok.slice(0, eq) : tok;
@@ -43,6 +50,12 @@ export function fastParse(argv: readonly string[], commands: readonly Command[])
     if (!command) {
       command = commands.find((c) => c.name === tok || c.aliases?.includes(tok));
       if (!command) return undefined;
+      // Options of the command are only known from here; anything before was global.
+      continue;
+    }
+    words.push(tok);
+  }
+  if (!command) return undefined;
       // Options of the command are only known from here; anything before was global.
       continue;
     }

@@ -7,6 +7,7 @@ describe("deriveStatus", () => {
     [{ initAlive: false, fifoExists: true, frozen: true }, "stopped"],
     [{ initAlive: true, fifoExists: true, frozen: false }, "created"],
     [{ initAlive: true, fifoExists: false, frozen: true }, "paused"],
+    [{ initAlive: true, fifoExists: true, frozen: true }, "paused"],
     [{ initAlive: true, fifoExists: false, frozen: false }, "running"],
   ] as const)("%o → %s", (facts, status) => {
     expect(deriveStatus(facts)).toBe(status);

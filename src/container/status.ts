@@ -15,8 +15,9 @@ export interface StatusFacts {
 
 export function deriveStatus(f: StatusFacts): Status {
   if (!f.initAlive) return "stopped";
-  if (f.fifoExists) return "created";
+  // A created container can be paused too; runc reports it paused.
   if (f.frozen) return "paused";
+  if (f.fifoExists) return "created";
   return "running";
 }
 

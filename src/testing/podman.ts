@@ -1,0 +1,62 @@
+// A private podman for the client tests: its own storage root, run root, tmpdir and
+// containers.conf under a temporary directory, cgroupfs, file events, no network. The
+// containers.conf is the one README shows (plus default_ulimits = []: this machine lacks
+// CAP_SYS_RESOURCE, so podman's default nofile limit could not be set).
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { SKIFF } from "./harness.js";
+import { busyboxImageArchive, IMAGE } from "./image.js";
+
+export function containersConf(skiff: string): string {
+  return [
+    "[containers]",
+    "default_ulimits = []",
+    'netns = "none"',
+    "[engine]",
+    'cgroup_manager = "cgroupfs"',
+    'events_logger = "file"',
+    'runtime = "skiff"',
+    "[engine.runtimes]",
+    `skiff = ["${skiff}"]`,
+  ].join("\n") + "\n";
+}
+
+export class Podman {
+  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-podman-"));
+  private readonly env = { ...process.env, CONTAINERS_CONF: path.join(this.dir, "containers.conf") };
+
+  start(): void {
+    fs.writeFileSync(this.env.CONTAINERS_CONF, containersConf(SKIFF));
+    this.ok(["load", "-i", busyboxImageArchive(this.dir)]);
+  }
+
+  podman(args: string[], opts: { timeoutMs?: number } = {}): SpawnSyncReturns<string> {
+    const globals = ["--root", path.join(this.dir, "root"), "--runroot", path.join(this.dir, "runroot"), "--tmpdir", path.join(this.dir, "tmp")];
+    return spawnSync("podman", [...globals, ...args], { encoding: "utf8", env: this.env, timeout: opts.timeoutMs ?? 60_000 });
+  }
+
+  /** The same call under a pseudo-terminal (`script`), for -it. */
+  podmanTty(args: string[]): SpawnSyncReturns<string> {
+    const globals = ["--root", path.join(this.dir, "root"), "--runroot", path.join(this.dir, "runroot"), "--tmpdir", path.join(this.dir, "tmp")];
+    const cmd = ["podman", ...globals, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+    return spawnSync("script", ["-qec", cmd, "/dev/null"], { encoding: "utf8", env: this.env, timeout: 60_000 });
+  }
+
+  ok(args: string[]): SpawnSyncReturns<string> {
+    const r = this.podman(args);
+    if (r.status !== 0) throw new Error(`podman ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
+    return r;
+  }
+
+  /** Removes every container (force), unmounts the storage, removes the directory. */
+  stop(): void {
+    this.podman(["rm", "--all", "--force", "--time", "0"]);
+    this.podman(["system", "reset", "--force"]);
+    spawnSync("umount", ["-R", path.join(this.dir, "root")]);
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export { IMAGE };
