@@ -285,6 +285,15 @@ describe("exec with a terminal", () => {
     expect(r.stdout).toContain("restored");
   });
 
+  it("a window size change of skiff's terminal reaches the container's pty", () => {
+    const { id } = runningContainer();
+    const inner = `${SKIFF} --root ${rt.root} exec -t ${id} sh -c 'stty size; sleep 2; stty size'`;
+    // the resize comes from another process while skiff relays, as a terminal emulator's would
+    const outer = `stty rows 33 cols 77; (sleep 0.5; stty rows 10 cols 20 < /dev/tty) & ${inner}; wait`;
+    const r = spawnSync("script", ["-qec", outer, "/dev/null"], { input: "", encoding: "utf8", timeout: 30_000 });
+    expect(r.stdout).toMatch(/33 77\r\n(.|\n)*10 20\r\n/);
+  });
+
   it("--tty without a terminal to relay and with --detach needs a console socket", () => {
     const { id } = runningContainer();
     const r = rt.skiff(["exec", "--detach", "--tty", id, "sh"]);
