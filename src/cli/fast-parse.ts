@@ -50,6 +50,12 @@ export function fastParse(argv: readonly string[], commands: readonly Command[])
     if (!command) {
       command = commands.find((c) => c.name === tok || c.aliases?.includes(tok));
       if (!command) return undefined;
+      // Options of the command are only known from here; anything before was global.
+      continue;
+    }
+    words.push(tok);
+  }
+  if (!command) return undefined;
   const args: Args = {};
   for (const f of [...GLOBAL_FLAGS, ...command.flags]) {
     // a command flag of a global's name is read after it, so it wins
