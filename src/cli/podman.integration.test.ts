@@ -29,6 +29,7 @@ function expectNothingLeft(): void {
   for (const id of ids) {
     expect(id).toMatch(/^[0-9a-f]{64}$/);
     expect(fs.existsSync(path.join("/run/skiff", id))).toBe(false);
+    expect(cgroupDirsNamed(`libpod-${id}`)).toEqual([]);
   }
 }
 
@@ -42,7 +43,7 @@ describe("podman with skiff", () => {
 
   it("run -d, exec, stop, rm", () => {
     const name = nextName();
-    const id = pm.ok(["run", "-d", ...cid(), "--name", name, IMAGE, "sleep", "1000"]).stdout.trim();
+    pm.ok(["run", "-d", ...cid(), "--name", name, IMAGE, "sleep", "1000"]);
     const e = pm.podman(["exec", name, "sh", "-c", "echo exec-ok; exit 3"]);
     expect(e.stdout).toBe("exec-ok\n");
     expect(e.status).toBe(3);
