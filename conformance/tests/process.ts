@@ -1,11 +1,23 @@
 // config.md "Root", "Process", "Hostname", "Domainname": what the container process is and sees.
 import * as fs from "node:fs";
 import type { Capabilities } from "../../src/spec/types.js";
-import { check, checkEqual, createFailsTest, probeTest, type ConformanceTest } from "../harness.js";
+import { check, checkEqual, createFailsTest, probeTest, skip, type ConformanceTest } from "../harness.js";
 import { capabilityNames, isProbeError, mountAt, parseMountInfo, probeValue, statusField, type ProbeReport } from "../probe-report.js";
 import type { Clause } from "../results.js";
 
 const configMd = (section: string, text: string, level: Clause["level"] = "MUST"): Clause => ({ doc: "config.md", section, level, text });
+
+/** Runs `test` only when the suite's ociVersion is 1.0.x ("1.0") or later ("1.1+"). */
+function forSpecVersions(versions: "1.0" | "1.1+", test: ConformanceTest): ConformanceTest {
+  return {
+    ...test,
+    async run(t) {
+      const is10 = t.suite.ociVersion.startsWith("1.0.");
+      if (is10 !== (versions === "1.0")) skip(`this clause is config.md ${versions === "1.0" ? "v1.0" : "v1.1 and later"}; the suite writes ociVersion ${t.suite.ociVersion}`);
+      return test.run(t);
+    },
+  };
+}
 
 function statusOf(report: ProbeReport, field: string): string {
   const value = statusField(probeValue(report.status, "/proc/self/status"), field);
@@ -144,7 +156,23 @@ export const processTests: ConformanceTest[] = [
       checkEqual(capsOf(r, "CapEff"), ["CAP_NET_BIND_SERVICE"], "effective after execve");
     },
   }),
-  probeTest({
+  // config.md changed in 1.1: v1.0 made a capability that cannot be mapped an error; v1.1 and
+  // later make it a logged warning the runtime SHOULD NOT fail on. Each test applies to the
+  // ociVersion the suite writes (OCI_VERSION).
+  forSpecVersions(
+    "1.0",
+    createFailsTest({
+      id: "process.capabilities-unknown-errors",
+      clause: configMd("Linux process", "(v1.0 wording) a capability value that cannot be mapped to a kernel interface must make the runtime generate an error"),
+      configure: (spec) => {
+        const set = ["CAP_CHOWN", "CAP_NO_SUCH_CAPABILITY"];
+        spec.process!.capabilities = { bounding: set, effective: set, permitted: set };
+      },
+    }),
+  ),
+  forSpecVersions(
+    "1.1+",
+    probeTest({
     id: "process.capabilities-unknown-is-warning",
     clause: configMd(
       "Linux process",
@@ -157,6 +185,7 @@ export const processTests: ConformanceTest[] = [
     },
     expect: (r) => checkEqual(capsOf(r, "CapBnd"), ["CAP_CHOWN"], "bounding"),
   }),
+  ),
   probeTest({
     id: "process.oom-score-adj",
     clause: configMd("Linux process", "if oomScoreAdj is set, the process's oom_score_adj is that value"),
