@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import { SkiffError } from "./errors.js";
-import { F_ADD_SEALS, F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WRITE, fcntl, memfdCreate, MFD_ALLOW_SEALING, MFD_CLOEXEC, socketpair } from "./linux/libc.js";
+import { F_ADD_SEALS, F_DUPFD_CLOEXEC, F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WRITE, fcntl, memfdCreate, MFD_ALLOW_SEALING, MFD_CLOEXEC, socketpair } from "./linux/libc.js";
 import { trace } from "./log.js";
 import { encodePlan, type Plan } from "./plan/plan.js";
 import { ACK_FAIL, ACK_OK, Msg, PLAN_MAGIC } from "./plan/protocol.js";
@@ -30,11 +30,15 @@ export interface Helper {
  * sync socket (the console socket, for instance).
  */
 export function spawnHelper(initBinary: Buffer, stdio: number[], extra: number[] = []): Helper {
-  const memfd = memfdCreate("skiff-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  const written = memfdCreate("skiff-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   const [ours, theirs] = socketpair();
+  let memfd: number | undefined;
   try {
-    fs.writeSync(memfd, initBinary);
-    fcntl(memfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
+    fs.writeSync(written, initBinary);
+    fcntl(written, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
+    // The child execs /proc/self/fd/<memfd> after its fds 0..n are in place: the memfd must
+    // sit above them or it is overwritten first (EACCES).
+    memfd = fcntl(written, F_DUPFD_CLOEXEC, stdio.length + 1 + extra.length);
     const syncFdInChild = stdio.length;
     const child = spawn(`/proc/self/fd/${memfd}`, [String(syncFdInChild)], {
       argv0: "skiff-init",
@@ -49,7 +53,8 @@ export function spawnHelper(initBinary: Buffer, stdio: number[], extra: number[]
     throw e;
   } finally {
     fs.closeSync(theirs);
-    fs.closeSync(memfd);
+    fs.closeSync(written);
+    if (memfd !== undefined) fs.closeSync(memfd);
   }
 }
 

@@ -13,7 +13,6 @@ import { ack, readMessage, sendPlan, spawnHelper, type Helper } from "../native.
 import { compileCreatePlan } from "../plan/compile.js";
 import { hasNamespace } from "../plan/namespaces.js";
 import type { Plan } from "../plan/plan.js";
-import type { SeccompProgram } from "../plan/process.js";
 import { Msg, SyncTag } from "../plan/protocol.js";
 import { platform } from "../platform/index.js";
 import { loadConfig } from "../spec/load.js";
@@ -21,6 +20,7 @@ import type { LinuxResources, Spec } from "../spec/types.js";
 import { hookState, runHooks, runPoststopHooks } from "./hooks.js";
 import { hostRootIds, writeIdMaps } from "./id-maps.js";
 import { readProcStat } from "./proc.js";
+import { seccompProgram } from "./seccomp-program.js";
 import { killAndReap } from "./reap.js";
 import { EXEC_FIFO, StateStore, writePidFile, type ContainerRecord } from "./state-store.js";
 import { stepError } from "./step-error.js";
@@ -36,11 +36,16 @@ export interface CreateOptions {
   systemdCgroup?: boolean;
   /** "wait": keep the helper as the init's parent to collect its exit status (run) */
   mode?: "detach" | "wait";
+  /** The config, when the caller has already loaded it (run) */
+  spec?: Spec;
+  /** A console socket the caller holds (run's own terminal relay), instead of consoleSocket */
+  consoleFd?: number;
 }
 
 export interface Created {
   record: ContainerRecord;
   helper: Helper;
+  plan: Plan;
 }
 
 const O_PATH = 0o10000000;
@@ -68,24 +73,22 @@ function rootfsOf(spec: Spec, bundle: string): string {
   return rootfs;
 }
 
-/** Loaded only when asked for: libseccomp through FFI costs start-up time. */
-async function seccompProgram(spec: Spec, cacheDir: string): Promise<SeccompProgram | undefined> {
-  if (!spec.linux?.seccomp) return undefined;
-  const { compileSeccompCached } = await import("../linux/seccomp.js");
-  const compiled = compileSeccompCached(spec.linux.seccomp, cacheDir);
-  return { bpf: compiled.bpf, flags: compiled.flags.reduce((a, f) => a | f, 0) };
-}
-
 /** linux.resources plus the device rules every container gets (runc appends the same). */
 function effectiveResources(spec: Spec): LinuxResources {
   const r = spec.linux?.resources ?? {};
   return { ...r, devices: [...(r.devices ?? []), ...defaultDeviceRules(spec.linux?.devices)] };
 }
 
+/** How many fds (from 3) systemd-style socket activation handed to this process. */
+export function socketActivationFds(env: NodeJS.ProcessEnv, pid: number): number {
+  const n = Number(env.LISTEN_FDS);
+  return env.LISTEN_PID === String(pid) && Number.isInteger(n) && n > 0 ? n : 0;
+}
+
 export async function createContainer(opts: CreateOptions): Promise<Created> {
   void warmUpCgroupAttach();
   const bundle = path.resolve(opts.bundle);
-  const spec = loadConfig(bundle);
+  const spec = opts.spec ?? loadConfig(bundle);
   const rootfs = rootfsOf(spec, bundle);
   const { store, id } = opts;
   const stateDir = store.claim(id);
@@ -104,11 +107,16 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     cgroups = createCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: opts.systemdCgroup });
     cgroups.create();
     if (opts.consoleSocket) consoleFd = connectUnix(opts.consoleSocket);
+    const console = consoleFd ?? opts.consoleFd;
     stateDirFd = fs.openSync(stateDir, O_PATH | O_DIRECTORY);
-    const preserveFds = opts.preserveFds ?? 0;
+    // Socket activation (runc's rule): fds passed to us for LISTEN_PID come first, then
+    // the --preserve-fds ones; the program is told with LISTEN_FDS/LISTEN_PID=1.
+    const listenFds = socketActivationFds(process.env, process.pid);
+    if (listenFds > 0 && spec.process) spec.process.env = [...(spec.process.env ?? []), `LISTEN_FDS=${listenFds}`, "LISTEN_PID=1"];
+    const preserveFds = listenFds + (opts.preserveFds ?? 0);
     // The helper's fds: stdio and preserved fds, the sync socket, then these.
     const stdio = Array.from({ length: 3 + preserveFds }, (_, i) => i);
-    const extra = consoleFd === undefined ? [stateDirFd] : [stateDirFd, consoleFd];
+    const extra = console === undefined ? [stateDirFd] : [stateDirFd, console];
     const fdInHelper = (fd: number) => stdio.length + 1 + extra.indexOf(fd);
     const granted = grantedCapabilities(spec.process?.capabilities, hasNamespace(spec.linux?.namespaces, "user"));
     for (const w of granted.warnings) log("warning", w);
@@ -124,8 +132,8 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       mode: opts.mode ?? "detach",
       noPivot: opts.noPivot ?? false,
       preserveFds,
-      consoleSocketFd: consoleFd === undefined ? undefined : fdInHelper(consoleFd),
-      seccomp: await seccompProgram(spec, path.join(store.root, ".seccomp-cache")),
+      consoleSocketFd: console === undefined ? undefined : fdInHelper(console),
+      seccomp: await seccompProgram(spec, store),
     });
     helper = spawnHelper(platform().initBinary(), stdio, extra);
     // The helper joins the cgroups before it forks, so the init is born inside them and a
@@ -173,7 +181,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     };
     store.save(record);
     if (opts.pidFile) writePidFile(opts.pidFile, initPid);
-    return { record, helper };
+    return { record, helper, plan };
   } catch (e) {
     trace("create failed, unwinding: %s", (e as Error).message);
     if (initPid) killAndReap(initPid);

@@ -8,11 +8,10 @@ import { loadCgroupManager, type SavedCgroups } from "../cgroups/index.js";
 import { SkiffError } from "../errors.js";
 import { connectUnix, pollIn } from "../linux/libc.js";
 import { log, trace } from "../log.js";
-import { readMessage, readMessageAsync, sendPlan, spawnHelper, type Helper } from "../native.js";
+import { readMessage, sendPlan, spawnHelper, type Helper } from "../native.js";
 import { grantedCapabilities } from "../plan/capabilities.js";
 import { compileExecPlan, execProcess, type ExecPlanInput, type ExecProcessFlags } from "../plan/exec.js";
 import type { Plan } from "../plan/plan.js";
-import type { SeccompProgram } from "../plan/process.js";
 import { checkRlimitsAgainstHost, rlimitPlan } from "../plan/rlimits.js";
 import { Msg } from "../plan/protocol.js";
 import { platform } from "../platform/index.js";
@@ -20,7 +19,8 @@ import { readJsonFile, validateProcess } from "../spec/load.js";
 import type { Namespace, NamespaceType, Process, Spec } from "../spec/types.js";
 import { isSameLiveProcess } from "./proc.js";
 import { killAndReap, openProcess } from "./reap.js";
-import { exitCodeOf } from "./run.js";
+import { seccompProgram } from "./seccomp-program.js";
+import { forwardSignals, waitForExit } from "./foreground.js";
 import { writePidFile, type ContainerRecord, type StateStore } from "./state-store.js";
 import { statusOf } from "./status.js";
 import { stepError } from "./step-error.js";
@@ -53,7 +53,6 @@ const PROC_NS_NAME: Record<NamespaceType, string> = {
   time: "time",
 };
 
-const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
 
 export function hostLsm(): ExecPlanInput["lsm"] {
   let apparmor = false;
@@ -138,42 +137,6 @@ export function execCgroups(saved: SavedCgroups, args: readonly string[]): Saved
   return { ...saved, paths };
 }
 
-/** Loaded only when the container has a filter: libseccomp through FFI costs start-up time. */
-async function containerSeccomp(spec: Spec, store: StateStore): Promise<SeccompProgram | undefined> {
-  if (!spec.linux?.seccomp) return undefined;
-  const { compileSeccompCached } = await import("../linux/seccomp.js");
-  const compiled = compileSeccompCached(spec.linux.seccomp, path.join(store.root, ".seccomp-cache"));
-  return { bpf: compiled.bpf, flags: compiled.flags.reduce((a, f) => a | f, 0) };
-}
-
-/** Forwards the signals a foreground process should get; returns the undo. */
-export function forwardSignals(pid: number, signals: readonly NodeJS.Signals[] = FORWARDED): () => void {
-  const forward = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      // already gone
-    }
-  };
-  for (const s of signals) process.on(s, forward);
-  return () => {
-    for (const s of signals) process.off(s, forward);
-  };
-}
-
-/** Waits (without blocking signal delivery) for the process's exit status: 128+N on signal N. */
-async function waitForExit(plan: Plan, sock: number): Promise<number> {
-  for (;;) {
-    const msg = await readMessageAsync(sock);
-    if (!msg) throw new SkiffError("Internal", "skiff-init exited without reporting the exit status");
-    if (msg.type === Msg.ERROR) throw stepError(plan, msg);
-    if (msg.type === Msg.EXIT) {
-      trace("exec process exited with wait status %d", msg.a);
-      return exitCodeOf(msg.a);
-    }
-  }
-}
-
 /** The pty master from our own console socket, or the helper's error if it never came. */
 function awaitPtyMaster(plan: Plan, helper: Helper, console: number): number {
   for (;;) {
@@ -184,24 +147,6 @@ function awaitPtyMaster(plan: Plan, helper: Helper, console: number): number {
       if (!msg) throw new SkiffError("Internal", "skiff-init exited before sending the terminal");
       if (msg.type === Msg.ERROR) throw stepError(plan, msg);
     }
-  }
-}
-
-/**
- * spawnHelper execs /proc/self/fd/<memfd> after placing the child's fds at 0..count-1; a memfd
- * numbered below count is overwritten first and the exec fails (EACCES). Until spawnHelper moves
- * the memfd above that range itself, keep the low numbers taken so the memfd lands above it.
- */
-function withLowFdsTaken<T>(count: number, fn: () => T): T {
-  const held: number[] = [];
-  try {
-    for (let fd = fs.openSync("/dev/null", "r"); ; fd = fs.openSync("/dev/null", "r")) {
-      held.push(fd);
-      if (fd >= count) break;
-    }
-    return fn();
-  } finally {
-    for (const fd of held) fs.closeSync(fd);
   }
 }
 
@@ -222,7 +167,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
   for (const w of granted.warnings) log("warning", w);
   checkRlimitsAgainstHost(rlimitPlan(proc.rlimits));
   const cgroups = loadCgroupManager(execCgroups(rec.cgroups, opts.cgroup ?? []));
-  const seccomp = await containerSeccomp(rec.config, store);
+  const seccomp = await seccompProgram(rec.config, store);
 
   const toClose: number[] = [];
   let helper: Helper | undefined;
@@ -253,7 +198,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
       seccomp,
       lsm,
     });
-    helper = withLowFdsTaken(stdio.length + 1 + extra.length, () => spawnHelper(platform().initBinary(), stdio, extra));
+    helper = spawnHelper(platform().initBinary(), stdio, extra);
     for (const fd of toClose.splice(0)) fs.closeSync(fd);
     // Into the cgroups before the fork, so the process is born inside them (as create does).
     cgroups.apply(helper.pid);

@@ -97,3 +97,33 @@ describe("--preserve-fds", () => {
     }
   });
 });
+
+describe("socket activation (LISTEN_FDS)", () => {
+  it("fds handed to skiff for its own pid go to the container, which is told LISTEN_FDS=N, LISTEN_PID=1", () => {
+    const b = makeBundle(["sh", "-c", 'echo "$LISTEN_FDS $LISTEN_PID"; cat <&3; ls /proc/$$/fd; :']);
+    rt.trackDir(b.dir);
+    const pipe = pipeWith("activated\n");
+    try {
+      // exec keeps the shell's pid, so LISTEN_PID names skiff itself.
+      const cmd = `export LISTEN_PID=$$ LISTEN_FDS=1; exec "${SKIFF}" --root "${rt.root}" run --bundle "${b.dir}" ${rt.track(uniqueId("fds"))}`;
+      const r = spawnSync("sh", ["-c", cmd], { stdio: ["ignore", "pipe", "pipe", pipe], encoding: "utf8", timeout: 30_000 });
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toBe("1 1\nactivated\n0\n1\n2\n3\n");
+    } finally {
+      fs.closeSync(pipe);
+    }
+  });
+
+  it("LISTEN_FDS meant for another pid is ignored", () => {
+    const b = makeBundle(["sh", "-c", 'echo "[$LISTEN_FDS]"; ls /proc/$$/fd; :']);
+    rt.trackDir(b.dir);
+    const pipe = pipeWith("x");
+    try {
+      const cmd = `export LISTEN_PID=1 LISTEN_FDS=1; exec "${SKIFF}" --root "${rt.root}" run --bundle "${b.dir}" ${rt.track(uniqueId("fds"))}`;
+      const r = spawnSync("sh", ["-c", cmd], { stdio: ["ignore", "pipe", "pipe", pipe], encoding: "utf8", timeout: 30_000 });
+      expect(r.stdout).toBe("[]\n0\n1\n2\n");
+    } finally {
+      fs.closeSync(pipe);
+    }
+  });
+});

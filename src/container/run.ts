@@ -1,51 +1,53 @@
 // `run`: create + start + wait + delete, with the container's exit status as our own
 // (128+N when it was killed by signal N). The helper stays as the init's parent to report it.
+// With process.terminal and no --console-socket, skiff holds the console itself and relays
+// between the user's terminal and the container's pty.
 import * as fs from "node:fs";
-import { trace } from "../log.js";
-import { readMessageAsync } from "../native.js";
-import { Msg } from "../plan/protocol.js";
+import * as path from "node:path";
+import { SkiffError } from "../errors.js";
+import { loadConfig } from "../spec/load.js";
 import { createContainer, type CreateOptions } from "./create.js";
 import { deleteContainer } from "./delete.js";
+import { forwardSignals, waitForExit } from "./foreground.js";
 import { startContainer } from "./start.js";
-
-const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"];
-
-export function exitCodeOf(waitStatus: number): number {
-  const signal = waitStatus & 0x7f;
-  return signal === 0 ? (waitStatus >> 8) & 0xff : 128 + signal;
-}
+import { ownConsoleSocket, receivePtyMaster, relayTerminal, terminalSize, type OwnConsole } from "./tty.js";
 
 export async function runContainer(opts: CreateOptions & { detach?: boolean }): Promise<number> {
-  const { record, helper } = await createContainer({ ...opts, mode: opts.detach ? "detach" : "wait" });
+  const spec = loadConfig(path.resolve(opts.bundle));
+  let own: OwnConsole | undefined;
+  if (spec.process?.terminal && !opts.consoleSocket) {
+    if (opts.detach) throw new SkiffError("InvalidArgument", "run --detach with a terminal needs a --console-socket to send it to");
+    own = ownConsoleSocket();
+    spec.process.consoleSize ??= terminalSize();
+  }
+  let created;
   try {
+    created = await createContainer({ ...opts, spec, consoleFd: own?.peer, mode: opts.detach ? "detach" : "wait" });
+  } finally {
+    if (own) fs.closeSync(own.peer);
+  }
+  const { record, helper, plan } = created;
+  let master: number | undefined;
+  try {
+    if (own) master = receivePtyMaster(own.ours);
     startContainer(opts.store, opts.id);
   } catch (e) {
     deleteContainer(opts.store, opts.id, true);
     throw e;
+  } finally {
+    if (own) fs.closeSync(own.ours);
   }
   if (opts.detach) {
     fs.closeSync(helper.sock);
     return 0;
   }
-  const forward = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(record.pid, sig);
-    } catch {
-      // already gone
-    }
-  };
-  for (const s of FORWARDED) process.on(s, forward);
+  // With a relay, window size changes go to the pty (the relay's job), not to the process.
+  const stopForwarding = forwardSignals(record.pid);
   try {
-    for (;;) {
-      const msg = await readMessageAsync(helper.sock);
-      if (!msg) return 255;
-      if (msg.type === Msg.EXIT) {
-        trace("init exited with wait status %d", msg.a);
-        return exitCodeOf(msg.a);
-      }
-    }
+    const exited = waitForExit(plan, helper.sock);
+    return master === undefined ? await exited : await relayTerminal(master, exited);
   } finally {
-    for (const s of FORWARDED) process.off(s, forward);
+    stopForwarding();
     fs.closeSync(helper.sock);
     deleteContainer(opts.store, opts.id, true);
   }

@@ -20,3 +20,13 @@ describe("parseProcStat", () => {
     expect(parseProcStat(text)).toEqual({ state: "S", startTime: "987654" });
   });
 });
+
+describe("socketActivationFds", () => {
+  it("counts LISTEN_FDS only when LISTEN_PID is this process", async () => {
+    const { socketActivationFds } = await import("./create.js");
+    expect(socketActivationFds({ LISTEN_FDS: "2", LISTEN_PID: "42" }, 42)).toBe(2);
+    expect(socketActivationFds({ LISTEN_FDS: "2", LISTEN_PID: "41" }, 42)).toBe(0);
+    expect(socketActivationFds({ LISTEN_FDS: "x", LISTEN_PID: "42" }, 42)).toBe(0);
+    expect(socketActivationFds({}, 42)).toBe(0);
+  });
+});

@@ -37,6 +37,7 @@ export function memfdCreate(name: string, flags: number): number {
 }
 
 export const F_ADD_SEALS = 1033;
+export const F_DUPFD_CLOEXEC = 1030;
 export const F_SEAL_SEAL = 1, F_SEAL_SHRINK = 2, F_SEAL_GROW = 4, F_SEAL_WRITE = 8;
 
 export function fcntl(fd: number, cmd: number, arg: number): number {

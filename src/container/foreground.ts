@@ -1,0 +1,45 @@
+// What `run` and `exec` share when they stay in the foreground: the process's exit status,
+// read from skiff-init (which stays as its parent), and the signals passed on to it.
+import { SkiffError } from "../errors.js";
+import { trace } from "../log.js";
+import { readMessageAsync } from "../native.js";
+import type { Plan } from "../plan/plan.js";
+import { Msg } from "../plan/protocol.js";
+import { stepError } from "./step-error.js";
+
+/** The signals a foreground process gets when skiff gets them (SIGWINCH only without a relay). */
+export const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
+
+/** Shell convention: the exit code, or 128+N when killed by signal N. */
+export function exitCodeOf(waitStatus: number): number {
+  const signal = waitStatus & 0x7f;
+  return signal === 0 ? (waitStatus >> 8) & 0xff : 128 + signal;
+}
+
+/** Forwards the signals a foreground process should get; returns the undo. */
+export function forwardSignals(pid: number, signals: readonly NodeJS.Signals[] = FORWARDED): () => void {
+  const forward = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // already gone
+    }
+  };
+  for (const s of signals) process.on(s, forward);
+  return () => {
+    for (const s of signals) process.off(s, forward);
+  };
+}
+
+/** Waits (without blocking signal delivery) for the process's exit status: 128+N on signal N. */
+export async function waitForExit(plan: Plan, sock: number): Promise<number> {
+  for (;;) {
+    const msg = await readMessageAsync(sock);
+    if (!msg) throw new SkiffError("Internal", "skiff-init exited without reporting the exit status");
+    if (msg.type === Msg.ERROR) throw stepError(plan, msg);
+    if (msg.type === Msg.EXIT) {
+      trace("process exited with wait status %d", msg.a);
+      return exitCodeOf(msg.a);
+    }
+  }
+}

@@ -1,0 +1,43 @@
+// `run` with process.terminal and no --console-socket, from an interactive terminal: skiff
+// relays between the user's terminal and the container's pty (script(1) plays the terminal).
+import { spawnSync } from "node:child_process";
+import { afterAll, describe, expect, it } from "vitest";
+import { makeBundle, Runtime, SKIFF, uniqueId } from "../testing/harness.js";
+
+const rt = new Runtime();
+afterAll(() => rt.cleanup());
+
+function underTerminal(args: string[], input = ""): { status: number | null; stdout: string } {
+  const cmd = [SKIFF, "--root", rt.root, ...args].map((a) => `'${a}'`).join(" ");
+  // stty sets the outer terminal's size, which skiff passes on as the pty's consoleSize.
+  const r = spawnSync("script", ["-qec", `stty rows 33 cols 101; ${cmd}`, "/dev/null"], { input, encoding: "utf8", timeout: 30_000 });
+  return { status: r.status, stdout: r.stdout };
+}
+
+describe("run with a terminal", () => {
+  it("relays output and exit status, with the caller's window size", () => {
+    const b = makeBundle(["sh", "-c", "tty; stty size; exit 6"], (c) => (c.process!.terminal = true));
+    rt.trackDir(b.dir);
+    const r = underTerminal(["run", "--bundle", b.dir, uniqueId()]);
+    expect(r.stdout).toMatch(/\/dev\/pts\/\d+\r\n33 101\r\n/);
+    expect(r.status).toBe(6);
+  });
+
+  it("relays input typed at the terminal", () => {
+    const b = makeBundle(["sh", "-c", "read line; echo got:$line"], (c) => (c.process!.terminal = true));
+    rt.trackDir(b.dir);
+    const r = underTerminal(["run", "--bundle", b.dir, uniqueId()], "hello\n");
+    expect(r.stdout).toContain("got:hello");
+    expect(r.status).toBe(0);
+  });
+
+  it("--detach with a terminal and no console socket is refused", () => {
+    const b = makeBundle(["true"], (c) => (c.process!.terminal = true));
+    rt.trackDir(b.dir);
+    const id = uniqueId();
+    const r = rt.skiff(["run", "-d", "--bundle", b.dir, id]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("needs a --console-socket");
+    expect(rt.skiff(["state", id]).status).toBe(1);
+  });
+});
