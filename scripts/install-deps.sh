@@ -7,8 +7,9 @@
 #   hyperfine       the benchmark
 #   file            the conformance suite checks its probe is a static binary
 #   python3         cgroup tests run /usr/bin/python3 as a memory hog and fork bomb
+#   containerd, podman, conmon, catatonit, uidmap: the client tests run the real engines
 set -euo pipefail
-PACKAGES=(busybox-static libseccomp2 gcc make libc6-dev file python3 runc crun hyperfine)
+PACKAGES=(busybox-static libseccomp2 gcc make libc6-dev file python3 runc crun hyperfine containerd podman conmon catatonit uidmap)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

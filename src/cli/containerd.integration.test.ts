@@ -11,7 +11,7 @@ import { cgroupDirsNamed, SKIFF, waitFor } from "../testing/harness.js";
 const ctrd = new Containerd();
 let seq = 0;
 const nextId = () => `ctrd-${process.pid}-${++seq}`;
-const skiffFlags = () => ["--runc-binary", SKIFF, "--runc-root", ctrd.runcRoot];
+const skiffFlags = () => ["--runc-binary", SKIFF, "--runc-root", ctrd.runcRoot, "--fifo-dir", ctrd.fifoDir];
 
 beforeAll(async () => {
   await ctrd.start();
@@ -81,13 +81,13 @@ describe("containerd (ctr) with skiff", () => {
     ctrd.ok(["run", "-d", ...skiffFlags(), IMAGE, id, "sh", "-c", "while true; do sleep 1; done"]);
     try {
       expect(isSkiffState(id)).toBe(true);
-      const e = ctrd.ctr(["task", "exec", "--exec-id", "e1", id, "sh", "-c", "echo in; readlink /proc/1/ns/pid; exit 4"]);
+      const e = ctrd.ctr(["task", "exec", "--fifo-dir", ctrd.fifoDir, "--exec-id", "e1", id, "sh", "-c", "echo in; readlink /proc/1/ns/pid; exit 4"]);
       const init = ctrd.ok(["task", "ls"]).stdout.match(new RegExp(`${id}\\s+(\\d+)`))![1];
       expect(e.stdout).toBe(`in\n${fs.readlinkSync(`/proc/${init}/ns/pid`)}\n`);
       expect(e.status).toBe(4);
-      const u = ctrd.ctr(["task", "exec", "--exec-id", "e2", "--user", "1000", id, "id", "-u"]);
+      const u = ctrd.ctr(["task", "exec", "--fifo-dir", ctrd.fifoDir, "--exec-id", "e2", "--user", "1000", id, "id", "-u"]);
       expect(u.stdout).toBe("1000\n");
-      const t = spawnSync("script", ["-qec", ["ctr", "--address", ctrd.address, "task", "exec", "-t", "--exec-id", "e3", id, "tty"].join(" "), "/dev/null"], { encoding: "utf8", timeout: 30_000 });
+      const t = spawnSync("script", ["-qec", ["ctr", "--address", ctrd.address, "task", "exec", "--fifo-dir", ctrd.fifoDir, "-t", "--exec-id", "e3", id, "tty"].join(" "), "/dev/null"], { encoding: "utf8", timeout: 30_000 });
       expect(t.stdout).toMatch(/\/dev\/pts\/\d+/);
       const ps = ctrd.ok(["task", "ps", id]).stdout;
       expect(ps.trim().split("\n").length).toBeGreaterThanOrEqual(2); // header + the init

@@ -12,7 +12,11 @@ export class Containerd {
   readonly address = path.join(this.dir, "containerd.sock");
   /** where the shim keeps runc-style state for skiff (--runc-root) */
   readonly runcRoot = path.join(this.dir, "runc");
+  /** ctr's IO FIFOs (--fifo-dir), instead of /run/containerd/fifo */
+  readonly fifoDir = path.join(this.dir, "fifo");
   private daemon?: ChildProcess;
+  /** containerd 1.6 shims always put their sockets in /run/containerd/s: removed if we made it */
+  private readonly madeRunDir = !fs.existsSync("/run/containerd");
 
   async start(): Promise<void> {
     const config = path.join(this.dir, "config.toml");
@@ -69,6 +73,15 @@ export class Containerd {
     }
     spawnSync("umount", ["-R", path.join(this.dir, "root")]);
     fs.rmSync(this.dir, { recursive: true, force: true });
+    if (this.madeRunDir) {
+      for (const d of ["/run/containerd/s", "/run/containerd/fifo", "/run/containerd"]) {
+        try {
+          fs.rmdirSync(d); // only if empty: nothing of anyone else's goes
+        } catch {
+          // not there, or not empty
+        }
+      }
+    }
   }
 }
 
