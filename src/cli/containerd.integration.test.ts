@@ -42,6 +42,19 @@ function isSkiffState(id: string): boolean {
   return fs.existsSync(file) && "initStartTime" in JSON.parse(fs.readFileSync(file, "utf8"));
 }
 
+/** ctr task kill with these flags must stop the task, which then deletes cleanly. */
+async function killAndDelete(id: string, killFlags: string[]): Promise<void> {
+  ctrd.ok(["task", "kill", ...killFlags, id]);
+  expect(await waitFor(() => /STOPPED/.test(ctrd.ctr(["task", "ls"]).stdout), 10_000)).toBe(true);
+  ctrd.ok(["task", "delete", id]);
+}
+
+/** Cleanup whatever state a failed test left the task in. */
+function forceDelete(id: string): void {
+  ctrd.ctr(["task", "delete", "-f", id]);
+  ctrd.ctr(["containers", "delete", id]);
+}
+
 async function expectNothingLeft(id: string): Promise<void> {
   expect(ctrd.ctr(["containers", "ls", "-q"]).stdout.split("\n")).not.toContain(id);
   expect(fs.existsSync(path.join(ctrd.runcRoot, "default", id))).toBe(false);
@@ -95,12 +108,9 @@ describe("containerd (ctr) with skiff", () => {
       expect(ctrd.ok(["task", "ls"]).stdout).toMatch(new RegExp(`${id}\\s+\\d+\\s+PAUSED`));
       ctrd.ok(["task", "resume", id]);
       expect(ctrd.ok(["task", "ls"]).stdout).toMatch(new RegExp(`${id}\\s+\\d+\\s+RUNNING`));
-      ctrd.ok(["task", "kill", "-s", "SIGKILL", id]);
-      expect(await waitFor(() => /STOPPED/.test(ctrd.ctr(["task", "ls"]).stdout), 10_000)).toBe(true);
-      ctrd.ok(["task", "delete", id]);
+      await killAndDelete(id, ["-s", "SIGKILL"]);
     } finally {
-      ctrd.ctr(["task", "delete", "-f", id]);
-      ctrd.ctr(["containers", "delete", id]);
+      forceDelete(id);
     }
     await expectNothingLeft(id);
   });
@@ -109,12 +119,9 @@ describe("containerd (ctr) with skiff", () => {
     const id = nextId();
     ctrd.ok(["run", "-d", ...skiffFlags(), IMAGE, id, "sh", "-c", "sleep 1000 & sleep 1000 & wait"]);
     try {
-      ctrd.ok(["task", "kill", "--all", "-s", "SIGKILL", id]);
-      expect(await waitFor(() => /STOPPED/.test(ctrd.ctr(["task", "ls"]).stdout), 10_000)).toBe(true);
-      ctrd.ok(["task", "delete", id]);
+      await killAndDelete(id, ["--all", "-s", "SIGKILL"]);
     } finally {
-      ctrd.ctr(["task", "delete", "-f", id]);
-      ctrd.ctr(["containers", "delete", id]);
+      forceDelete(id);
     }
     await expectNothingLeft(id);
   });

@@ -1,14 +1,7 @@
 import { containerState } from "../container/state.js";
 import { StateStore } from "../container/state-store.js";
-import type { Command, GlobalOptions } from "./table.js";
+import { idCommand } from "./table.js";
 
-export const stateCommand: Command = {
-  name: "state",
-  positionals: "<id>",
-  describe: "print the container's state as JSON",
-  flags: [],
-  handler: (args) => {
-    const a = args as unknown as GlobalOptions & { id: string };
-    process.stdout.write(JSON.stringify(containerState(new StateStore(a.root), a.id), null, 2) + "\n");
-  },
-};
+export const stateCommand = idCommand("state", "print the container's state as JSON", (root, id) => {
+  process.stdout.write(JSON.stringify(containerState(new StateStore(root), id), null, 2) + "\n");
+});

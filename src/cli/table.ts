@@ -58,3 +58,17 @@ export interface GlobalOptions {
   "systemd-cgroup": boolean;
   rootless?: string;
 }
+
+/** A command whose only argument is the container id (start, state, pause, resume). */
+export function idCommand(name: string, describe: string, run: (root: string, id: string) => void): Command {
+  return {
+    name,
+    positionals: "<id>",
+    describe,
+    flags: [],
+    handler: (args) => {
+      const a = args as unknown as GlobalOptions & { id: string };
+      run(a.root, a.id);
+    },
+  };
+}
