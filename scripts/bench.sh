@@ -25,6 +25,10 @@ runc --root "$work/runc" create --bundle "$work/bundle" s-runc
 cmds+=(-n skiff-state "$skiff --root $work/skiff state s-skiff" -n runc-state "runc --root $work/runc state s-runc")
 
 hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/bench.json" "${cmds[@]}" >/dev/null
+# What a created container costs while it waits for `start`: the resident memory of its init.
+rss() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+skiff_rss=$(rss "$("$skiff" --root "$work/skiff" state s-skiff | sed -n 's/.*"pid": \([0-9]*\).*/\1/p')")
+runc_rss=$(rss "$(runc --root "$work/runc" state s-runc | sed -n 's/.*"pid": \([0-9]*\).*/\1/p')")
 "$skiff" --root "$work/skiff" delete --force s-skiff
 runc --root "$work/runc" delete --force s-runc
 
@@ -37,4 +41,5 @@ const ratio = (a, b) => (med[a] / med[b]).toFixed(2);
 console.log(`  skiff run / runc run     = ${ratio("skiff-run", "runc-run")}`);
 if (med["crun-run"]) console.log(`  skiff run / crun run     = ${ratio("skiff-run", "crun-run")}`);
 console.log(`  skiff state / runc state = ${ratio("skiff-state", "runc-state")}`);
-' "$work/bench.json"
+console.log(`  waiting init RSS: skiff ${process.argv[2]} kB, runc ${process.argv[3]} kB`);
+' "$work/bench.json" "$skiff_rss" "$runc_rss"
