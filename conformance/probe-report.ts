@@ -17,6 +17,12 @@ export interface StatResult {
   target?: string;
 }
 
+export interface SyscallResult {
+  ret: number;
+  errno: string;
+  sigsys: number;
+}
+
 export interface Rlimit {
   /** -1 stands for RLIM_INFINITY. */
   soft: number;
@@ -48,6 +54,22 @@ export interface ProbeReport {
   oomScoreAdj: string | ProbeError;
   uidMap: string | ProbeError;
   gidMap: string | ProbeError;
+  /** uname's machine field ("x86_64", "i686" under LINUX32). */
+  machine: string;
+  /** personality(0xffffffff): the current persona. */
+  personality: number;
+  /** sched_getscheduler (policy number), sched_getparam priority, getpriority nice. */
+  sched: { policy: number; priority: number; nice: number };
+  /** ioprio_get of the process: class (0 none, 1 RT, 2 BE, 3 IDLE) and level; -1 on error. */
+  ioprio: { class: number; level: number };
+  /** CPUs of sched_getaffinity. */
+  affinity: number[];
+  /** get_mempolicy: mode (MPOL_* number, or -errno) and the first word of the node mask. */
+  mempolicy: { mode: number; nodes: number };
+  /** clock_gettime in seconds. */
+  clocks: { monotonic: number; boottime: number };
+  /** --syscall "NAME ARG0": raw return value, errno name ("" if none), SIGSYS's si_syscall or -1. */
+  syscall: Record<string, SyscallResult | ProbeError>;
   sysctl: Record<string, string | ProbeError>;
   stat: Record<string, StatResult | ProbeError>;
   read: Record<string, string | ProbeError>;

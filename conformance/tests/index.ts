@@ -4,10 +4,12 @@ import { cgroupTests } from "./cgroups.js";
 import { configTests } from "./config.js";
 import { hookTests } from "./hooks.js";
 import { lifecycleTests } from "./lifecycle.js";
+import { linuxKernelTests } from "./linux-kernel.js";
 import { linuxSecurityTests } from "./linux-security.js";
 import { mountTests } from "./mounts.js";
 import { namespaceTests } from "./namespaces.js";
 import { processTests } from "./process.js";
+import { seccompTests } from "./seccomp.js";
 import { stateTests } from "./state.js";
 
 export const allTests: ConformanceTest[] = [
@@ -19,5 +21,7 @@ export const allTests: ConformanceTest[] = [
   ...mountTests,
   ...namespaceTests,
   ...linuxSecurityTests,
+  ...seccompTests,
+  ...linuxKernelTests,
   ...cgroupTests,
 ];

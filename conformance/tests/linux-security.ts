@@ -1,10 +1,9 @@
-// config-linux.md "Devices", "Default Devices", "Masked Paths", "Readonly Paths", "Sysctl",
-// "Seccomp": what the container may see and do.
+// config-linux.md "Devices", "Default Devices", "Masked Paths", "Readonly Paths", "Sysctl":
+// what the container may see and do.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Seccomp } from "../../src/spec/types.js";
 import { check, checkEqual, createFailsTest, probeTest, type ConformanceTest } from "../harness.js";
-import { isProbeError, mountAt, parseMountInfo, probeValue, statusField, type ProbeReport } from "../probe-report.js";
+import { isProbeError, mountAt, parseMountInfo, probeValue, type ProbeReport } from "../probe-report.js";
 import type { Clause } from "../results.js";
 
 const linuxClause = (section: string, text: string, level: Clause["level"] = "MUST"): Clause => ({ doc: "config-linux.md", section, level, text });
@@ -28,26 +27,6 @@ function writeRootfsFile(rootfs: string, file: string, content: string): void {
 function checkUnreadable(r: ProbeReport, file: string): void {
   const read = r.read[file];
   check(isProbeError(read) || read === "", `${file} is still readable: ${JSON.stringify(read)?.slice(0, 80)}`);
-}
-
-function seccompTest(id: string, text: string, rule: Seccomp["syscalls"], expectErrno: string): ConformanceTest {
-  return probeTest({
-    id,
-    clause: linuxClause("Seccomp", text),
-    probeArgs: ["--mkdir", "/tmp/seccomp-probe"],
-    configure: (spec) => {
-      spec.linux!.seccomp = {
-        defaultAction: "SCMP_ACT_ALLOW",
-        architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
-        syscalls: rule,
-      };
-    },
-    expect: (r) => {
-      checkEqual(statusField(probeValue(r.status, "/proc/self/status"), "Seccomp"), "2", "Seccomp mode (2: filter)");
-      const made = r.mkdir["/tmp/seccomp-probe"];
-      check(isProbeError(made) && made.error === expectErrno, `mkdir under the filter gave ${JSON.stringify(made)}, not ${expectErrno}`);
-    },
-  });
 }
 
 export const linuxSecurityTests: ConformanceTest[] = [
@@ -91,6 +70,24 @@ export const linuxSecurityTests: ConformanceTest[] = [
       checkEqual([fifo.type, fifo.mode.toString(8)], ["p", "600"], "/dev/conformance-fifo type and mode");
       const outside = probeValue(r.stat["/conformance-null"], "/conformance-null");
       checkEqual([outside.type, outside.major, outside.minor], ["c", 1, 3], "/conformance-null type and numbers");
+    },
+  }),
+  probeTest({
+    id: "devices.block-and-fifo-ownership",
+    clause: linuxClause("Devices", "block devices and fifos are made with their type, numbers, fileMode, uid and gid too"),
+    probeArgs: ["--stat", "/dev/conformance-loop", "--stat", "/dev/owned-fifo"],
+    configure: (spec) => {
+      spec.linux!.devices = [
+        // loop0's numbers (devices.txt): created as a node, never opened.
+        { path: "/dev/conformance-loop", type: "b", major: 7, minor: 0, fileMode: 0o660, uid: 0, gid: 6 },
+        { path: "/dev/owned-fifo", type: "p", fileMode: 0o640, uid: 1234, gid: 4321 },
+      ];
+    },
+    expect: (r) => {
+      const loop = probeValue(r.stat["/dev/conformance-loop"], "/dev/conformance-loop");
+      checkEqual([loop.type, loop.major, loop.minor, loop.mode.toString(8), loop.uid, loop.gid], ["b", 7, 0, "660", 0, 6], "/dev/conformance-loop type, numbers, mode, uid, gid");
+      const fifo = probeValue(r.stat["/dev/owned-fifo"], "/dev/owned-fifo");
+      checkEqual([fifo.type, fifo.mode.toString(8), fifo.uid, fifo.gid], ["p", "640", 1234, 4321], "/dev/owned-fifo type, mode, uid, gid");
     },
   }),
   createFailsTest({
@@ -143,16 +140,4 @@ export const linuxSecurityTests: ConformanceTest[] = [
       checkEqual(probeValue(r.sysctl["kernel.msgmax"], "kernel.msgmax").trim(), "12345", "kernel.msgmax");
     },
   }),
-  seccompTest(
-    "seccomp.errno-action",
-    "a syscall matched by an SCMP_ACT_ERRNO rule fails with the rule's errnoRet",
-    [{ names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: 18 }],
-    "EXDEV",
-  ),
-  seccompTest(
-    "seccomp.errno-default-eperm",
-    "SCMP_ACT_ERRNO without errnoRet fails the syscall with EPERM",
-    [{ names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO" }],
-    "EPERM",
-  ),
 ];

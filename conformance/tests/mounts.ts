@@ -2,6 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Mount } from "../../src/spec/types.js";
+import { spawnSync } from "node:child_process";
 import { check, checkEqual, fail, probeTest, skip, type Bundle, type ConformanceTest } from "../harness.js";
 import { isProbeError, mountAt, parseMountInfo, probeValue, type MountInfo, type ProbeReport } from "../probe-report.js";
 import type { Clause } from "../results.js";
@@ -64,6 +65,44 @@ function propagationTest(propagation: string, expectTag: (fields: string[]) => b
     },
   });
 }
+
+/** ID_MAP of the user namespace and of the idmapped mount: container 0..65535 is host 100000... */
+const ID_MAP = [{ containerID: 0, hostID: 100000, size: 65536 }];
+
+/** mount(8) in the runner's namespace; the bundle's tmpfs submounts are private to the test. */
+function hostMount(args: string[]): void {
+  const r = spawnSync("mount", args, { encoding: "utf8" });
+  check(r.status === 0, `mount ${args.join(" ")} failed: ${r.stderr}`);
+}
+
+/**
+ * rbind of a host directory that has a mount inside it, with recursive (AT_RECURSIVE) options:
+ * the bound directory and the submount under it both carry the flags.
+ */
+const recursiveAttributesTest: ConformanceTest = {
+  id: "mounts.recursive-attributes",
+  clause: mountsClause("the recursive options rro, rnosuid, rnodev and rnoexec apply to the mount and every mount below it", "SHOULD"),
+  async run(t) {
+    const bundle = t.bundle((spec) => (spec.process!.args = ["/probe", "report", "--write", "/mnt/tree/sub"]));
+    const source = hostDir(bundle, "tree", "top");
+    fs.mkdirSync(path.join(source, "sub"));
+    hostMount(["-t", "tmpfs", "-o", "size=1m", "conformance-sub", path.join(source, "sub")]);
+    try {
+      addMounts(bundle, { destination: "/mnt/tree", type: "bind", source, options: ["rbind", "rro", "rnosuid", "rnodev", "rnoexec"] });
+      bundle.write();
+      const r = await t.container(bundle).runToCompletion();
+      for (const mountPoint of ["/mnt/tree", "/mnt/tree/sub"]) {
+        const m = mounted(r, mountPoint);
+        const missing = ["ro", "nosuid", "nodev", "noexec"].filter((o) => !m.options.includes(o));
+        checkEqual(missing, [], `per-mount flags of ${mountPoint} missing (has ${m.options.join(",")})`);
+      }
+      const write = r.write["/mnt/tree/sub"];
+      check(isProbeError(write) && write.error === "EROFS", `writing into the submount gave ${JSON.stringify(write)}, not EROFS`);
+    } finally {
+      spawnSync("umount", ["-l", path.join(source, "sub")]);
+    }
+  },
+};
 
 const hasPrefix = (fields: string[], prefix: string): boolean => fields.some((f) => f.startsWith(prefix));
 
@@ -143,6 +182,40 @@ export const mountTests: ConformanceTest[] = [
     configure: (_spec, bundle) => addMounts(bundle, { destination: "/mnt/sized", type: "tmpfs", source: "tmpfs", options: ["size=2m", "mode=700"] }),
     expect: (r) => {
       checkOptions(mounted(r, "/mnt/sized"), ["size=2048k", "mode=700"]);
+    },
+  }),
+  recursiveAttributesTest,
+  probeTest({
+    id: "mounts.idmapped",
+    clause: mountsClause(
+      "a mount with the idmap option and uidMappings/gidMappings shows the source's owners through those mappings (mount_setattr MOUNT_ATTR_IDMAP)",
+      "SHOULD",
+    ),
+    probeArgs: ["--stat", "/mnt/idmapped/file", "--stat", "/mnt/idmapped/owned-by-5", "--stat", "/mnt/plain/file"],
+    configure: (spec, bundle) => {
+      spec.linux!.namespaces!.push({ type: "user" });
+      spec.linux!.uidMappings = ID_MAP;
+      spec.linux!.gidMappings = ID_MAP;
+      // Files owned on disk by host 0 and 5: without an idmap the container sees no owner for them.
+      // The mapped root cannot write the host-owned rootfs: the mount points exist beforehand.
+      for (const dir of ["mnt/idmapped", "mnt/plain"]) fs.mkdirSync(path.join(bundle.rootfs, dir), { recursive: true });
+      const source = hostDir(bundle, "idmap-source", "x");
+      fs.writeFileSync(path.join(source, "owned-by-5"), "y");
+      fs.chownSync(path.join(source, "owned-by-5"), 5, 5);
+      addMounts(
+        bundle,
+        { destination: "/mnt/idmapped", type: "bind", source, options: ["bind", "idmap"], uidMappings: ID_MAP, gidMappings: ID_MAP },
+        { destination: "/mnt/plain", type: "bind", source, options: ["bind"] },
+      );
+    },
+    expect: (r) => {
+      const owners = (p: string): [number, number] => {
+        const st = probeValue(r.stat[p], p);
+        return [st.uid, st.gid];
+      };
+      checkEqual(owners("/mnt/plain/file"), [65534, 65534], "owner of a host-root file without idmap (the overflow id: proves the test discriminates)");
+      checkEqual(owners("/mnt/idmapped/file"), [0, 0], "owner of the host-root file through the idmapped mount");
+      checkEqual(owners("/mnt/idmapped/owned-by-5"), [5, 5], "owner of the host-uid-5 file through the idmapped mount");
     },
   }),
   propagationTest("shared", (f) => hasPrefix(f, "shared:"), "a member of a peer group (shared:N)"),

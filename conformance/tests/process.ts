@@ -29,6 +29,70 @@ const capsOf = (report: ProbeReport, field: string): string[] => capabilityNames
 
 const sorted = (names: string[] | undefined): string[] => [...(names ?? [])].sort();
 
+const MiB = 1024 * 1024;
+
+/** /proc/self/limits row names of the RLIMIT_* types. */
+const LIMITS_ROWS: Record<string, string> = {
+  "Max cpu time": "RLIMIT_CPU",
+  "Max file size": "RLIMIT_FSIZE",
+  "Max data size": "RLIMIT_DATA",
+  "Max stack size": "RLIMIT_STACK",
+  "Max core file size": "RLIMIT_CORE",
+  "Max resident set": "RLIMIT_RSS",
+  "Max processes": "RLIMIT_NPROC",
+  "Max open files": "RLIMIT_NOFILE",
+  "Max locked memory": "RLIMIT_MEMLOCK",
+  "Max address space": "RLIMIT_AS",
+  "Max file locks": "RLIMIT_LOCKS",
+  "Max pending signals": "RLIMIT_SIGPENDING",
+  "Max msgqueue size": "RLIMIT_MSGQUEUE",
+  "Max nice priority": "RLIMIT_NICE",
+  "Max realtime priority": "RLIMIT_RTPRIO",
+  "Max realtime timeout": "RLIMIT_RTTIME",
+};
+
+/**
+ * RLIMITS within the runner's hard limits: without CAP_SYS_RESOURCE (this machine's bounding set
+ * lacks it) no runtime can raise a hard limit, so a clamped pair is [half the hard limit, hard].
+ */
+function reachableRlimits(): Record<string, [number, number]> {
+  const hostHard: Record<string, number> = {};
+  for (const line of fs.readFileSync("/proc/self/limits", "utf8").split("\n")) {
+    const row = Object.keys(LIMITS_ROWS).find((name) => line.startsWith(`${name} `));
+    const hard = row === undefined ? undefined : line.slice(row.length).trim().split(/\s+/)[1];
+    if (row !== undefined && hard !== undefined && hard !== "unlimited") hostHard[LIMITS_ROWS[row]!] = Number(hard);
+  }
+  return Object.fromEntries(
+    Object.entries(RLIMITS).map(([type, [soft, hard]]) => {
+      const cap = hostHard[type];
+      return [type, cap === undefined || hard <= cap ? [soft, hard] : [Math.floor(cap / 2), cap]];
+    }),
+  );
+}
+
+/** One distinctive, harmless [soft, hard] pair for every Linux RLIMIT_* type the probe reads. */
+const RLIMITS: Record<string, [number, number]> = {
+  RLIMIT_AS: [8192 * MiB, 8193 * MiB],
+  RLIMIT_CORE: [0, 4096],
+  RLIMIT_CPU: [3600, 7200],
+  RLIMIT_DATA: [4096 * MiB, 4097 * MiB],
+  RLIMIT_FSIZE: [1024 * MiB, 1025 * MiB],
+  RLIMIT_LOCKS: [1000, 1001],
+  RLIMIT_MEMLOCK: [64 * MiB, 65 * MiB],
+  RLIMIT_MSGQUEUE: [819_200, 819_201],
+  RLIMIT_NICE: [10, 20],
+  RLIMIT_NOFILE: [123, 456],
+  RLIMIT_NPROC: [500, 600],
+  RLIMIT_RSS: [1024 * MiB, 1025 * MiB],
+  RLIMIT_RTPRIO: [5, 10],
+  RLIMIT_RTTIME: [1_000_000, 2_000_000],
+  RLIMIT_SIGPENDING: [1000, 2000],
+  RLIMIT_STACK: [8 * MiB, 16 * MiB],
+};
+
+/** sched(7)'s number for SCHED_BATCH. */
+const SCHED_BATCH = 3;
+
 /** A non-root user, so that execve keeps exactly the ambient set in permitted and effective. */
 const UNPRIVILEGED = { uid: 1000, gid: 1000 };
 
@@ -84,17 +148,9 @@ export const processTests: ConformanceTest[] = [
   probeTest({
     id: "process.rlimits",
     clause: configMd("POSIX process", "for each rlimits entry, getrlimit in the container returns the configured soft and hard values"),
-    configure: (spec) => {
-      spec.process!.rlimits = [
-        { type: "RLIMIT_NOFILE", soft: 123, hard: 456 },
-        { type: "RLIMIT_CORE", soft: 0, hard: 4096 },
-        { type: "RLIMIT_NPROC", soft: 500, hard: 600 },
-      ];
-    },
+    configure: (spec) => (spec.process!.rlimits = Object.entries(reachableRlimits()).map(([type, [soft, hard]]) => ({ type, soft, hard }))),
     expect: (r) => {
-      checkEqual(r.rlimits.RLIMIT_NOFILE, { soft: 123, hard: 456 }, "RLIMIT_NOFILE");
-      checkEqual(r.rlimits.RLIMIT_CORE, { soft: 0, hard: 4096 }, "RLIMIT_CORE");
-      checkEqual(r.rlimits.RLIMIT_NPROC, { soft: 500, hard: 600 }, "RLIMIT_NPROC");
+      for (const [type, [soft, hard]] of Object.entries(reachableRlimits())) checkEqual(r.rlimits[type], { soft, hard }, type);
     },
   }),
   createFailsTest({
@@ -116,6 +172,33 @@ export const processTests: ConformanceTest[] = [
     clause: configMd("Linux process", "noNewPrivileges true sets the process's no_new_privs bit"),
     configure: (spec) => (spec.process!.noNewPrivileges = true),
     expect: (r) => checkEqual(statusOf(r, "NoNewPrivs"), "1", "NoNewPrivs"),
+  }),
+  probeTest({
+    id: "process.no-new-privileges-false",
+    clause: configMd("Linux process", "noNewPrivileges false (or absent) leaves the no_new_privs bit clear"),
+    configure: (spec) => (spec.process!.noNewPrivileges = false),
+    expect: (r) => checkEqual(statusOf(r, "NoNewPrivs"), "0", "NoNewPrivs"),
+  }),
+  probeTest({
+    id: "process.capabilities-empty",
+    clause: configMd("Linux process", "capabilities with every set empty leaves a root process no capability at all"),
+    configure: (spec) => (spec.process!.capabilities = { bounding: [], effective: [], permitted: [], inheritable: [], ambient: [] }),
+    expect: (r) => {
+      for (const field of ["CapBnd", "CapPrm", "CapEff", "CapInh", "CapAmb"]) checkEqual(capsOf(r, field), [], field);
+    },
+  }),
+  probeTest({
+    id: "process.scheduler",
+    clause: configMd("Linux process", "scheduler: the process runs with the configured policy and nice value"),
+    configure: (spec) => (spec.process!.scheduler = { policy: "SCHED_BATCH", nice: 7 }),
+    expect: (r) => checkEqual([r.sched.policy, r.sched.nice], [SCHED_BATCH, 7], "scheduling policy (3: SCHED_BATCH) and nice"),
+  }),
+  probeTest({
+    id: "process.io-priority",
+    clause: configMd("Linux process", "ioPriority: the process's I/O scheduling class and level are the configured ones"),
+    configure: (spec) => (spec.process!.ioPriority = { class: "IOPRIO_CLASS_BE", priority: 6 }),
+    // ioprio.h: IOPRIO_CLASS_BE is 2.
+    expect: (r) => checkEqual(r.ioprio, { class: 2, level: 6 }, "I/O priority class and level"),
   }),
   probeTest({
     id: "process.capabilities-root",

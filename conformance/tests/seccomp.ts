@@ -1,0 +1,159 @@
+// config-linux.md "Seccomp": the filter is loaded, each action does what libseccomp defines it
+// to do, argument conditions narrow a rule, and errno values go only with actions that take one.
+import * as fs from "node:fs";
+import type { Seccomp } from "../../src/spec/types.js";
+import { check, checkEqual, createFailsTest, fail, probeTest, shell, skip, type ConformanceTest } from "../harness.js";
+import { probeValue, statusField, type ProbeReport, type SyscallResult } from "../probe-report.js";
+import type { Clause } from "../results.js";
+
+const seccompClause = (text: string, level: Clause["level"] = "MUST"): Clause => ({ doc: "config-linux.md", section: "Seccomp", level, text });
+
+const ARCHITECTURES: Seccomp["architectures"] = ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"];
+
+/** x86_64 syscall numbers of the probe's --syscall targets (asm/unistd_64.h). */
+const NR = { getpgid: 121, getsid: 124 } as const;
+
+/** The SIGSYS number: a shell reports a child killed by it as exit status 128 + 31. */
+const SIGSYS = 31;
+
+function withFilter(syscalls: Seccomp["syscalls"], base: Partial<Seccomp> = {}): Seccomp {
+  return { defaultAction: "SCMP_ACT_ALLOW", architectures: ARCHITECTURES, syscalls, ...base };
+}
+
+function syscallResult(r: ProbeReport, call: string): SyscallResult {
+  return probeValue(r.syscall[call], `--syscall ${call}`);
+}
+
+function checkFilterMode(r: ProbeReport): void {
+  checkEqual(statusField(probeValue(r.status, "/proc/self/status"), "Seccomp"), "2", "Seccomp mode in /proc/self/status (2: filter)");
+}
+
+function checkErrno(r: ProbeReport, call: string, errno: string): void {
+  const result = syscallResult(r, call);
+  check(result.ret === -1 && result.errno === errno, `${call} under the filter gave ${JSON.stringify(result)}, not ${errno}`);
+}
+
+function checkAllowed(r: ProbeReport, call: string): void {
+  const result = syscallResult(r, call);
+  check(result.ret >= 0 && result.sigsys === -1, `${call} should have run unfiltered, but gave ${JSON.stringify(result)}`);
+}
+
+/** A probe run under `seccomp` making the --syscall calls `calls`, judged by `expect`. */
+function filterTest(def: { id: string; text: string; seccomp: Seccomp | (() => Seccomp); calls: string[]; expect: (r: ProbeReport) => void }): ConformanceTest {
+  return probeTest({
+    id: def.id,
+    clause: seccompClause(def.text),
+    probeArgs: def.calls.flatMap((c) => ["--syscall", c]),
+    configure: (spec) => (spec.linux!.seccomp = typeof def.seccomp === "function" ? def.seccomp() : def.seccomp),
+    expect: (r) => {
+      checkFilterMode(r);
+      def.expect(r);
+    },
+  });
+}
+
+/**
+ * The kill actions end the process as if by an uncatchable SIGSYS. A shell (which never makes
+ * the filtered call itself) runs the probe and prints how it ended: 128 + SIGSYS also rules out
+ * the probe's own SIGSYS handler, which would return and let it exit 0.
+ */
+function killActionTest(action: string): ConformanceTest {
+  return {
+    id: `seccomp.${action.replace("SCMP_ACT_", "").toLowerCase().replace(/_/g, "-")}-action`,
+    clause: seccompClause(`a syscall matched by an ${action} rule kills the process with SIGSYS`),
+    async run(t) {
+      const c = t.container(
+        t.bundle((spec) => {
+          spec.process!.args = shell("/probe report --syscall 'getpgid 0'; echo probe-exit=$?");
+          spec.linux!.seccomp = withFilter([{ names: ["getpgid"], action }]);
+        }),
+      );
+      await c.createOk();
+      await c.startOk();
+      await c.waitForStatus("stopped");
+      const output = c.output();
+      const exit = /probe-exit=(\d+)/.exec(output)?.[1];
+      if (exit === undefined) fail(`the container's shell did not report the probe's end: ${JSON.stringify(output.slice(-300))}`);
+      checkEqual(Number(exit), 128 + SIGSYS, "exit status of the probe as the shell saw it (128 + SIGSYS)");
+    },
+  };
+}
+
+/** Every x86_64 syscall name the host's kernel headers list, to allow everything but a few. */
+function x86_64SyscallNames(): string[] {
+  const header = "/usr/include/x86_64-linux-gnu/asm/unistd_64.h";
+  if (!fs.existsSync(header)) skip(`${header} (linux-libc-dev) is missing: no list of syscall names to allow`);
+  return [...fs.readFileSync(header, "utf8").matchAll(/^#define __NR_(\w+) \d+$/gm)].map((m) => m[1]!);
+}
+
+export const seccompTests: ConformanceTest[] = [
+  filterTest({
+    id: "seccomp.errno-action",
+    text: "a syscall matched by an SCMP_ACT_ERRNO rule fails with the rule's errnoRet",
+    seccomp: withFilter([{ names: ["getpgid"], action: "SCMP_ACT_ERRNO", errnoRet: 18 }]),
+    calls: ["getpgid 0"],
+    expect: (r) => checkErrno(r, "getpgid 0", "EXDEV"),
+  }),
+  filterTest({
+    id: "seccomp.errno-default-eperm",
+    text: "SCMP_ACT_ERRNO without errnoRet fails the syscall with EPERM",
+    seccomp: withFilter([{ names: ["getpgid"], action: "SCMP_ACT_ERRNO" }]),
+    calls: ["getpgid 0"],
+    expect: (r) => checkErrno(r, "getpgid 0", "EPERM"),
+  }),
+  ...["SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD"].map(killActionTest),
+  filterTest({
+    id: "seccomp.trap-action",
+    text: "a syscall matched by an SCMP_ACT_TRAP rule is not run and delivers SIGSYS naming it",
+    seccomp: withFilter([{ names: ["getpgid"], action: "SCMP_ACT_TRAP" }]),
+    calls: ["getpgid 0"],
+    expect: (r) => checkEqual(syscallResult(r, "getpgid 0").sigsys, NR.getpgid, "si_syscall of the SIGSYS the call raised"),
+  }),
+  filterTest({
+    id: "seccomp.log-action",
+    text: "a syscall matched by an SCMP_ACT_LOG rule runs (it is only logged)",
+    seccomp: withFilter([{ names: ["getpgid"], action: "SCMP_ACT_LOG" }]),
+    calls: ["getpgid 0"],
+    expect: (r) => checkAllowed(r, "getpgid 0"),
+  }),
+  filterTest({
+    id: "seccomp.argument-conditions",
+    text: "a rule with args matches only calls whose arguments meet every condition (here SCMP_CMP_EQ and SCMP_CMP_GT)",
+    seccomp: withFilter([
+      { names: ["personality"], action: "SCMP_ACT_ERRNO", errnoRet: 18, args: [{ index: 0, value: 8, op: "SCMP_CMP_EQ" }] },
+      { names: ["getsid"], action: "SCMP_ACT_ERRNO", errnoRet: 25, args: [{ index: 0, value: 1_000_000, op: "SCMP_CMP_GT" }] },
+    ]),
+    calls: ["personality 0xffffffff", "personality 8", "getsid 0", "getsid 2000000"],
+    expect: (r) => {
+      checkAllowed(r, "personality 0xffffffff");
+      checkErrno(r, "personality 8", "EXDEV");
+      checkAllowed(r, "getsid 0");
+      checkErrno(r, "getsid 2000000", "ENOTTY");
+    },
+  }),
+  filterTest({
+    id: "seccomp.default-errno-ret",
+    text: "defaultErrnoRet is the errno of the default SCMP_ACT_ERRNO action",
+    // Everything is allowed but getpgid, so that the runtime and the probe can still run.
+    seccomp: () =>
+      withFilter([{ names: x86_64SyscallNames().filter((name) => name !== "getpgid"), action: "SCMP_ACT_ALLOW" }], {
+        defaultAction: "SCMP_ACT_ERRNO",
+        defaultErrnoRet: 18,
+      }),
+    calls: ["getpgid 0", "getsid 0"],
+    expect: (r) => {
+      checkErrno(r, "getpgid 0", "EXDEV");
+      checkAllowed(r, "getsid 0");
+    },
+  }),
+  createFailsTest({
+    id: "seccomp.errno-ret-on-kill-errors",
+    clause: seccompClause("errnoRet on a rule whose action takes no errno (SCMP_ACT_KILL) must make the runtime fail"),
+    configure: (spec) => (spec.linux!.seccomp = withFilter([{ names: ["getpgid"], action: "SCMP_ACT_KILL", errnoRet: 18 }])),
+  }),
+  createFailsTest({
+    id: "seccomp.default-errno-ret-on-allow-errors",
+    clause: seccompClause("defaultErrnoRet with a defaultAction that takes no errno (SCMP_ACT_ALLOW) must make the runtime fail"),
+    configure: (spec) => (spec.linux!.seccomp = withFilter([{ names: ["getpgid"], action: "SCMP_ACT_ERRNO" }], { defaultErrnoRet: 18 })),
+  }),
+];
