@@ -37,26 +37,66 @@ async function cgroupFile(t: TestContext, c: Container, controller: string, file
   return fs.readFileSync(full, "utf8").trim();
 }
 
-/** A resources test: a v1 file and, when only v2 exists, its v2 equivalent. */
+/** A resources test: v1 files and, when only v2 exists, their v2 equivalents (if it has any). */
 function resourceTest(def: {
   id: string;
   text: string;
   configure: (resources: LinuxResources) => void;
   controller: string;
-  v1: [file: string, value: string];
-  v2: [file: string, value: string];
+  v1: Record<string, string>;
+  v2?: Record<string, string>;
+  /** Why this host cannot take the config at all, if it cannot. */
+  unsupported?: (t: TestContext) => string | undefined;
 }): ConformanceTest {
   return {
     id: def.id,
     clause: cgroupClause("Control groups", def.text),
     async run(t) {
-      const c = await runningWith(t, def.configure);
+      const reason = def.unsupported?.(t);
+      if (reason !== undefined) skip(reason);
       const v1 = t.host.cgroupMounts.some((m) => m.controllers.includes(def.controller));
-      const [file, value] = v1 ? def.v1 : def.v2;
-      checkEqual(await cgroupFile(t, c, v1 ? def.controller : "", file), value, file);
+      const expected = v1 ? def.v1 : def.v2;
+      if (expected === undefined) skip(`no ${def.controller} v1 hierarchy, and cgroup v2 has no equivalent`);
+      const c = await runningWith(t, def.configure);
+      for (const [file, value] of Object.entries(expected)) checkEqual(await cgroupFile(t, c, v1 ? def.controller : "", file), value, file);
     },
   };
 }
+
+/** The cgroup v2 mount whose root offers `controller`, if any. */
+function v2Offering(t: TestContext, controller: string): string | undefined {
+  return t.host.cgroupMounts.find(
+    (m) => m.fsType === "cgroup2" && fs.readFileSync(path.join(m.mountPoint, "cgroup.controllers"), "utf8").split(/\s+/).includes(controller),
+  )?.mountPoint;
+}
+
+/** Why blockIO.weight cannot be checked: the blkio hierarchy has no weight file (no CFQ/BFQ weights). */
+function blkioWeightMissing(t: TestContext): string | undefined {
+  const mount = t.host.cgroupMounts.find((m) => m.controllers.includes("blkio"));
+  if (mount === undefined) return v2Offering(t, "io") === undefined ? "no blkio (v1) or io (v2) controller on this host" : undefined;
+  const files = ["blkio.weight", "blkio.bfq.weight"];
+  return files.some((f) => fs.existsSync(path.join(mount.mountPoint, f))) ? undefined : `${mount.mountPoint} has neither ${files.join(" nor ")} (no weight-based I/O scheduler on this kernel)`;
+}
+
+/**
+ * Why hugepageLimits cannot be checked: no 2 MB pages, no hugetlb controller, or (hybrid) hugetlb
+ * only in the cgroup2 tree beside v1 hierarchies, where a runtime managing v1 may refuse the limit
+ * (config.md "Valid values" lets it) rather than drive a second cgroup tree.
+ */
+function hugetlbMissing(t: TestContext): string | undefined {
+  if (!fs.existsSync("/sys/kernel/mm/hugepages/hugepages-2048kB")) return "this kernel has no 2 MB huge pages";
+  if (t.host.cgroupMounts.some((m) => m.controllers.includes("hugetlb"))) return undefined;
+  if (v2Offering(t, "hugetlb") === undefined) return "no hugetlb controller on this host (neither a v1 hierarchy nor in a cgroup2 root's cgroup.controllers)";
+  return notPureV2(t) === undefined ? undefined : "hugetlb exists only in the cgroup2 tree of this hybrid host, beside the v1 hierarchies the runtime manages";
+}
+
+/** Pure cgroup v2: one cgroup2 mount and no v1 controller hierarchies. */
+function notPureV2(t: TestContext): string | undefined {
+  const v1 = t.host.cgroupMounts.filter((m) => m.fsType === "cgroup" && m.controllers.some((c) => !c.startsWith("name=")));
+  return v1.length === 0 ? undefined : `cgroup v2 only, and this host has v1 controllers (${v1.map((m) => m.controllers.join(",")).join("; ")})`;
+}
+
+const MiB = 1024 * 1024;
 
 /** /dev/kmsg: no runtime allows it by default, and CAP_SYSLOG is all an open for rw needs. */
 const KMSG = { type: "c" as const, major: 1, minor: 11 };
@@ -133,25 +173,99 @@ export const cgroupTests: ConformanceTest[] = [
     text: "resources.memory.limit is the container cgroup's memory limit",
     configure: (r) => (r.memory = { limit: 64 * 1024 * 1024 }),
     controller: "memory",
-    v1: ["memory.limit_in_bytes", String(64 * 1024 * 1024)],
-    v2: ["memory.max", String(64 * 1024 * 1024)],
+    v1: { "memory.limit_in_bytes": String(64 * MiB) },
+    v2: { "memory.max": String(64 * MiB) },
   }),
   resourceTest({
     id: "cgroups.pids-limit",
     text: "resources.pids.limit is the container cgroup's pids.max",
     configure: (r) => (r.pids = { limit: 77 }),
     controller: "pids",
-    v1: ["pids.max", "77"],
-    v2: ["pids.max", "77"],
+    v1: { "pids.max": "77" },
+    v2: { "pids.max": "77" },
   }),
   resourceTest({
     id: "cgroups.cpu-shares",
     text: "resources.cpu.shares is the container cgroup's cpu.shares (v1)",
     configure: (r) => (r.cpu = { shares: 512 }),
     controller: "cpu",
-    v1: ["cpu.shares", "512"],
+    v1: { "cpu.shares": "512" },
     // The OCI conversion for cgroup v2: weight = 1 + ((shares - 2) * 9999) / 262142.
-    v2: ["cpu.weight", "20"],
+    v2: { "cpu.weight": "20" },
+  }),
+  resourceTest({
+    id: "cgroups.memory-reservation",
+    text: "resources.memory.reservation is the cgroup's soft limit (v1 memory.soft_limit_in_bytes, v2 memory.low)",
+    configure: (r) => (r.memory = { limit: 64 * MiB, reservation: 32 * MiB }),
+    controller: "memory",
+    v1: { "memory.soft_limit_in_bytes": String(32 * MiB) },
+    v2: { "memory.low": String(32 * MiB) },
+  }),
+  resourceTest({
+    id: "cgroups.memory-swap",
+    text: "resources.memory.swap limits memory plus swap (v1 memory.memsw.limit_in_bytes; v2 memory.swap.max is swap - limit)",
+    configure: (r) => (r.memory = { limit: 64 * MiB, swap: 128 * MiB }),
+    controller: "memory",
+    v1: { "memory.memsw.limit_in_bytes": String(128 * MiB) },
+    v2: { "memory.swap.max": String(64 * MiB) },
+  }),
+  resourceTest({
+    id: "cgroups.memory-swappiness",
+    text: "resources.memory.swappiness is the cgroup's memory.swappiness (v1 only)",
+    configure: (r) => (r.memory = { swappiness: 17 }),
+    controller: "memory",
+    v1: { "memory.swappiness": "17" },
+  }),
+  resourceTest({
+    id: "cgroups.cpu-quota-period",
+    text: "resources.cpu.quota and period are the cgroup's CFS bandwidth (v1 cpu.cfs_quota_us/cfs_period_us, v2 cpu.max)",
+    configure: (r) => (r.cpu = { quota: 50_000, period: 200_000 }),
+    controller: "cpu",
+    v1: { "cpu.cfs_quota_us": "50000", "cpu.cfs_period_us": "200000" },
+    v2: { "cpu.max": "50000 200000" },
+  }),
+  resourceTest({
+    id: "cgroups.cpu-burst",
+    text: "resources.cpu.burst is the cgroup's CFS burst (v1 cpu.cfs_burst_us, v2 cpu.max.burst)",
+    configure: (r) => (r.cpu = { quota: 50_000, period: 100_000, burst: 20_000 }),
+    controller: "cpu",
+    v1: { "cpu.cfs_burst_us": "20000" },
+    v2: { "cpu.max.burst": "20000" },
+  }),
+  resourceTest({
+    id: "cgroups.cpuset",
+    text: "resources.cpu.cpus and mems are the cgroup's cpuset.cpus and cpuset.mems",
+    configure: (r) => (r.cpu = { cpus: "0", mems: "0" }),
+    controller: "cpuset",
+    v1: { "cpuset.cpus": "0", "cpuset.mems": "0" },
+    v2: { "cpuset.cpus": "0", "cpuset.mems": "0" },
+  }),
+  resourceTest({
+    id: "cgroups.blkio-weight",
+    text: "resources.blockIO.weight is the cgroup's I/O weight (v1 blkio.weight or blkio.bfq.weight, v2 io.weight)",
+    configure: (r) => (r.blockIO = { weight: 300 }),
+    controller: "blkio",
+    v1: { "blkio.weight": "300" },
+    v2: { "io.weight": "default 300" },
+    unsupported: blkioWeightMissing,
+  }),
+  resourceTest({
+    id: "cgroups.hugepage-limit",
+    text: "each resources.hugepageLimits entry is the cgroup's limit for that page size (v1 hugetlb.2MB.limit_in_bytes, v2 hugetlb.2MB.max)",
+    configure: (r) => (r.hugepageLimits = [{ pageSize: "2MB", limit: 4 * 2 * MiB }]),
+    controller: "hugetlb",
+    v1: { "hugetlb.2MB.limit_in_bytes": String(8 * MiB) },
+    v2: { "hugetlb.2MB.max": String(8 * MiB) },
+    unsupported: hugetlbMissing,
+  }),
+  resourceTest({
+    id: "cgroups.unified",
+    text: "each resources.unified key is written, as given, to the file of that name in the container's cgroup v2 directory",
+    configure: (r) => (r.unified = { "pids.max": "33" }),
+    controller: "pids",
+    v1: {},
+    v2: { "pids.max": "33" },
+    unsupported: (t) => (notPureV2(t) === undefined ? undefined : `resources.unified is for ${notPureV2(t)}`),
   }),
   deviceRulesTest("cgroups.devices-deny", "after a rule denying all devices, a device not allowed again cannot be opened", false),
   deviceRulesTest("cgroups.devices-allow-in-order", "rules apply in the listed order: an allow after a deny-all re-allows that device", true),
