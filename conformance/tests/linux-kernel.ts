@@ -2,7 +2,9 @@
 // kernel presents itself to the container process.
 import * as fs from "node:fs";
 import * as os from "node:os";
-import { check, checkEqual, probeTest, skip, type ConformanceTest } from "../harness.js";
+import { execFileSync } from "node:child_process";
+import { check, checkEqual, probeTest, skip, type ConformanceTest, type TestContext } from "../harness.js";
+import { parseProbeOutput, type ProbeReport } from "../probe-report.js";
 import type { Clause } from "../results.js";
 
 const linuxClause = (section: string, text: string, level: Clause["level"] = "MUST"): Clause => ({ doc: "config-linux.md", section, level, text });
@@ -16,13 +18,10 @@ const MPOL_INTERLEAVE = 3;
 const MONOTONIC_OFFSET = 365 * 86_400;
 const BOOTTIME_OFFSET = 30 * 86_400;
 
-/** CLOCK_MONOTONIC of the runner (Node's hrtime is that clock), in seconds. */
-const hostMonotonic = (): number => Number(process.hrtime.bigint()) / 1e9;
-/** CLOCK_BOOTTIME of the runner: /proc/uptime's first field. */
-const hostBoottime = (): number => Number(fs.readFileSync("/proc/uptime", "utf8").split(" ")[0]);
-
-/** Clock readings before the container started, filled in by configure. */
-const clocksBefore = { monotonic: 0, boottime: 0 };
+/** The host's clocks as the same probe reads them, in the runner's time namespace. */
+function hostClocks(t: TestContext): ProbeReport["clocks"] {
+  return parseProbeOutput(execFileSync(t.suite.probe, ["report"], { encoding: "utf8" })).clocks;
+}
 
 /** `inside` minus `offset` lies between the host's readings before and now (with 1 s slack). */
 function checkOffsetClock(what: string, inside: number, offset: number, before: number, after: number): void {
@@ -49,21 +48,22 @@ export const linuxKernelTests: ConformanceTest[] = [
       checkEqual(r.machine, os.machine(), "uname's machine (the host's)");
     },
   }),
-  probeTest({
+  {
     id: "time-offsets",
     clause: linuxClause("Offset for Time Namespace", "timeOffsets shift the container's monotonic and boottime clocks by the configured seconds"),
-    configure: (spec) => {
+    async run(t) {
       if (!fs.existsSync("/proc/self/ns/time")) skip("this kernel has no time namespaces");
-      spec.linux!.namespaces!.push({ type: "time" });
-      spec.linux!.timeOffsets = { monotonic: { secs: MONOTONIC_OFFSET }, boottime: { secs: BOOTTIME_OFFSET } };
-      clocksBefore.monotonic = hostMonotonic();
-      clocksBefore.boottime = hostBoottime();
+      const bundle = t.bundle((spec) => {
+        spec.linux!.namespaces!.push({ type: "time" });
+        spec.linux!.timeOffsets = { monotonic: { secs: MONOTONIC_OFFSET }, boottime: { secs: BOOTTIME_OFFSET } };
+      });
+      const before = hostClocks(t);
+      const inside = (await t.container(bundle).runToCompletion()).clocks;
+      const after = hostClocks(t);
+      checkOffsetClock("CLOCK_MONOTONIC", inside.monotonic, MONOTONIC_OFFSET, before.monotonic, after.monotonic);
+      checkOffsetClock("CLOCK_BOOTTIME", inside.boottime, BOOTTIME_OFFSET, before.boottime, after.boottime);
     },
-    expect: (r) => {
-      checkOffsetClock("CLOCK_MONOTONIC", r.clocks.monotonic, MONOTONIC_OFFSET, clocksBefore.monotonic, hostMonotonic());
-      checkOffsetClock("CLOCK_BOOTTIME", r.clocks.boottime, BOOTTIME_OFFSET, clocksBefore.boottime, hostBoottime());
-    },
-  }),
+  },
   probeTest({
     id: "memory-policy",
     clause: linuxClause("Memory policy", "memoryPolicy sets the process's NUMA policy (set_mempolicy) to the mode and nodes given"),
