@@ -7,6 +7,7 @@ import { lifecycleTests } from "./lifecycle.js";
 import { linuxKernelTests } from "./linux-kernel.js";
 import { linuxSecurityTests } from "./linux-security.js";
 import { mountTests } from "./mounts.js";
+import { netDeviceTests } from "./net-devices.js";
 import { namespaceTests } from "./namespaces.js";
 import { processTests } from "./process.js";
 import { seccompTests } from "./seccomp.js";
@@ -23,5 +24,6 @@ export const allTests: ConformanceTest[] = [
   ...linuxSecurityTests,
   ...seccompTests,
   ...linuxKernelTests,
+  ...netDeviceTests,
   ...cgroupTests,
 ];
