@@ -12,9 +12,10 @@
  * /proc/self/status capability/no_new_privs/seccomp lines, rlimits, cgroup, oom_score_adj,
  * uid_map, gid_map, and the kernel's answers about the process itself: uname machine,
  * personality, scheduling policy/priority/nice, I/O priority, CPU affinity, NUMA memory policy,
- * and the monotonic and boot-time clocks. --syscall makes one raw system call (with a SIGSYS
- * handler in place, so a seccomp SCMP_ACT_TRAP shows as a caught signal). The options add per-path observations; each answers with either data or
- * the errno name of the call that failed.
+ * and the monotonic and boot-time clocks. --syscall makes one raw system call (natively, or
+ * through the 32-bit ABI for names ending in 32) with a SIGSYS handler in place, so that a
+ * seccomp SCMP_ACT_TRAP shows as a caught signal. The options add per-path observations; each
+ * answers with either data or the errno name of the call that failed.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -336,13 +337,30 @@ static void on_sigsys(int sig, siginfo_t *info, void *context) {
   sigsys_syscall = info->si_syscall;
 }
 
-/* The calls seccomp tests aim at: ones neither busybox nor the probe's start-up makes. */
+/* The i386 system call NR through int 0x80 (the 32-bit ABI; needs IA32 emulation). */
+static long syscall_i386(long nr, unsigned long long arg) {
+  long ret;
+  __asm__ volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(arg) : "memory");
+  /* The 32-bit ABI returns in eax: -errno as a 32-bit int. */
+  ret = (int)ret;
+  if (ret < 0 && ret > -4096) {
+    errno = (int)-ret;
+    ret = -1;
+  }
+  return ret;
+}
+
+/*
+ * The calls seccomp tests aim at: ones neither busybox nor the probe's start-up makes, natively
+ * and (the "32" names, with i386 numbers) through the 32-bit ABI.
+ */
 static const struct {
   const char *name;
   long nr;
+  int i386;
 } probe_syscalls[] = {
-    {"personality", SYS_personality}, {"getpgid", SYS_getpgid}, {"getsid", SYS_getsid},
-    {"sched_yield", SYS_sched_yield},
+    {"personality", SYS_personality, 0}, {"getpgid", SYS_getpgid, 0}, {"getsid", SYS_getsid, 0},
+    {"sched_yield", SYS_sched_yield, 0}, {"getpgid32", 132, 1},
 };
 
 /* "NAME ARG0": the raw call's return value and errno, and the syscall a SIGSYS reported. */
@@ -354,8 +372,12 @@ static void syscall_value(const char *spec) {
     return;
   }
   long nr = -1;
-  for (size_t i = 0; i < sizeof probe_syscalls / sizeof probe_syscalls[0]; i++)
-    if (!strcmp(name, probe_syscalls[i].name)) nr = probe_syscalls[i].nr;
+  int i386 = 0;
+  for (size_t i = 0; i < sizeof probe_syscalls / sizeof probe_syscalls[0]; i++) {
+    if (strcmp(name, probe_syscalls[i].name) != 0) continue;
+    nr = probe_syscalls[i].nr;
+    i386 = probe_syscalls[i].i386;
+  }
   if (nr < 0) {
     error_object(ENOSYS);
     return;
@@ -367,7 +389,7 @@ static void syscall_value(const char *spec) {
   sigaction(SIGSYS, &sa, NULL);
   sigsys_syscall = -1;
   errno = 0;
-  long ret = syscall(nr, arg, 0, 0);
+  long ret = i386 ? syscall_i386(nr, arg) : syscall(nr, arg, 0, 0);
   int err = ret < 0 ? errno : 0;
   printf("{\"ret\":%ld,\"errno\":", ret);
   json_cstr(err && strerrorname_np(err) ? strerrorname_np(err) : "");

@@ -186,6 +186,25 @@ export const mountTests: ConformanceTest[] = [
   }),
   recursiveAttributesTest,
   probeTest({
+    id: "mounts.propagation-options",
+    clause: mountsClause("the propagation options shared, rshared and unbindable set the mount's propagation type"),
+    configure: (_spec, bundle) =>
+      addMounts(
+        bundle,
+        { destination: "/mnt/prop-shared", type: "tmpfs", source: "tmpfs", options: ["size=1m", "shared"] },
+        { destination: "/mnt/prop-rshared", type: "bind", source: hostDir(bundle, "rshared-source", "x"), options: ["rbind", "rshared"] },
+        { destination: "/mnt/prop-unbindable", type: "tmpfs", source: "tmpfs", options: ["size=1m", "unbindable"] },
+      ),
+    expect: (r) => {
+      for (const p of ["/mnt/prop-shared", "/mnt/prop-rshared"]) {
+        const fields = mounted(r, p).optionalFields;
+        check(hasPrefix(fields, "shared:"), `${p} is not shared: its propagation fields are [${fields.join(" ")}]`);
+      }
+      const unbindable = mounted(r, "/mnt/prop-unbindable").optionalFields;
+      check(unbindable.includes("unbindable"), `/mnt/prop-unbindable is not unbindable: [${unbindable.join(" ")}]`);
+    },
+  }),
+  probeTest({
     id: "mounts.idmapped",
     clause: mountsClause(
       "a mount with the idmap option and uidMappings/gidMappings shows the source's owners through those mappings (mount_setattr MOUNT_ATTR_IDMAP)",

@@ -146,6 +146,16 @@ export const seccompTests: ConformanceTest[] = [
       checkAllowed(r, "getsid 0");
     },
   }),
+  filterTest({
+    id: "seccomp.architectures",
+    text: "the filter's rules apply to the system calls of every listed architecture (here the i386 ABI of an x86_64 kernel)",
+    seccomp: withFilter([{ names: ["getpgid"], action: "SCMP_ACT_ERRNO", errnoRet: 18 }], { architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"] }),
+    calls: ["getpgid 0", "getpgid32 0"],
+    expect: (r) => {
+      checkErrno(r, "getpgid 0", "EXDEV");
+      checkErrno(r, "getpgid32 0", "EXDEV");
+    },
+  }),
   createFailsTest({
     id: "seccomp.errno-ret-on-kill-errors",
     clause: seccompClause("errnoRet on a rule whose action takes no errno (SCMP_ACT_KILL) must make the runtime fail"),
