@@ -7,6 +7,11 @@
  *                [--mkdir PATH] [--open-rw PATH] [--syscall "NAME ARG0"]...
  *   probe wait-signal FILE   catch every catchable signal; on the first one write its number to
  *                            FILE and exit 0 (touches FILE.ready once the handlers are in place)
+ *   probe seccomp-agent SOCKET FILE
+ *                            run on the host as a seccomp notify agent: listen on the UNIX socket
+ *                            SOCKET, take one connection, read it to its end (5 s at most) with
+ *                            the SCM_RIGHTS descriptors, write FILE = {"payload","fds","closed"},
+ *                            then answer every notification on the first descriptor with EXDEV
  *
  * Always reported: argv, pid, ppid, ids, groups, umask, cwd, env, uname, namespaces, mountinfo,
  * /proc/self/status capability/no_new_privs/seccomp lines, rlimits, cgroup, oom_score_adj,
@@ -22,13 +27,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/seccomp.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -498,9 +508,75 @@ static _Noreturn void wait_signal(const char *file) {
   for (;;) pause();
 }
 
+/* Reads one connection to EOF (or 5 s of silence), keeping the first SCM_RIGHTS descriptors. */
+static int agent_read(int conn, char *payload, size_t cap, size_t *len, int *fds, int *nfds, int *closed) {
+  *len = 0;
+  *nfds = 0;
+  *closed = 0;
+  for (;;) {
+    struct pollfd p = {.fd = conn, .events = POLLIN};
+    if (poll(&p, 1, 5000) <= 0) return 0;
+    char control[CMSG_SPACE(sizeof(int) * 8)];
+    struct iovec iov = {.iov_base = payload + *len, .iov_len = cap - 1 - *len};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+    ssize_t n = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);
+    if (n < 0) return -1;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+      int count = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+      for (int i = 0; i < count && *nfds < 8; i++) memcpy(&fds[(*nfds)++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+    }
+    if (n == 0) {
+      *closed = 1;
+      return 0;
+    }
+    *len += (size_t)n;
+    if (*len + 1 >= cap) return 0;
+  }
+}
+
+static int seccomp_agent(const char *socket_path, const char *out_path) {
+  int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  snprintf(addr.sun_path, sizeof addr.sun_path, "%s", socket_path);
+  if (listener < 0 || bind(listener, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(listener, 1) != 0) {
+    perror("seccomp-agent: listen");
+    return 1;
+  }
+  int conn = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+  if (conn < 0) return 1;
+  static char payload[1 << 16];
+  size_t len;
+  int fds[8], nfds, closed;
+  agent_read(conn, payload, sizeof payload, &len, fds, &nfds, &closed);
+  payload[len] = '\0';
+  FILE *out = fopen(out_path, "w");
+  if (!out) return 1;
+  /* Written through stdout's JSON helpers, then moved: they print to stdout. */
+  FILE *saved = stdout;
+  stdout = out;
+  printf("{\"payload\":");
+  json_string(payload, len);
+  printf(",\"fds\":%d,\"closed\":%s}\n", nfds, closed ? "true" : "false");
+  stdout = saved;
+  fclose(out);
+  if (nfds == 0) return 0;
+  for (;;) {
+    struct seccomp_notif req;
+    struct seccomp_notif_resp resp;
+    memset(&req, 0, sizeof req);
+    if (ioctl(fds[0], SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) return 0;
+    memset(&resp, 0, sizeof resp);
+    resp.id = req.id;
+    resp.error = -EXDEV;
+    ioctl(fds[0], SECCOMP_IOCTL_NOTIF_SEND, &resp);
+  }
+}
+
 int main(int argc, char **argv) {
   if (argc >= 2 && !strcmp(argv[1], "report")) return report(argc, argv);
   if (argc == 3 && !strcmp(argv[1], "wait-signal")) wait_signal(argv[2]);
-  fprintf(stderr, "usage: probe report [--OPTION PATH]... | probe wait-signal FILE\n");
+  if (argc == 4 && !strcmp(argv[1], "seccomp-agent")) return seccomp_agent(argv[2], argv[3]);
+  fprintf(stderr, "usage: probe report [--OPTION PATH]... | probe wait-signal FILE | probe seccomp-agent SOCKET FILE\n");
   return 2;
 }

@@ -1,8 +1,10 @@
 // config-linux.md "Seccomp": the filter is loaded, each action does what libseccomp defines it
 // to do, argument conditions narrow a rule, and errno values go only with actions that take one.
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import type { Seccomp } from "../../src/spec/types.js";
-import { check, checkEqual, createFailsTest, fail, probeTest, shell, skip, type ConformanceTest } from "../harness.js";
+import { check, checkEqual, createFailsTest, fail, probeTest, shell, skip, waitFor, type ConformanceTest } from "../harness.js";
 import { probeValue, statusField, type ProbeReport, type SyscallResult } from "../probe-report.js";
 import type { Clause } from "../results.js";
 
@@ -86,6 +88,61 @@ function x86_64SyscallNames(): string[] {
   return [...fs.readFileSync(header, "utf8").matchAll(/^#define __NR_(\w+) \d+$/gm)].map((m) => m[1]!);
 }
 
+/** What `probe seccomp-agent` saw on its one connection. */
+interface AgentRecord {
+  payload: string;
+  fds: number;
+  closed: boolean;
+}
+
+const LISTENER_METADATA = "conformance-metadata";
+
+/**
+ * SCMP_ACT_NOTIFY with a listenerPath: the probe, run on the host as the agent, records what the
+ * runtime sent and answers the container's notified getpgid with EXDEV through the received
+ * descriptor — which only works if that descriptor is the filter's notify fd.
+ */
+const notifyListenerTest: ConformanceTest = {
+  id: "seccomp.notify-listener",
+  clause: seccompClause(
+    "with SCMP_ACT_NOTIFY the runtime connects to listenerPath and sends one container process state (ociVersion, fds [seccompFd] by SCM_RIGHTS, pid, metadata, state), then closes the connection",
+  ),
+  async run(t) {
+    const bundle = t.bundle();
+    const socketPath = path.join(bundle.dir, "agent.sock");
+    const recordPath = path.join(bundle.dir, "agent.json");
+    const agent = spawn(t.suite.probe, ["seccomp-agent", socketPath, recordPath], { stdio: "ignore" });
+    try {
+      await waitFor("the agent's socket", 5000, () => (fs.existsSync(socketPath) ? true : undefined));
+      bundle.spec.process!.args = ["/probe", "report", "--syscall", "getpgid 0"];
+      bundle.spec.linux!.seccomp = withFilter([{ names: ["getpgid"], action: "SCMP_ACT_NOTIFY" }], {
+        listenerPath: socketPath,
+        listenerMetadata: LISTENER_METADATA,
+      });
+      bundle.write();
+      const c = t.container(bundle);
+      const r = await c.runToCompletion();
+      const record = JSON.parse(fs.readFileSync(recordPath, "utf8")) as AgentRecord;
+      check(record.closed, `the runtime did not close the connection after the state (payload so far: ${record.payload.slice(0, 200)})`);
+      checkEqual(record.fds, 1, "descriptors received by SCM_RIGHTS");
+      let sent: { ociVersion?: unknown; fds?: unknown; pid?: unknown; metadata?: unknown; state?: { id?: unknown } };
+      try {
+        sent = JSON.parse(record.payload) as typeof sent;
+      } catch {
+        fail(`the payload is not one JSON container process state: ${JSON.stringify(record.payload.slice(0, 300))}`);
+      }
+      check(typeof sent.ociVersion === "string", `ociVersion is ${JSON.stringify(sent.ociVersion)}`);
+      checkEqual(sent.fds, ["seccompFd"], "fds");
+      check(typeof sent.pid === "number" && sent.pid > 0, `pid is ${JSON.stringify(sent.pid)}`);
+      checkEqual(sent.metadata, LISTENER_METADATA, "metadata (listenerMetadata)");
+      checkEqual(sent.state?.id, c.id, "state.id");
+      checkErrno(r, "getpgid 0", "EXDEV");
+    } finally {
+      agent.kill("SIGKILL");
+    }
+  },
+};
+
 export const seccompTests: ConformanceTest[] = [
   filterTest({
     id: "seccomp.errno-action",
@@ -156,6 +213,7 @@ export const seccompTests: ConformanceTest[] = [
       checkErrno(r, "getpgid32 0", "EXDEV");
     },
   }),
+  notifyListenerTest,
   createFailsTest({
     id: "seccomp.errno-ret-on-kill-errors",
     clause: seccompClause("errnoRet on a rule whose action takes no errno (SCMP_ACT_KILL) must make the runtime fail"),
