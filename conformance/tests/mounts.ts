@@ -164,6 +164,21 @@ export const mountTests: ConformanceTest[] = [
     expect: (r) => checkOptions(mounted(r, "/mnt/flags"), ["ro", "nosuid", "nodev", "noexec", "noatime"]),
   }),
   probeTest({
+    id: "mounts.nosymfollow",
+    clause: mountsClause("the nosymfollow option (kernel 5.10+) is applied: symlinks on the mount are not followed", "SHOULD"),
+    probeArgs: ["--read", "/mnt/nofollow/link"],
+    configure: (_spec, bundle) => {
+      const source = hostDir(bundle, "nofollow-source", "target content");
+      fs.symlinkSync("file", path.join(source, "link"));
+      addMounts(bundle, { destination: "/mnt/nofollow", type: "bind", source, options: ["bind", "nosymfollow"] });
+    },
+    expect: (r) => {
+      checkOptions(mounted(r, "/mnt/nofollow"), ["nosymfollow"]);
+      const read = r.read["/mnt/nofollow/link"];
+      check(isProbeError(read) && read.error === "ELOOP", `reading through the symlink gave ${JSON.stringify(read)}, not ELOOP`);
+    },
+  }),
+  probeTest({
     id: "mounts.bind-readonly",
     clause: mountsClause("bind together with ro gives a read-only bind mount"),
     probeArgs: ["--write", "/mnt/ro-bind"],
