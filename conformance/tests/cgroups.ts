@@ -98,6 +98,15 @@ function notPureV2(t: TestContext): string | undefined {
 
 const MiB = 1024 * 1024;
 
+/** A whole disk ("major:minor" of a /sys/block entry that is not a loop, ram or zram device). */
+function wholeDisk(): string | undefined {
+  const name = fs.existsSync("/sys/block") ? fs.readdirSync("/sys/block").find((d) => !/^(loop|ram|zram)/.test(d)) : undefined;
+  return name === undefined ? undefined : fs.readFileSync(`/sys/block/${name}/dev`, "utf8").trim();
+}
+
+const DISK = wholeDisk();
+const [DISK_MAJOR, DISK_MINOR] = (DISK ?? "0:0").split(":").map(Number) as [number, number];
+
 /** /dev/kmsg: no runtime allows it by default, and CAP_SYSLOG is all an open for rw needs. */
 const KMSG = { type: "c" as const, major: 1, minor: 11 };
 
@@ -248,6 +257,26 @@ export const cgroupTests: ConformanceTest[] = [
     v1: { "blkio.weight": "300" },
     v2: { "io.weight": "default 300" },
     unsupported: blkioWeightMissing,
+  }),
+  resourceTest({
+    id: "cgroups.blkio-throttle",
+    text: "resources.blockIO throttle entries are the cgroup's per-device limits (v1 blkio.throttle.*_device, v2 io.max)",
+    configure: (r) =>
+      (r.blockIO = {
+        throttleReadBpsDevice: [{ major: DISK_MAJOR, minor: DISK_MINOR, rate: MiB }],
+        throttleWriteIOPSDevice: [{ major: DISK_MAJOR, minor: DISK_MINOR, rate: 100 }],
+      }),
+    controller: "blkio",
+    v1: { "blkio.throttle.read_bps_device": `${DISK} ${MiB}`, "blkio.throttle.write_iops_device": `${DISK} 100` },
+    v2: { "io.max": `${DISK} rbps=${MiB} wbps=max riops=max wiops=100` },
+    unsupported: () => (DISK === undefined ? "no whole disk in /sys/block to throttle" : undefined),
+  }),
+  resourceTest({
+    id: "cgroups.cpu-realtime",
+    text: "resources.cpu.realtimePeriod and realtimeRuntime are the cgroup's cpu.rt_period_us and cpu.rt_runtime_us (v1 only)",
+    configure: (r) => (r.cpu = { realtimePeriod: 1_000_000, realtimeRuntime: 10_000 }),
+    controller: "cpu",
+    v1: { "cpu.rt_period_us": "1000000", "cpu.rt_runtime_us": "10000" },
   }),
   resourceTest({
     id: "cgroups.hugepage-limit",
