@@ -13,6 +13,8 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <linux/filter.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
@@ -26,6 +28,7 @@
 #include <sys/ioctl.h>
 #include <poll.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -35,6 +38,7 @@
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -522,11 +526,6 @@ static void op_hook(const struct step *s) {
   if (WEXITSTATUS(status) != 0) fail(ECANCELED, "hook %s exited with status %d", s->strs[0], WEXITSTATUS(status));
 }
 
-static void op_seccomp(unsigned flags, const char *prog, uint32_t len) {
-  struct sock_fprog fprog = {.len = (unsigned short)(len / sizeof(struct sock_filter)), .filter = (struct sock_filter *)prog};
-  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprog) < 0) fail(errno, "load seccomp filter");
-}
-
 static void op_close_fds(int first) {
   /* Mark, not close: the sync socket must live until execve to report a late failure. */
   if (syscall(SYS_close_range, (unsigned)first, ~0u, 4 /* CLOSE_RANGE_CLOEXEC */) < 0) fail(errno, "close_range");
@@ -536,18 +535,65 @@ static void op_close_fds(int first) {
   }
 }
 
-/* Sends one fd over a unix socket with the given name as the message text (SCM_RIGHTS). */
-static void send_fd(int sock, int fd, const char *name) {
+/* Sends one fd over a unix socket with the given text as the message (SCM_RIGHTS). */
+static void send_fd(int sock, int fd, const char *text, size_t len, const char *what) {
   char buf[CMSG_SPACE(sizeof(int))];
   memset(buf, 0, sizeof buf);
-  struct iovec iov = {(void *)name, strlen(name)};
+  struct iovec iov = {(void *)text, len};
   struct msghdr h = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof buf};
   struct cmsghdr *c = CMSG_FIRSTHDR(&h);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
   c->cmsg_len = CMSG_LEN(sizeof(int));
   memcpy(CMSG_DATA(c), &fd, sizeof(int));
-  if (sendmsg(sock, &h, MSG_NOSIGNAL) < 0) fail(errno, "send pty master to console socket");
+  if (sendmsg(sock, &h, MSG_NOSIGNAL) < 0) fail(errno, "send %s", what);
+}
+
+/* The seccomp agent (linux.seccomp.listenerPath), connected while its path is still reachable,
+ * and this process's pid as the runtime sees it (for the state the agent receives). */
+static int agent_fd = -1;
+static char agent_pid[16];
+
+static void op_agent_connect(const char *path) {
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  if (strlen(path) >= sizeof addr.sun_path) fail(ENAMETOOLONG, "seccomp agent socket %s", path);
+  memcpy(addr.sun_path, path, strlen(path));
+  agent_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (agent_fd < 0 || connect(agent_fd, (struct sockaddr *)&addr, sizeof addr) < 0) fail(errno, "connect to seccomp agent %s", path);
+  /* Before the container's /proc: this /proc is the runtime's, so "self" is our pid there. */
+  ssize_t n = readlink("/proc/self", agent_pid, sizeof agent_pid - 1);
+  if (n <= 0) fail(errno, "readlink /proc/self");
+  agent_pid[n] = '\0';
+}
+
+/* Loads the filter. With a listener, sends its fd and the state message (its pieces joined by
+ * our pid) to the agent: built before the load, so only the sendmsg runs under the filter. */
+static void op_seccomp(const struct step *s) {
+  need(s, 1, 1);
+  unsigned flags = (unsigned)s->ints[0];
+  char *message = NULL;
+  size_t len = 0;
+  if (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) {
+    if (agent_fd < 0) fail(ENOTCONN, "no seccomp agent connected");
+    size_t cap = 1;
+    for (uint32_t i = 1; i < s->nstr; i++) cap += s->lens[i] + sizeof agent_pid;
+    message = malloc(cap);
+    if (!message) fail(ENOMEM, "seccomp agent message");
+    for (uint32_t i = 1; i < s->nstr; i++) {
+      if (i > 1) len += (size_t)sprintf(message + len, "%s", agent_pid);
+      memcpy(message + len, s->strs[i], s->lens[i]);
+      len += s->lens[i];
+    }
+  }
+  struct sock_fprog fprog = {.len = (unsigned short)(s->lens[0] / sizeof(struct sock_filter)), .filter = (struct sock_filter *)s->strs[0]};
+  long listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprog);
+  if (listener < 0) fail(errno, "load seccomp filter");
+  if (message) {
+    send_fd(agent_fd, (int)listener, message, len, "the seccomp listener to the agent");
+    close((int)listener);
+    close(agent_fd);
+    agent_fd = -1;
+  }
 }
 
 /* A pty from the container's own devpts: the master goes to the console socket, the slave
@@ -566,7 +612,7 @@ static void op_console(int sock, int rows, int cols, const char *ptmx) {
     struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
     ioctl(slave, TIOCSWINSZ, &ws);
   }
-  send_fd(sock, master, name);
+  send_fd(sock, master, name, strlen(name), "pty master to console socket");
   close(master);
   close(sock);
   for (int i = 0; i < 3; i++)
@@ -608,6 +654,283 @@ static void op_exec(const struct step *s) {
   int err = errno;
   dprintf(2, "skiff: exec %s: %s\n", argv[0], errstr(err));
   fail(err, "exec: \"%s\": %s", argv[0], errstr(err));
+}
+
+/* ---- scheduling, memory and execution domain ---- */
+
+static void op_sched_setattr(const char *attr, uint32_t len) {
+  /* The kernel reads attr->size bytes; the plan sends a complete struct of that size. */
+  if (len < 48) fail(EINVAL, "short sched_attr");
+  if (syscall(SYS_sched_setattr, 0, attr, 0) < 0) fail(errno, "sched_setattr");
+}
+
+static void op_mempolicy(int mode, const char *mask, uint32_t len) {
+  /* maxnode counts bits; the kernel wants one more than the highest node it may read. */
+  unsigned long words[64] = {0};
+  if (len > sizeof words) fail(E2BIG, "node mask too large");
+  memcpy(words, mask, len);
+  if (syscall(SYS_set_mempolicy, mode, len ? words : NULL, len ? (unsigned long)len * 8 + 1 : 0) < 0) fail(errno, "set_mempolicy");
+}
+
+/* ---- mount attributes and idmapped mounts ---- */
+
+/* Detached, idmapped copies of mount sources made in the helper (host user namespace), attached
+ * by OP_MOVE_TREE inside the container's mount namespace. */
+#define MAX_TREES 64
+static int trees[MAX_TREES];
+
+static void op_mount_setattr(const struct step *s) {
+  need(s, 3, 2);
+  int fd = open_in_root(s->strs[0], s->strs[1], 0, 0);
+  if (fd < 0) fail(errno, "open mount point %s", s->strs[1]);
+  struct mount_attr attr = {.attr_set = (uint64_t)s->ints[0], .attr_clr = (uint64_t)s->ints[1]};
+  if (mount_setattr(fd, "", AT_EMPTY_PATH | (s->ints[2] ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0)
+    fail(errno, "mount_setattr %s", s->strs[1]);
+  close(fd);
+}
+
+static void write_proc_file(pid_t pid, const char *name, const char *content) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/%s", pid, name);
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) fail(errno, "open %s", path);
+  size_t len = strlen(content);
+  if (write(fd, content, len) != (ssize_t)len) fail(errno, "write %s", path);
+  close(fd);
+}
+
+/* A user namespace carrying the given maps, held by an fd: a child creates it and waits while
+ * we write its maps (we have the capabilities in the parent namespace that it lacks). */
+static int userns_with_maps(const char *uid_map, const char *gid_map) {
+  int ready[2], done[2];
+  if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(done, O_CLOEXEC) < 0) fail(errno, "pipe");
+  pid_t pid = fork();
+  if (pid < 0) fail(errno, "fork");
+  if (pid == 0) {
+    close(ready[0]);
+    close(done[1]);
+    char c = unshare(CLONE_NEWUSER) == 0 ? 'u' : 'x';
+    if (write(ready[1], &c, 1) != 1) _exit(1);
+    (void)!read(done[0], &c, 1); /* hold the namespace until the parent has its fd */
+    _exit(0);
+  }
+  close(ready[1]);
+  close(done[0]);
+  char c = 0;
+  if (read(ready[0], &c, 1) != 1 || c != 'u') fail(EPERM, "create a user namespace for an idmapped mount");
+  close(ready[0]);
+  write_proc_file(pid, "uid_map", uid_map);
+  write_proc_file(pid, "gid_map", gid_map);
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/ns/user", pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(errno, "open %s", path);
+  close(done[1]);
+  while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+  }
+  return fd;
+}
+
+static void op_idmap_tree(const struct step *s) {
+  need(s, 3, 3);
+  int slot = (int)s->ints[0], rbind = s->ints[1] != 0, ridmap = s->ints[2] != 0;
+  if (slot < 0 || slot >= MAX_TREES) fail(EINVAL, "bad tree slot");
+  int userns = userns_with_maps(s->strs[1], s->strs[2]);
+  int tree = open_tree(AT_FDCWD, s->strs[0], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rbind ? AT_RECURSIVE : 0));
+  if (tree < 0) fail(errno, "open_tree %s", s->strs[0]);
+  struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns};
+  if (mount_setattr(tree, "", AT_EMPTY_PATH | (ridmap ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0)
+    fail(errno, "idmap %s", s->strs[0]);
+  close(userns);
+  trees[slot] = tree + 1; /* 0: empty slot */
+}
+
+static void op_move_tree(const struct step *s) {
+  need(s, 2, 2);
+  int slot = (int)s->ints[0];
+  unsigned mode = (unsigned)s->ints[1];
+  if (slot < 0 || slot >= MAX_TREES || !trees[slot]) fail(EINVAL, "no idmapped tree in slot %d", slot);
+  int target = open_in_root(s->strs[0], s->strs[1], mode & MOUNT_MKFILE, mode & (MOUNT_MKDIR | MOUNT_MKFILE));
+  if (target < 0) fail(errno, "open mount point %s", s->strs[1]);
+  if (move_mount(trees[slot] - 1, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    fail(errno, "attach idmapped mount on %s", s->strs[1]);
+  close(target);
+  close(trees[slot] - 1);
+  trees[slot] = 0;
+}
+
+/* ---- network devices (config-linux.md "Network Devices") ---- */
+
+/* The mover: a child forked while the helper is still in the runtime's namespaces, so that it
+ * keeps CAP_NET_ADMIN over the host's network namespace (the helper may soon be in a new user
+ * namespace). OP_NETDEV_MOVE tells it the container's namespace is ready; it moves each device
+ * there, renamed, re-adds its permanent global addresses and sets it up, then reports. */
+static pid_t mover_pid;
+static int mover_go = -1, mover_result = -1;
+
+struct nlreq {
+  struct nlmsghdr h;
+  union {
+    struct ifinfomsg ifi;
+    struct ifaddrmsg ifa;
+  };
+  char attrs[512];
+};
+
+static void nl_attr(struct nlreq *r, unsigned short type, const void *data, size_t len) {
+  struct rtattr *a = (struct rtattr *)((char *)r + NLMSG_ALIGN(r->h.nlmsg_len));
+  if (NLMSG_ALIGN(r->h.nlmsg_len) + RTA_SPACE(len) > sizeof *r) return;
+  a->rta_type = type;
+  a->rta_len = (unsigned short)RTA_LENGTH(len);
+  memcpy(RTA_DATA(a), data, len);
+  r->h.nlmsg_len = NLMSG_ALIGN(r->h.nlmsg_len) + RTA_SPACE(len);
+}
+
+/* Sends one request and waits for its acknowledgement: 0 or an errno. */
+static int nl_call(int sock, struct nlreq *r) {
+  r->h.nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+  if (send(sock, r, r->h.nlmsg_len, 0) < 0) return errno;
+  char buf[8192];
+  for (;;) {
+    ssize_t n = recv(sock, buf, sizeof buf, 0);
+    if (n < 0) return errno;
+    for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n))
+      if (h->nlmsg_type == NLMSG_ERROR) return -((struct nlmsgerr *)NLMSG_DATA(h))->error;
+  }
+}
+
+struct saved_addr {
+  unsigned char family, prefixlen;
+  unsigned char local[16], address[16];
+  int has_local, has_address;
+};
+
+/* The device's permanent addresses of global scope, which a move to another namespace drops. */
+static int permanent_addrs(int sock, int ifindex, struct saved_addr *out, int max) {
+  struct nlreq r = {.h = {.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg)), .nlmsg_type = RTM_GETADDR, .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP}};
+  if (send(sock, &r, r.h.nlmsg_len, 0) < 0) return -1;
+  int count = 0;
+  char buf[16384];
+  for (;;) {
+    ssize_t n = recv(sock, buf, sizeof buf, 0);
+    if (n < 0) return -1;
+    for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+      if (h->nlmsg_type == NLMSG_DONE) return count;
+      if (h->nlmsg_type == NLMSG_ERROR) return -1;
+      struct ifaddrmsg *ifa = NLMSG_DATA(h);
+      if ((int)ifa->ifa_index != ifindex || ifa->ifa_scope != RT_SCOPE_UNIVERSE || count >= max) continue;
+      uint32_t flags = ifa->ifa_flags;
+      struct saved_addr a = {.family = ifa->ifa_family, .prefixlen = ifa->ifa_prefixlen};
+      size_t alen = ifa->ifa_family == AF_INET6 ? 16 : 4;
+      int len = (int)IFA_PAYLOAD(h);
+      for (struct rtattr *at = IFA_RTA(ifa); RTA_OK(at, len); at = RTA_NEXT(at, len)) {
+        if (at->rta_type == IFA_FLAGS) memcpy(&flags, RTA_DATA(at), sizeof flags);
+        else if (at->rta_type == IFA_LOCAL && RTA_PAYLOAD(at) == alen) a.has_local = 1, memcpy(a.local, RTA_DATA(at), alen);
+        else if (at->rta_type == IFA_ADDRESS && RTA_PAYLOAD(at) == alen) a.has_address = 1, memcpy(a.address, RTA_DATA(at), alen);
+      }
+      if (flags & IFA_F_PERMANENT) out[count++] = a;
+    }
+  }
+}
+
+/* In the mover: report "errno text" on the result pipe and leave. */
+static void mover_fail(int err, const char *fmt, ...) {
+  char text[512];
+  va_list ap;
+  va_start(ap, fmt);
+  int len = snprintf(text, sizeof text, "%d ", err);
+  vsnprintf(text + len, sizeof text - (size_t)len, fmt, ap);
+  va_end(ap);
+  (void)!write(mover_result, text, strlen(text));
+  _exit(1);
+}
+
+static void move_devices(const struct step *s) {
+  int host = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (host < 0) mover_fail(errno, "netlink socket");
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/ns/net", getppid());
+  int target = open(path, O_RDONLY | O_CLOEXEC);
+  if (target < 0) mover_fail(errno, "open the container's network namespace");
+  static struct saved_addr addrs[MAX_STRS / 2][16];
+  int naddrs[MAX_STRS / 2];
+  for (uint32_t i = 0; i + 1 < s->nstr; i += 2) {
+    const char *name = s->strs[i], *newname = s->strs[i + 1];
+    struct ifreq ifr = {0};
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+    if (ioctl(host, SIOCGIFINDEX, &ifr) < 0) mover_fail(errno, "find network device %s", name);
+    naddrs[i / 2] = permanent_addrs(host, ifr.ifr_ifindex, addrs[i / 2], 16);
+    if (naddrs[i / 2] < 0) mover_fail(errno, "list the addresses of %s", name);
+    struct nlreq r = {.h = {.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)), .nlmsg_type = RTM_NEWLINK}};
+    r.ifi.ifi_index = ifr.ifr_ifindex;
+    uint32_t nsfd = (uint32_t)target;
+    nl_attr(&r, IFLA_NET_NS_FD, &nsfd, sizeof nsfd);
+    nl_attr(&r, IFLA_IFNAME, newname, strlen(newname) + 1);
+    int err = nl_call(host, &r);
+    if (err) mover_fail(err, "move network device %s into the container as %s", name, newname);
+  }
+  if (setns(target, CLONE_NEWNET) < 0) mover_fail(errno, "enter the container's network namespace");
+  int inner = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (inner < 0) mover_fail(errno, "netlink socket");
+  for (uint32_t i = 0; i + 1 < s->nstr; i += 2) {
+    const char *newname = s->strs[i + 1];
+    struct ifreq ifr = {0};
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", newname);
+    if (ioctl(inner, SIOCGIFINDEX, &ifr) < 0) mover_fail(errno, "find network device %s in the container", newname);
+    for (int k = 0; k < naddrs[i / 2]; k++) {
+      struct saved_addr *a = &addrs[i / 2][k];
+      size_t alen = a->family == AF_INET6 ? 16 : 4;
+      struct nlreq r = {.h = {.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg)), .nlmsg_type = RTM_NEWADDR, .nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL}};
+      r.ifa = (struct ifaddrmsg){.ifa_family = a->family, .ifa_prefixlen = a->prefixlen, .ifa_scope = RT_SCOPE_UNIVERSE, .ifa_index = (unsigned)ifr.ifr_ifindex};
+      if (a->has_local) nl_attr(&r, IFA_LOCAL, a->local, alen);
+      if (a->has_address) nl_attr(&r, IFA_ADDRESS, a->address, alen);
+      int err = nl_call(inner, &r);
+      if (err && err != EEXIST) mover_fail(err, "restore an address of %s", newname);
+    }
+    struct nlreq r = {.h = {.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)), .nlmsg_type = RTM_NEWLINK}};
+    r.ifi.ifi_index = ifr.ifr_ifindex;
+    r.ifi.ifi_flags = IFF_UP;
+    r.ifi.ifi_change = IFF_UP;
+    int err = nl_call(inner, &r);
+    if (err) mover_fail(err, "set %s up", newname);
+  }
+  _exit(0);
+}
+
+static void op_netdev_prepare(const struct step *s) {
+  int go[2], result[2];
+  if (pipe2(go, O_CLOEXEC) < 0 || pipe2(result, O_CLOEXEC) < 0) fail(errno, "pipe");
+  mover_pid = fork();
+  if (mover_pid < 0) fail(errno, "fork");
+  if (mover_pid == 0) {
+    close(go[1]);
+    close(result[0]);
+    mover_result = result[1];
+    char c;
+    if (read(go[0], &c, 1) != 1) _exit(1); /* the helper failed before the move */
+    move_devices(s);
+  }
+  close(go[0]);
+  close(result[1]);
+  mover_go = go[1];
+  mover_result = result[0];
+}
+
+static void op_netdev_move(void) {
+  if (mover_go < 0) fail(EINVAL, "no network devices prepared");
+  if (write(mover_go, "g", 1) != 1) fail(errno, "start the network device move");
+  char text[512];
+  ssize_t n = read(mover_result, text, sizeof text - 1);
+  while (waitpid(mover_pid, NULL, 0) < 0 && errno == EINTR) {
+  }
+  if (n > 0) {
+    text[n] = '\0';
+    char *msg = strchr(text, ' ');
+    fail(atoi(text), "%s", msg ? msg + 1 : text);
+  }
+  close(mover_go);
+  close(mover_result);
+  mover_go = mover_result = -1;
 }
 
 static void run_step(const struct step *s) {
@@ -741,8 +1064,7 @@ static void run_step(const struct step *s) {
     op_hook(s);
     break;
   case OP_SECCOMP:
-    need(s, 1, 1);
-    op_seccomp((unsigned)s->ints[0], s->strs[0], s->lens[0]);
+    op_seccomp(s);
     break;
   case OP_CLOSE_FDS:
     need(s, 1, 0);
@@ -764,6 +1086,45 @@ static void run_step(const struct step *s) {
     need(s, 1, 0);
     for (int i = 0; i < 3; i++)
       if (dup2((int)s->ints[0], i) < 0) fail(errno, "dup2 %d", i);
+    break;
+  case OP_IOPRIO:
+    need(s, 1, 0);
+    if (syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, (int)s->ints[0]) < 0) fail(errno, "ioprio_set");
+    break;
+  case OP_SCHED_SETATTR:
+    need(s, 0, 1);
+    op_sched_setattr(s->strs[0], s->lens[0]);
+    break;
+  case OP_PERSONALITY:
+    need(s, 1, 0);
+    if (personality((unsigned long)s->ints[0]) < 0) fail(errno, "personality");
+    break;
+  case OP_SET_AFFINITY:
+    need(s, 0, 1);
+    if (sched_setaffinity(0, s->lens[0], (const cpu_set_t *)s->strs[0]) < 0) fail(errno, "sched_setaffinity");
+    break;
+  case OP_MEMPOLICY:
+    need(s, 1, 1);
+    op_mempolicy((int)s->ints[0], s->strs[0], s->lens[0]);
+    break;
+  case OP_MOUNT_SETATTR:
+    op_mount_setattr(s);
+    break;
+  case OP_IDMAP_TREE:
+    op_idmap_tree(s);
+    break;
+  case OP_MOVE_TREE:
+    op_move_tree(s);
+    break;
+  case OP_AGENT_CONNECT:
+    need(s, 0, 1);
+    op_agent_connect(s->strs[0]);
+    break;
+  case OP_NETDEV_PREPARE:
+    op_netdev_prepare(s);
+    break;
+  case OP_NETDEV_MOVE:
+    op_netdev_move();
     break;
   default:
     fail(EINVAL, "unknown op %u", s->op);

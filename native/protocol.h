@@ -42,7 +42,7 @@ enum plan_op {
   OP_RESOLVE_EXEC = 25, /* strs: file, PATH value */
   OP_READY = 27,        /* tell the parent the container is created */
   OP_WAIT_START = 28,   /* ints: fd of the state directory (O_PATH); strs: fifo name in it */
-  OP_SECCOMP = 29,      /* ints: seccomp(2) flags; strs: BPF program */
+  OP_SECCOMP = 29,      /* ints: seccomp(2) flags; strs: BPF program[, agent message pieces joined by the init's pid] */
   OP_CLOSE_FDS = 30,    /* ints: first fd not kept */
   OP_EXEC = 31,         /* ints: argc; strs: argv..., envp... */
   OP_SYNC = 32,         /* ints: tag; the parent acts (e.g. runs hooks) and acknowledges */
@@ -50,6 +50,17 @@ enum plan_op {
   OP_DUP_STDIO = 34,    /* ints: fd to make 0, 1 and 2 */
   OP_HOOK = 35,         /* ints: timeout (s, 0: none), state document index, argc; strs: path, argv..., envp... */
   OP_STARTED = 36,      /* tell `start` the program is about to be executed ("0" on exec.fifo) */
+  OP_IOPRIO = 37,       /* ints: ioprio value for ioprio_set(IOPRIO_WHO_PROCESS, 0) */
+  OP_SCHED_SETATTR = 38,/* strs: struct sched_attr */
+  OP_PERSONALITY = 39,  /* ints: persona */
+  OP_SET_AFFINITY = 40, /* strs: cpu mask (bytes of a cpu_set_t, cpu 0 = bit 0 of byte 0) */
+  OP_MEMPOLICY = 41,    /* ints: mode | flags; strs: node mask (bytes, node 0 = bit 0 of byte 0) */
+  OP_MOUNT_SETATTR = 42,/* ints: attr_set, attr_clr, recursive; strs: rootfs, target (in root) */
+  OP_IDMAP_TREE = 43,   /* helper: ints: slot, rbind, ridmap; strs: source, uid_map, gid_map: an idmapped detached copy */
+  OP_MOVE_TREE = 44,    /* ints: slot, mode bits (MOUNT_*); strs: rootfs, target: attach the tree of OP_IDMAP_TREE */
+  OP_AGENT_CONNECT = 45,/* strs: socket path: connect to the seccomp agent (before the host paths go away) */
+  OP_NETDEV_PREPARE = 46,/* helper, before the namespaces: strs: host name, container name, ... */
+  OP_NETDEV_MOVE = 47,  /* helper, in the container's network namespace: move the prepared devices here */
   OP__COUNT
 };
 

@@ -7,7 +7,24 @@ import { deviceSteps } from "./dev.js";
 import { containerHookSteps, hasAnyHooks } from "./hooks.js";
 import { hasNamespace, namespaceSteps } from "./namespaces.js";
 import { step, type Plan, type Step } from "./plan.js";
-import { execSteps, identitySteps, privilegedProcessSteps, resolveExecStep, seccompStep, type SeccompProgram } from "./process.js";
+import { seccompAgentMessage } from "../linux/seccomp.js";
+import type { HostFacts } from "./host-facts.js";
+import { idmapSlots, idmapTreeSteps } from "./idmap.js";
+import { checkIntelRdt, checkMountLabel, lsmSteps } from "./lsm.js";
+import { memoryPolicy } from "./memory-policy.js";
+import { netDeviceMoves, netDeviceMoveSteps, netDevicePrepareSteps } from "./net-devices.js";
+import { personalityValue } from "./personality.js";
+import {
+  execSteps,
+  hasSeccompAgent,
+  identitySteps,
+  pidPieces,
+  privilegedProcessSteps,
+  resolveExecStep,
+  seccompAgentSteps,
+  seccompStep,
+  type SeccompProgram,
+} from "./process.js";
 import { Op, SyncTag } from "./protocol.js";
 import { maskAndReadonlySteps, mountSteps, prepareRootSteps, readonlyRootSteps, switchRootSteps, type RootfsFacts } from "./rootfs.js";
 import { sysctlSteps } from "./sysctl-steps.js";
@@ -25,6 +42,42 @@ export interface PlanInput extends RootfsFacts {
   seccomp?: SeccompProgram;
   /** The capability sets to give the process (what the config asks that the host can grant). */
   capabilities: CapabilitySets;
+  /** The container's id, for the state the seccomp agent receives. */
+  id?: string;
+  /** What the host offers (hostFacts()); without it: no LSM, no resctrl, NUMA not checked. */
+  host?: HostFacts;
+}
+
+const NO_HOST_FEATURES: HostFacts = { lsm: { apparmor: false, selinux: false }, resctrl: false, numaNodes: [] };
+
+/** config-linux.md "personality" and "Memory policy": the container's own, not exec's. */
+function containerProcessSteps(spec: Spec, host: HostFacts): Step[] {
+  const steps: Step[] = [];
+  const persona = personalityValue(spec.linux?.personality);
+  if (persona !== undefined) steps.push(step(Op.PERSONALITY, `set linux.personality ${spec.linux!.personality!.domain}`, [persona]));
+  const mp = memoryPolicy(spec.linux?.memoryPolicy);
+  if (mp) {
+    const missing = host.numaNodes.length > 0 ? mp.nodes.find((n) => !host.numaNodes.includes(n)) : undefined;
+    if (missing !== undefined) {
+      throw new SkiffError("InvalidConfig", `linux.memoryPolicy.nodes: node ${missing} does not exist on this host (nodes: ${host.numaNodes.join(",")})`);
+    }
+    const nodes = spec.linux!.memoryPolicy!.nodes;
+    steps.push(step(Op.MEMPOLICY, `set linux.memoryPolicy ${spec.linux!.memoryPolicy!.mode}${nodes ? ` nodes ${nodes}` : ""}`, [mp.mode], [mp.mask]));
+  }
+  return steps;
+}
+
+/** The agent's message (config-linux.md "The Container Process State"), in pieces around the pid. */
+function agentMessage(input: PlanInput): string[] {
+  const { spec } = input;
+  return pidPieces((pid) =>
+    seccompAgentMessage(
+      spec.ociVersion,
+      pid,
+      { ociVersion: spec.ociVersion, id: input.id ?? "", status: "creating", pid, bundle: input.bundle, ...(spec.annotations && { annotations: spec.annotations }) },
+      input.seccomp?.listenerMetadata,
+    ),
+  );
 }
 
 const EXEC_FIFO = "exec.fifo";
@@ -44,16 +97,26 @@ export function compileCreatePlan(input: PlanInput): Plan {
   const hookSync = hasAnyHooks(hooks as Record<string, Hook[] | undefined>) ? [step(Op.SYNC, "run prestart and createRuntime hooks", [SyncTag.CREATE_RUNTIME])] : [];
   const seccompLate = input.seccomp && p.noNewPrivileges ? input.seccomp : undefined;
   const seccompEarly = input.seccomp && !p.noNewPrivileges ? input.seccomp : undefined;
+  const agent = hasSeccompAgent(input.seccomp) ? agentMessage(input) : undefined;
+  const host = input.host ?? NO_HOST_FEATURES;
+  checkIntelRdt(spec, host.resctrl);
+  checkMountLabel(spec, host.lsm);
+  const slots = idmapSlots(spec);
+  const netDevices = netDeviceMoves(spec);
 
   const steps: Step[] = [
-    // helper phase
+    // helper phase: idmapped clones and the device mover while still in the runtime's namespaces
+    ...idmapTreeSteps(spec, input.bundle, slots),
+    ...netDevicePrepareSteps(netDevices),
     ...namespaceSteps(ns, spec.linux?.timeOffsets),
+    ...netDeviceMoveSteps(netDevices),
     step(Op.FORK, "fork the container init", [input.mode === "wait" ? 1 : 0]),
     // init phase
     step(Op.SETSID, "start a new session"),
     ...prepareRootSteps(spec, input),
-    ...(spec.mounts ?? []).flatMap((m, i) => mountSteps(m, i, input)),
+    ...(spec.mounts ?? []).flatMap((m, i) => mountSteps(m, i, input, slots.get(i))),
     ...deviceSteps(spec, input.rootfs),
+    ...seccompAgentSteps(input.seccomp),
     ...hookSync,
     ...containerHookSteps("createContainer", hooks?.createContainer),
     ...switchRootSteps(spec, input, input.noPivot),
@@ -65,14 +128,16 @@ export function compileCreatePlan(input: PlanInput): Plan {
     ...(input.consoleSocketFd !== undefined && p.terminal
       ? [step(Op.CONSOLE, "create the console and send it to the console socket", [input.consoleSocketFd, p.consoleSize?.height ?? 0, p.consoleSize?.width ?? 0], ["/dev/ptmx"])]
       : []),
+    ...containerProcessSteps(spec, host),
+    ...lsmSteps(p, host.lsm),
     ...privilegedProcessSteps(p),
-    ...identitySteps(p, input.capabilities, seccompEarly),
+    ...identitySteps(p, input.capabilities, seccompEarly, agent),
     resolveExecStep(p),
     step(Op.READY, "report created"),
     step(Op.WAIT_START, "wait for start", [input.stateDirFd], [EXEC_FIFO]),
     ...containerHookSteps("startContainer", hooks?.startContainer),
     step(Op.STARTED, "report started"),
-    ...(seccompLate ? [seccompStep(seccompLate)] : []),
+    ...(seccompLate ? [seccompStep(seccompLate, agent)] : []),
     ...execSteps(p, input.preserveFds),
   ];
   return { steps };

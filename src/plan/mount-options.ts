@@ -36,6 +36,70 @@ export interface MountOptions {
   recursive: boolean;
   /** Filesystem-specific options, comma separated ("mode=755,size=65536k"). */
   data: string;
+  /** The recursive options (rro, rnosuid...): mount_setattr(AT_RECURSIVE) attributes. */
+  recursiveAttrs?: MountAttrs;
+  /** "idmap" or "ridmap": the mount is idmapped (recursively for ridmap). */
+  idmap?: "idmap" | "ridmap";
+}
+
+/** struct mount_attr's attr_set and attr_clr (linux/mount.h MOUNT_ATTR_*). */
+export interface MountAttrs {
+  set: number;
+  clr: number;
+}
+
+export const MOUNT_ATTR = {
+  RDONLY: 0x1,
+  NOSUID: 0x2,
+  NODEV: 0x4,
+  NOEXEC: 0x8,
+  ATIME_MASK: 0x70,
+  RELATIME: 0x0,
+  NOATIME: 0x10,
+  STRICTATIME: 0x20,
+  NODIRATIME: 0x80,
+  NOSYMFOLLOW: 0x200000,
+} as const;
+
+/** rX sets attribute A, its opposite clears it. */
+const RECURSIVE_FLAGS: Record<string, [set: number, clr: number]> = {
+  rro: [MOUNT_ATTR.RDONLY, 0],
+  rrw: [0, MOUNT_ATTR.RDONLY],
+  rnosuid: [MOUNT_ATTR.NOSUID, 0],
+  rsuid: [0, MOUNT_ATTR.NOSUID],
+  rnodev: [MOUNT_ATTR.NODEV, 0],
+  rdev: [0, MOUNT_ATTR.NODEV],
+  rnoexec: [MOUNT_ATTR.NOEXEC, 0],
+  rexec: [0, MOUNT_ATTR.NOEXEC],
+  rnodiratime: [MOUNT_ATTR.NODIRATIME, 0],
+  rdiratime: [0, MOUNT_ATTR.NODIRATIME],
+  rnosymfollow: [MOUNT_ATTR.NOSYMFOLLOW, 0],
+  rsymfollow: [0, MOUNT_ATTR.NOSYMFOLLOW],
+};
+
+/**
+ * The atime options pick one of three modes; the kernel takes a mode only with the whole
+ * MOUNT_ATTR__ATIME mask cleared. Clearing noatime or strictatime ("ratime", "rnostrictatime")
+ * returns to the kernel's default, relatime; "rnorelatime" means always update (strictatime).
+ */
+const RECURSIVE_ATIME: Record<string, number> = {
+  rrelatime: MOUNT_ATTR.RELATIME,
+  rnorelatime: MOUNT_ATTR.STRICTATIME,
+  ratime: MOUNT_ATTR.RELATIME,
+  rnoatime: MOUNT_ATTR.NOATIME,
+  rstrictatime: MOUNT_ATTR.STRICTATIME,
+  rnostrictatime: MOUNT_ATTR.RELATIME,
+};
+
+function addRecursive(attrs: MountAttrs, opt: string): void {
+  if (opt in RECURSIVE_ATIME) {
+    attrs.set = (attrs.set & ~MOUNT_ATTR.ATIME_MASK) | RECURSIVE_ATIME[opt];
+    attrs.clr |= MOUNT_ATTR.ATIME_MASK;
+    return;
+  }
+  const [set, clr] = RECURSIVE_FLAGS[opt];
+  attrs.set = (attrs.set & ~clr) | set;
+  attrs.clr = (attrs.clr & ~set) | clr;
 }
 
 const SET: Record<string, number> = {
@@ -84,7 +148,7 @@ const PROPAGATION: Record<string, number> = {
 };
 
 /** Options that are not mount(2) flags and must not reach the filesystem's data string. */
-const IGNORED = new Set(["defaults", "auto", "noauto", "user", "nouser", "_netdev", "tmpcopyup", "idmap", "ridmap"]);
+const IGNORED = new Set(["defaults", "auto", "noauto", "user", "nouser", "_netdev", "tmpcopyup"]);
 
 export function parseMountOptions(options: readonly string[] = [], type?: string): MountOptions {
   let flags = 0;
@@ -92,9 +156,15 @@ export function parseMountOptions(options: readonly string[] = [], type?: string
   let propagation = 0;
   let bind = type === "bind";
   let recursive = false;
+  let recursiveAttrs: MountAttrs | undefined;
+  let idmap: MountOptions["idmap"];
   const data: string[] = [];
   for (const opt of options) {
-    if (opt in SET) {
+    if (Object.hasOwn(RECURSIVE_FLAGS, opt) || Object.hasOwn(RECURSIVE_ATIME, opt)) {
+      addRecursive((recursiveAttrs ??= { set: 0, clr: 0 }), opt);
+    } else if (opt === "idmap" || opt === "ridmap") {
+      idmap = opt;
+    } else if (opt in SET) {
       flags |= SET[opt];
       cleared &= ~SET[opt];
     } else if (opt in CLEAR) {
@@ -111,7 +181,7 @@ export function parseMountOptions(options: readonly string[] = [], type?: string
       data.push(opt);
     }
   }
-  return { flags, cleared, propagation, bind, recursive, data: data.join(",") };
+  return { flags, cleared, propagation, bind, recursive, data: data.join(","), ...(recursiveAttrs && { recursiveAttrs }), ...(idmap && { idmap }) };
 }
 
 /** "rootfsPropagation" values. */

@@ -5,8 +5,11 @@ import { SkiffError } from "../errors.js";
 import type { Process } from "../spec/types.js";
 import type { CapabilitySets } from "./capabilities.js";
 import { step, type Step } from "./plan.js";
+import { idMask, parseIdList } from "./cpu-list.js";
+import { ioPriorityValue } from "./io-priority.js";
 import { Op } from "./protocol.js";
 import { rlimitPlan } from "./rlimits.js";
+import { encodeSchedAttr, schedAttr } from "./scheduler.js";
 
 const PR_SET_KEEPCAPS = 8;
 const PR_SET_NO_NEW_PRIVS = 38;
@@ -16,6 +19,16 @@ export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 export interface SeccompProgram {
   bpf: Buffer;
   flags: number;
+  /** linux.seccomp.listenerPath and listenerMetadata: where a NOTIFY filter's listener fd goes. */
+  listenerPath?: string;
+  listenerMetadata?: string;
+}
+
+const SECCOMP_FILTER_FLAG_NEW_LISTENER = 8;
+
+/** The filter has a listener for a seccomp agent (a rule is SCMP_ACT_NOTIFY). */
+export function hasSeccompAgent(s: SeccompProgram | undefined): s is SeccompProgram & { listenerPath: string } {
+  return s?.listenerPath !== undefined && (s.flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) !== 0;
 }
 
 /** The environment the program gets: config env plus HOME when it is missing (as runc does). */
@@ -30,7 +43,11 @@ function envValue(env: readonly string[], name: string): string | undefined {
   return hit?.slice(name.length + 1);
 }
 
-/** Steps while still root in the container: resource limits, oom score, bounding set. */
+/**
+ * Steps while still root in the container, before the capabilities go: resource limits, oom
+ * score, then scheduling and I/O priority (a real-time policy or class needs CAP_SYS_NICE or
+ * CAP_SYS_ADMIN, and the rlimits, RLIMIT_RTPRIO among them, are in place first).
+ */
 export function privilegedProcessSteps(p: Process): Step[] {
   const steps: Step[] = [];
   if (p.oomScoreAdj !== undefined) {
@@ -39,20 +56,36 @@ export function privilegedProcessSteps(p: Process): Step[] {
   for (const r of rlimitPlan(p.rlimits)) {
     steps.push(step(Op.SETRLIMIT, `set rlimit ${r.type} soft=${r.soft} hard=${r.hard}`, [r.resource, r.soft, r.hard]));
   }
+  const sched = schedAttr(p.scheduler);
+  if (sched) steps.push(step(Op.SCHED_SETATTR, `set process.scheduler ${p.scheduler!.policy}`, [], [encodeSchedAttr(sched)]));
+  const ioprio = ioPriorityValue(p.ioPriority);
+  if (ioprio !== undefined) steps.push(step(Op.IOPRIO, `set process.ioPriority ${p.ioPriority!.class} ${p.ioPriority!.priority}`, [ioprio]));
   return steps;
+}
+
+/**
+ * process.execCPUAffinity.final, for a process `exec` adds (config.md: not for the container's
+ * init): applied once the process is in the container's cgroup. `initial` is the affinity of
+ * the runtime's helper before it joins the cgroup, so the caller sets it on the helper.
+ */
+export function execAffinitySteps(p: Process): Step[] {
+  const final = p.execCPUAffinity?.final;
+  if (!final) return [];
+  const cpus = parseIdList(final, "process.execCPUAffinity.final");
+  return [step(Op.SET_AFFINITY, `set process.execCPUAffinity.final ${final}`, [], [idMask(cpus)])];
 }
 
 /**
  * The switch to the configured user and capabilities. `caps` are the sets that can be granted
  * here (grantedCapabilities: the host may lack some, which is a warning, not an error).
  */
-export function identitySteps(p: Process, caps: CapabilitySets, seccompEarly?: SeccompProgram): Step[] {
+export function identitySteps(p: Process, caps: CapabilitySets, seccompEarly?: SeccompProgram, agentMessage?: readonly string[]): Step[] {
   const u = p.user;
   const steps: Step[] = [step(Op.CAP_BOUNDING, "drop capabilities from the bounding set", [caps.bounding])];
   if (p.noNewPrivileges) steps.push(step(Op.PRCTL, "set no_new_privs", [PR_SET_NO_NEW_PRIVS, 1, 0]));
   // Without no_new_privs the filter needs CAP_SYS_ADMIN to load, so it goes in before the
   // user switch drops it (runc does the same).
-  if (seccompEarly) steps.push(seccompStep(seccompEarly));
+  if (seccompEarly) steps.push(seccompStep(seccompEarly, agentMessage));
   steps.push(
     step(Op.PRCTL, "keep capabilities across the uid change", [PR_SET_KEEPCAPS, 1, 0]),
     step(Op.SETGROUPS, `set additional gids [${(u.additionalGids ?? []).join(",")}]`, u.additionalGids ?? []),
@@ -66,8 +99,29 @@ export function identitySteps(p: Process, caps: CapabilitySets, seccompEarly?: S
   return steps;
 }
 
-export function seccompStep(s: SeccompProgram): Step {
-  return step(Op.SECCOMP, "load seccomp filter", [s.flags], [s.bpf]);
+/**
+ * Loads the filter. `agentMessage` (with a listener): the text for the seccomp agent, in pieces
+ * the init joins with its pid (see pidPieces).
+ */
+export function seccompStep(s: SeccompProgram, agentMessage: readonly string[] = []): Step {
+  return step(Op.SECCOMP, "load seccomp filter", [s.flags], [s.bpf, ...agentMessage]);
+}
+
+/** Connects to the seccomp agent while its host path is still reachable (before the root switch). */
+export function seccompAgentSteps(s: SeccompProgram | undefined): Step[] {
+  if (!hasSeccompAgent(s)) return [];
+  return [step(Op.AGENT_CONNECT, `connect to the seccomp agent at linux.seccomp.listenerPath ${s.listenerPath}`, [], [s.listenerPath])];
+}
+
+/** A pid no process has: where it shows in a rendering, the real pid goes. */
+const PID_MARK = Number.MAX_SAFE_INTEGER;
+
+/** render(pid) split at each place the pid goes, for the init to join with its own pid. */
+export function pidPieces(render: (pid: number) => string): string[] {
+  const pieces = render(PID_MARK).split(String(PID_MARK));
+  // The mark must stand only for the pid: checked against a second rendering.
+  if (pieces.join("7") !== render(7)) throw new SkiffError("Internal", "cannot template the pid into the seccomp agent message");
+  return pieces;
 }
 
 export function resolveExecStep(p: Process): Step {

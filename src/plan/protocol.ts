@@ -40,6 +40,17 @@ export enum Op {
   DUP_STDIO = 34,
   HOOK = 35,
   STARTED = 36,
+  IOPRIO = 37,
+  SCHED_SETATTR = 38,
+  PERSONALITY = 39,
+  SET_AFFINITY = 40,
+  MEMPOLICY = 41,
+  MOUNT_SETATTR = 42,
+  IDMAP_TREE = 43,
+  MOVE_TREE = 44,
+  AGENT_CONNECT = 45,
+  NETDEV_PREPARE = 46,
+  NETDEV_MOVE = 47,
 }
 
 /** OP_MOUNT mode bits. */

@@ -22,7 +22,8 @@ export function containerRelative(dest: string): string {
   return path.posix.normalize("/" + dest).replace(/^\/+/, "");
 }
 
-export function mountSteps(m: Mount, index: number, facts: RootfsFacts): Step[] {
+/** `idmapSlot`: the mount is idmapped; its clone waits in this slot (idmap.ts). */
+export function mountSteps(m: Mount, index: number, facts: RootfsFacts, idmapSlot?: number): Step[] {
   const where = `mounts[${index}]`;
   if (!path.posix.isAbsolute(m.destination)) {
     throw new SkiffError("InvalidConfig", `${where}.destination: "${m.destination}" must be an absolute path`);
@@ -35,9 +36,11 @@ export function mountSteps(m: Mount, index: number, facts: RootfsFacts): Step[] 
   if (o.bind) {
     if (!m.source) throw new SkiffError("InvalidConfig", `${where}.source: a bind mount needs a source`);
     const source = path.resolve(facts.bundle, m.source);
-    const asDir = facts.isDirectory(source);
+    const create = facts.isDirectory(source) ? MountMode.MKDIR : MountMode.MKFILE;
     steps.push(
-      step(Op.MOUNT, label, [MS.BIND | (o.recursive ? MS.REC : 0), MountMode.IN_ROOT | (asDir ? MountMode.MKDIR : MountMode.MKFILE)], [source, dest, "", "", facts.rootfs]),
+      idmapSlot === undefined
+        ? step(Op.MOUNT, label, [MS.BIND | (o.recursive ? MS.REC : 0), MountMode.IN_ROOT | create], [source, dest, "", "", facts.rootfs])
+        : step(Op.MOVE_TREE, `${label} (idmapped)`, [idmapSlot, create], [facts.rootfs, dest]),
     );
     // A bind mount ignores every flag but MS_BIND|MS_REC: the rest needs a remount.
     const remountFlags = o.flags & ~MS.REMOUNT;
@@ -49,6 +52,10 @@ export function mountSteps(m: Mount, index: number, facts: RootfsFacts): Step[] 
   } else {
     const type = m.type ?? "";
     steps.push(step(Op.MOUNT, label, [o.flags, MountMode.IN_ROOT | MountMode.MKDIR], [m.source ?? type, dest, type, o.data, facts.rootfs]));
+  }
+  if (o.recursiveAttrs) {
+    const { set, clr } = o.recursiveAttrs;
+    steps.push(step(Op.MOUNT_SETATTR, `set recursive attributes of ${m.destination}`, [set, clr, 1], [facts.rootfs, dest]));
   }
   if (o.propagation) {
     steps.push(step(Op.MOUNT, `set propagation of ${m.destination}`, [o.propagation, MountMode.IN_ROOT], ["", dest, "", "", facts.rootfs]));
