@@ -220,6 +220,23 @@ describe("mounts: recursive attributes and idmapping", () => {
     expect(out).toBe("/mapped/by-root 2000:3000\n/mapped/by-1000 65534:65534\n/plain/by-root 0:0\n");
   });
 
+  it("idmap without mappings of its own takes the container's user namespace mappings", () => {
+    const src = hostDir();
+    fs.chmodSync(src, 0o755);
+    fs.writeFileSync(path.join(src, "by-root"), "");
+    const out = output(["stat", "-c", "%n %u:%g", "/mapped/by-root"], (c, dir) => {
+      fs.chmodSync(dir, 0o755); // the container's root is host uid 100000: it must reach the rootfs
+      fs.mkdirSync(path.join(dir, "rootfs/mapped")); // and cannot create in it
+      c.linux!.namespaces!.push({ type: "user" });
+      c.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      c.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      c.mounts = c.mounts!.filter((m) => m.destination !== "/sys" && m.destination !== "/sys/fs/cgroup");
+      c.mounts.push({ destination: "/mapped", type: "bind", source: src, options: ["bind", "idmap"] });
+    });
+    // on-disk 0 → host 100000 through the mount, which is root inside the container
+    expect(out).toBe("/mapped/by-root 0:0\n");
+  });
+
   it("idmapping errors: one map without the other, idmap without mappings or user namespace", () => {
     const src = hostDir();
     expect(createError((c) => c.mounts!.push({ destination: "/m", type: "bind", source: src, options: ["bind"], uidMappings: [{ containerID: 0, hostID: 1, size: 1 }] }))).toMatch(

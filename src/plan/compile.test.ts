@@ -1,0 +1,93 @@
+// Where compileCreatePlan puts the steps issue 3 added: helper-phase work before the fork, the
+// agent connection before the root switch, the agent message around the pid.
+import { describe, expect, it } from "vitest";
+import { defaultSpec } from "../spec/default-spec.js";
+import type { Spec } from "../spec/types.js";
+import { compileCreatePlan, type PlanInput } from "./compile.js";
+import { Op } from "./protocol.js";
+
+function input(edit: (s: Spec) => void, extra: Partial<PlanInput> = {}): PlanInput {
+  const spec = defaultSpec();
+  spec.process!.terminal = false;
+  edit(spec);
+  return {
+    spec,
+    rootfs: "/b/rootfs",
+    bundle: "/b",
+    cgroups: { mode: "v2", paths: { "": "/sys/fs/cgroup/x" }, cgroupns: false },
+    isDirectory: () => true,
+    stateDirFd: 5,
+    mode: "detach",
+    noPivot: false,
+    preserveFds: 0,
+    capabilities: { bounding: 0n, effective: 0n, permitted: 0n, inheritable: 0n, ambient: 0n },
+    ...extra,
+  };
+}
+
+const ops = (i: PlanInput) => compileCreatePlan(i).steps.map((s) => s.op);
+
+describe("compileCreatePlan: issue 3 steps", () => {
+  it("idmaps and prepares device moves before the namespaces, moves them before the fork", () => {
+    const i = input((s) => {
+      s.mounts!.push({ destination: "/m", type: "bind", source: "/src", options: ["rbind", "ridmap"], uidMappings: [{ containerID: 0, hostID: 1000, size: 5 }], gidMappings: [{ containerID: 0, hostID: 2000, size: 5 }] });
+      s.linux!.netDevices = { eth1: { name: "in0" } };
+    });
+    const steps = compileCreatePlan(i).steps;
+    const at = (op: Op) => steps.findIndex((s) => s.op === op);
+    expect(at(Op.IDMAP_TREE)).toBe(0);
+    expect(at(Op.NETDEV_PREPARE)).toBe(1);
+    expect(at(Op.UNSHARE)).toBeLessThan(at(Op.NETDEV_MOVE));
+    expect(at(Op.NETDEV_MOVE)).toBeLessThan(at(Op.FORK));
+    expect(steps[at(Op.IDMAP_TREE)]).toMatchObject({ ints: [0, 1, 1], strs: ["/src", "0 1000 5\n", "0 2000 5\n"] });
+    expect(steps[at(Op.NETDEV_PREPARE)].strs).toEqual(["eth1", "in0"]);
+    expect(steps[at(Op.MOVE_TREE)]).toMatchObject({ ints: [0, 2], strs: ["/b/rootfs", "m"] });
+  });
+
+  it("connects to the seccomp agent before pivot_root and sends it the state around the pid", () => {
+    const seccomp = { bpf: Buffer.alloc(8), flags: 8, listenerPath: "/run/agent.sock", listenerMetadata: "m" };
+    const i = input((s) => (s.process!.noNewPrivileges = true), { seccomp, id: "c1" });
+    const steps = compileCreatePlan(i).steps;
+    const at = (op: Op) => steps.findIndex((s) => s.op === op);
+    expect(at(Op.AGENT_CONNECT)).toBeLessThan(at(Op.PIVOT_ROOT));
+    const load = steps[at(Op.SECCOMP)];
+    expect(at(Op.SECCOMP)).toBeGreaterThan(at(Op.STARTED));
+    const pieces = (load.strs ?? []).slice(1) as string[];
+    expect(JSON.parse(pieces.join("4242"))).toEqual({
+      ociVersion: i.spec.ociVersion,
+      fds: ["seccompFd"],
+      pid: 4242,
+      metadata: "m",
+      state: { ociVersion: i.spec.ociVersion, id: "c1", status: "creating", pid: 4242, bundle: "/b" },
+    });
+  });
+
+  it("no agent without a listener flag; personality, memory policy and priorities before the identity switch", () => {
+    const i = input(
+      (s) => {
+        s.linux!.personality = { domain: "LINUX32" };
+        s.linux!.memoryPolicy = { mode: "MPOL_BIND", nodes: "0" };
+        s.process!.scheduler = { policy: "SCHED_BATCH" };
+        s.process!.ioPriority = { class: "IOPRIO_CLASS_BE", priority: 1 };
+      },
+      { seccomp: { bpf: Buffer.alloc(8), flags: 0, listenerPath: "/x" } },
+    );
+    const list = ops(i);
+    expect(list).not.toContain(Op.AGENT_CONNECT);
+    const setuid = list.indexOf(Op.SETRESUID);
+    for (const op of [Op.PERSONALITY, Op.MEMPOLICY, Op.SCHED_SETATTR, Op.IOPRIO]) expect(list.indexOf(op)).toBeLessThan(setuid);
+    expect(list.indexOf(Op.PIVOT_ROOT)).toBeLessThan(list.indexOf(Op.PERSONALITY));
+  });
+
+  it("refuses what this host cannot do: LSM labels, intelRdt, missing NUMA nodes", () => {
+    const host = { lsm: { apparmor: false, selinux: false }, resctrl: false, numaNodes: [0] };
+    expect(() => compileCreatePlan(input((s) => (s.process!.apparmorProfile = "p"), { host }))).toThrow('process.apparmorProfile "p": AppArmor is not enabled on this host');
+    expect(() => compileCreatePlan(input((s) => (s.linux!.intelRdt = {}), { host }))).toThrow("linux.intelRdt: resctrl is not mounted");
+    expect(() => compileCreatePlan(input((s) => (s.linux!.memoryPolicy = { mode: "MPOL_BIND", nodes: "1" }), { host }))).toThrow(
+      "linux.memoryPolicy.nodes: node 1 does not exist on this host (nodes: 0)",
+    );
+    const apparmor = { ...host, lsm: { apparmor: true, selinux: false } };
+    const steps = compileCreatePlan(input((s) => (s.process!.apparmorProfile = "p"), { host: apparmor })).steps;
+    expect(steps.find((s) => s.what === "set AppArmor profile p")?.strs).toEqual(["/proc/self/attr/apparmor/exec", "exec p"]);
+  });
+});
