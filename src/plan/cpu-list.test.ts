@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { idMask, parseIdList } from "./cpu-list.js";
 import { memoryPolicy } from "./memory-policy.js";
+import { execAffinitySteps } from "./process.js";
+import { Op } from "./protocol.js";
 
 describe("id lists", () => {
   it("parses ranges and single ids, sorted and without repeats", () => {
@@ -36,5 +38,15 @@ describe("memory policy", () => {
     expect(() => memoryPolicy({ mode: "MPOL_BIND", nodes: "0", flags: ["MPOL_F_X"] })).toThrow('linux.memoryPolicy.flags[0]: unknown flag "MPOL_F_X"');
     expect(() => memoryPolicy({ mode: "MPOL_DEFAULT", nodes: "0" })).toThrow("linux.memoryPolicy.nodes: MPOL_DEFAULT takes no nodes");
     expect(() => memoryPolicy({ mode: "MPOL_BIND" })).toThrow("linux.memoryPolicy.nodes: MPOL_BIND needs at least one node");
+  });
+});
+
+describe("execCPUAffinity", () => {
+  const base = { cwd: "/", user: { uid: 0, gid: 0 }, args: ["true"] };
+  it("final becomes a sched_setaffinity mask; initial alone changes nothing in the process", () => {
+    expect(execAffinitySteps({ ...base, execCPUAffinity: { initial: "1", final: "0-1" } })).toEqual([
+      { op: Op.SET_AFFINITY, what: "set process.execCPUAffinity.final 0-1", ints: [], strs: [idMask([0, 1])] },
+    ]);
+    expect(execAffinitySteps({ ...base, execCPUAffinity: { initial: "1" } })).toEqual([]);
   });
 });

@@ -5,14 +5,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { cgroupDirsNamed, makeBundle, Runtime, SKIFF, uniqueId, waitFor, type Result } from "../testing/harness.js";
+import { cgroupDirsNamed, makeBundle, Runtime, SKIFF, uniqueId, waitFor, type Bundle, type Result } from "../testing/harness.js";
 import type { Spec } from "../spec/types.js";
 import { useCProgram } from "./c-program.testing.js";
 
 const rt = new Runtime();
 afterAll(() => rt.cleanup());
 
-function bundle(args: string[], edit?: (c: Spec, dir: string) => void): { dir: string; rootfs: string } {
+function bundle(args: string[], edit?: (c: Spec, dir: string) => void): Bundle {
   const b = makeBundle(args);
   rt.trackDir(b.dir);
   edit?.(b.config, b.dir);
