@@ -326,6 +326,15 @@ int main(int argc, char **argv) {
 }
 `;
 
+/** `skiff run` under strace: its result and the seccomp(2) calls that loaded a filter. */
+function tracedRun(b: Bundle, id: string): { result: Result; loads: string[] } {
+  const trace = path.join(b.dir, "strace");
+  const out = spawnSync("strace", ["-f", "-e", "trace=seccomp", "-o", trace, SKIFF, "--root", rt.root, "run", "--bundle", b.dir, id], { encoding: "utf8" });
+  // Only real loads carry a program; libseccomp's own probes pass NULL.
+  const loads = fs.readFileSync(trace, "utf8").split("\n").filter((l) => l.includes("SECCOMP_SET_MODE_FILTER") && l.includes("{len="));
+  return { result: { status: out.status, stdout: out.stdout, stderr: out.stderr }, loads };
+}
+
 describe("seccomp", () => {
   const agent = useCProgram("seccomp-agent", AGENT);
   const agents: ChildProcess[] = [];
@@ -346,12 +355,15 @@ describe("seccomp", () => {
           defaultAction: "SCMP_ACT_ALLOW",
           listenerPath: sock,
           listenerMetadata: "agent-meta",
+          flags: ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"],
           syscalls: [{ names: ["mkdir", "mkdirat"], action: "SCMP_ACT_NOTIFY" }],
         };
       });
       const id = uniqueId();
-      const r = rt.skiff(["run", "--bundle", b.dir, id]);
+      const { result: r, loads } = tracedRun(b, id);
       expect(r.stdout).toBe("mkdir: can't create directory '/tmp/x': Invalid cross-device link\nrc=1\n");
+      expect(loads).toHaveLength(1);
+      expect(loads[0]).toMatch(/SECCOMP_FILTER_FLAG_TSYNC\|SECCOMP_FILTER_FLAG_NEW_LISTENER\|SECCOMP_FILTER_FLAG_TSYNC_ESRCH\|(SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV|0x20),/);
       const [message, fdLine] = fs.readFileSync(received, "utf8").trim().split("\n");
       expect(fdLine).toBe("fd");
       const m = JSON.parse(message);
@@ -374,11 +386,8 @@ describe("seccomp", () => {
         syscalls: [{ names: ["mknod"], action: "SCMP_ACT_ERRNO" }],
       };
     });
-    const trace = path.join(b.dir, "strace");
-    const r = spawnSync("strace", ["-f", "-e", "trace=seccomp", "-o", trace, SKIFF, "--root", rt.root, "run", "--bundle", b.dir, uniqueId()], { encoding: "utf8" });
-    expect(r.status).toBe(0);
-    // Only real loads carry a program; libseccomp's own probes pass NULL.
-    const loads = fs.readFileSync(trace, "utf8").split("\n").filter((l) => l.includes("SECCOMP_SET_MODE_FILTER") && l.includes("{len="));
+    const { result, loads } = tracedRun(b, uniqueId());
+    expect(result.status).toBe(0);
     expect(loads).toHaveLength(1);
     expect(loads[0]).toContain("SECCOMP_FILTER_FLAG_TSYNC|SECCOMP_FILTER_FLAG_LOG|SECCOMP_FILTER_FLAG_SPEC_ALLOW");
     expect(loads[0]).toMatch(/= 0$/);
