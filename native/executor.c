@@ -853,12 +853,13 @@ static void move_devices(const struct step *s) {
   int target = open(path, O_RDONLY | O_CLOEXEC);
   if (target < 0) mover_fail(errno, "open the container's network namespace");
   static struct saved_addr addrs[MAX_STRS / 2][16];
-  int naddrs[MAX_STRS / 2];
+  int naddrs[MAX_STRS / 2], indexes[MAX_STRS / 2];
   for (uint32_t i = 0; i + 1 < s->nstr; i += 2) {
     const char *name = s->strs[i], *newname = s->strs[i + 1];
     struct ifreq ifr = {0};
     snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
     if (ioctl(host, SIOCGIFINDEX, &ifr) < 0) mover_fail(errno, "find network device %s", name);
+    indexes[i / 2] = ifr.ifr_ifindex;
     naddrs[i / 2] = permanent_addrs(host, ifr.ifr_ifindex, addrs[i / 2], 16);
     if (naddrs[i / 2] < 0) mover_fail(errno, "list the addresses of %s", name);
     struct nlreq r = {.h = {.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)), .nlmsg_type = RTM_NEWLINK}};
@@ -874,9 +875,13 @@ static void move_devices(const struct step *s) {
   if (inner < 0) mover_fail(errno, "netlink socket");
   for (uint32_t i = 0; i + 1 < s->nstr; i += 2) {
     const char *newname = s->strs[i + 1];
-    struct ifreq ifr = {0};
-    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", newname);
-    if (ioctl(inner, SIOCGIFINDEX, &ifr) < 0) mover_fail(errno, "find network device %s in the container", newname);
+    /* A new namespace has only lo, so the device keeps its index there; by index, a "%d"
+     * template name the kernel filled in is found too. */
+    struct ifreq ifr = {.ifr_ifindex = indexes[i / 2]};
+    if (ioctl(inner, SIOCGIFNAME, &ifr) < 0) {
+      snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", newname);
+      if (ioctl(inner, SIOCGIFINDEX, &ifr) < 0) mover_fail(errno, "find network device %s in the container", newname);
+    }
     for (int k = 0; k < naddrs[i / 2]; k++) {
       struct saved_addr *a = &addrs[i / 2][k];
       size_t alen = a->family == AF_INET6 ? 16 : 4;

@@ -11,6 +11,7 @@ import { grantedCapabilities } from "../plan/capabilities.js";
 import { checkRlimitsAgainstHost, rlimitPlan } from "../plan/rlimits.js";
 import { ack, readMessage, sendPlan, spawnHelper, type Helper } from "../native.js";
 import { compileCreatePlan } from "../plan/compile.js";
+import { hostFacts } from "../plan/host-facts.js";
 import { hasNamespace } from "../plan/namespaces.js";
 import type { Plan } from "../plan/plan.js";
 import { Msg, SyncTag } from "../plan/protocol.js";
@@ -122,6 +123,8 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     for (const w of granted.warnings) log("warning", w);
     checkRlimitsAgainstHost(rlimitPlan(spec.process?.rlimits));
     const plan: Plan = compileCreatePlan({
+      id,
+      host: hostFacts(),
       capabilities: granted.sets,
       spec,
       bundle,

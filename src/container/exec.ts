@@ -6,10 +6,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadCgroupManager, type SavedCgroups } from "../cgroups/index.js";
 import { SkiffError } from "../errors.js";
-import { connectUnix, pollIn } from "../linux/libc.js";
+import { connectUnix, pollIn, schedSetaffinity } from "../linux/libc.js";
 import { log, trace } from "../log.js";
 import { readMessage, sendPlan, spawnHelper, type Helper } from "../native.js";
 import { grantedCapabilities } from "../plan/capabilities.js";
+import { idMask, parseIdList } from "../plan/cpu-list.js";
+import { hostFacts } from "../plan/host-facts.js";
 import { compileExecPlan, execProcess, type ExecPlanInput, type ExecProcessFlags } from "../plan/exec.js";
 import type { Plan } from "../plan/plan.js";
 import { checkRlimitsAgainstHost, rlimitPlan } from "../plan/rlimits.js";
@@ -54,15 +56,6 @@ const PROC_NS_NAME: Record<NamespaceType, string> = {
 };
 
 
-export function hostLsm(): ExecPlanInput["lsm"] {
-  let apparmor = false;
-  try {
-    apparmor = fs.readFileSync("/sys/module/apparmor/parameters/enabled", "utf8").trim() === "Y";
-  } catch {
-    // no AppArmor module
-  }
-  return { apparmor, selinux: fs.existsSync("/sys/fs/selinux/enforce") };
-}
 
 function processOf(opts: ExecOptions, config: Spec, lsm: ExecPlanInput["lsm"]): Process {
   if (opts.processFile) {
@@ -155,7 +148,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
   const { store } = opts;
   const rec = store.load(opts.id);
   checkStatus(store, rec, opts.ignorePaused ?? false);
-  const lsm = hostLsm();
+  const lsm = hostFacts().lsm;
   const proc = processOf(opts, rec.config, lsm);
   const interactive = proc.terminal === true && !opts.consoleSocket;
   if (interactive) proc.consoleSize ??= terminalSize();
@@ -200,6 +193,9 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
     });
     helper = spawnHelper(platform().initBinary(), stdio, extra);
     for (const fd of toClose.splice(0)) fs.closeSync(fd);
+    // process.execCPUAffinity.initial holds until the cgroup move; .final is set after it.
+    const initial = proc.execCPUAffinity?.initial;
+    if (initial) schedSetaffinity(helper.pid, idMask(parseIdList(initial, "process.execCPUAffinity.initial")));
     // Into the cgroups before the fork, so the process is born inside them (as create does).
     cgroups.apply(helper.pid);
     sendPlan(helper.sock, plan);

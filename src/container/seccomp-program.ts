@@ -9,5 +9,10 @@ export async function seccompProgram(spec: Spec, store: StateStore): Promise<Sec
   if (!spec.linux?.seccomp) return undefined;
   const { compileSeccompCached } = await import("../linux/seccomp.js");
   const compiled = compileSeccompCached(spec.linux.seccomp, path.join(store.root, ".seccomp-cache"));
-  return { bpf: compiled.bpf, flags: compiled.flags.reduce((a, f) => a | f, 0) };
+  return {
+    bpf: compiled.bpf,
+    flags: compiled.flags.reduce((a, f) => a | f, 0),
+    listenerPath: compiled.listenerPath,
+    listenerMetadata: compiled.listenerMetadata,
+  };
 }

@@ -94,3 +94,8 @@ export function pollIn(fds: number[], timeoutMs: number): number[] {
   }
   return fds.map((_, i) => buf.readInt16LE(i * 8 + 6));
 }
+
+/** sched_setaffinity(2) of another process; mask is a cpu_set_t (one bit per CPU). */
+export function schedSetaffinity(pid: number, mask: Buffer): void {
+  sys("sched_setaffinity", ["i32", "i64", "buffer"], [pid, mask.length, mask], `sched_setaffinity ${pid}`);
+}

@@ -5,9 +5,11 @@
 import { SkiffError } from "../errors.js";
 import type { Namespace, Process } from "../spec/types.js";
 import type { CapabilitySets } from "./capabilities.js";
+import type { HostFacts } from "./host-facts.js";
+import { lsmSteps } from "./lsm.js";
 import { namespaceSteps } from "./namespaces.js";
 import { step, type Plan, type Step } from "./plan.js";
-import { execSteps, identitySteps, privilegedProcessSteps, resolveExecStep, seccompStep, type SeccompProgram } from "./process.js";
+import { execAffinitySteps, execSteps, identitySteps, privilegedProcessSteps, resolveExecStep, seccompStep, type SeccompProgram } from "./process.js";
 import { Op } from "./protocol.js";
 
 export interface ExecPlanInput {
@@ -23,21 +25,7 @@ export interface ExecPlanInput {
   consoleSocketFd?: number;
   seccomp?: SeccompProgram;
   /** Which security modules can take process.apparmorProfile / process.selinuxLabel here. */
-  lsm: { apparmor: boolean; selinux: boolean };
-}
-
-/** The file an LSM reads the label for the next execve from (the kernel's procattr interface). */
-function lsmSteps(p: Process, lsm: ExecPlanInput["lsm"]): Step[] {
-  const steps: Step[] = [];
-  if (p.apparmorProfile) {
-    if (!lsm.apparmor) throw new SkiffError("InvalidConfig", `process.apparmorProfile "${p.apparmorProfile}": AppArmor is not enabled on this host`);
-    steps.push(step(Op.WRITE_FILE, `set AppArmor profile ${p.apparmorProfile}`, [0], ["/proc/self/attr/apparmor/exec", `exec ${p.apparmorProfile}`]));
-  }
-  if (p.selinuxLabel) {
-    if (!lsm.selinux) throw new SkiffError("InvalidConfig", `process.selinuxLabel "${p.selinuxLabel}": SELinux is not enabled on this host`);
-    steps.push(step(Op.WRITE_FILE, `set SELinux label ${p.selinuxLabel}`, [0], ["/proc/self/attr/exec", p.selinuxLabel]));
-  }
-  return steps;
+  lsm: HostFacts["lsm"];
 }
 
 export function compileExecPlan(input: ExecPlanInput): Plan {
@@ -58,6 +46,7 @@ export function compileExecPlan(input: ExecPlanInput): Plan {
     step(Op.SETSID, "start a new session"),
     ...(p.terminal ? [step(Op.CONSOLE, "create the console and send it to the console socket", [input.consoleSocketFd!, p.consoleSize?.height ?? 0, p.consoleSize?.width ?? 0], ["/dev/ptmx"])] : []),
     ...privilegedProcessSteps(p),
+    ...execAffinitySteps(p),
     ...lsmSteps(p, input.lsm),
     ...identitySteps(p, input.capabilities, seccompEarly),
     resolveExecStep(p),
@@ -92,8 +81,9 @@ function parseId(text: string, what: string): number {
  * The process `exec` runs when no --process file is given: the container's own process with
  * the command line's changes, as runc builds it. The terminal is off unless --tty; env, caps and
  * additional gids are added to the container's; user, cwd and LSM labels replace them. Labels
- * from the config that no active security module can apply are dropped (create ignores them
- * too); the flags' labels are kept so that compileExecPlan refuses them clearly.
+ * from the config that no active security module can apply are dropped (create refused them
+ * then, so they come from a host whose modules changed since); the flags' labels are kept so
+ * that compileExecPlan refuses them clearly.
  */
 export function execProcess(base: Process, flags: ExecProcessFlags, lsm: ExecPlanInput["lsm"]): Process {
   if (flags.args.length === 0) throw new SkiffError("InvalidArgument", "exec: a command (or --process) is required");

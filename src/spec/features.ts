@@ -10,9 +10,8 @@ import { OCI_VERSION_MAX, OCI_VERSION_MIN } from "./semantic.js";
 
 /**
  * The mount options skiff gives a meaning to (config.md "Linux mount options"); anything else
- * in `mounts[].options` goes to the filesystem as data. Only what src/plan/mount-options.ts
- * implements today (features.test.ts holds the two together): the recursive attributes
- * (rro, rnosuid...), iversion, tmpcopyup and idmap/ridmap join when the plan handles them.
+ * in `mounts[].options` goes to the filesystem as data. Exactly what src/plan/mount-options.ts
+ * implements (features.test.ts holds the two together); iversion and tmpcopyup are not.
  */
 export const MOUNT_OPTIONS = [
   "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "lazytime", "loud",
@@ -20,6 +19,10 @@ export const MOUNT_OPTIONS = [
   "nostrictatime", "nosuid", "nosymfollow", "private", "rbind", "relatime", "remount", "ro",
   "rprivate", "rshared", "rslave", "runbindable", "rw", "shared", "silent", "slave", "strictatime",
   "suid", "symfollow", "sync", "unbindable",
+  // recursive attributes (mount_setattr with AT_RECURSIVE) and idmapped mounts
+  "ratime", "rdev", "rdiratime", "rexec", "rnoatime", "rnodev", "rnodiratime", "rnoexec", "rnorelatime",
+  "rnostrictatime", "rnosuid", "rnosymfollow", "rrelatime", "rro", "rrw", "rstrictatime", "rsuid", "rsymfollow",
+  "idmap", "ridmap",
 ];
 
 export interface FeaturesOptions {
@@ -47,14 +50,16 @@ export function features(opts: FeaturesOptions = {}): object {
         knownFlags: l.SeccompFlag.enum,
         supportedFlags: l.SeccompFlag.enum,
       },
-      apparmor: { enabled: false },
-      selinux: { enabled: false },
-      intelRdt: { enabled: true, schemata: true, monitoring: false },
+      // Process labels are applied when the host's module is active (refused otherwise).
+      apparmor: enabled,
+      selinux: enabled,
+      // resctrl is not driven yet: linux.intelRdt is refused.
+      intelRdt: { enabled: false },
       memoryPolicy: {
         modes: l.MemoryPolicy.properties.mode.enum,
         flags: l.MemoryPolicy.properties.flags.items.enum,
       },
-      mountExtensions: { idmap: { enabled: false } }, // idmapped mounts arrive with issue 3
+      mountExtensions: { idmap: enabled },
       netDevices: enabled,
     },
     ...(opts.version ? { annotations: { "skiff.version": opts.version } } : {}),
