@@ -1104,6 +1104,13 @@ static void run_step(const struct step *s) {
     need(s, 1, 0);
     if (personality((unsigned long)s->ints[0]) < 0) fail(errno, "personality");
     break;
+  case OP_SESSION_KEYRING:
+    need(s, 0, 1);
+    /* A keyring of the container's own instead of the caller's session keyring. Kernels
+     * without keyrings, or where the key quota is reached, still run the container (runc). */
+    if (syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, s->strs[0]) < 0 && errno != ENOSYS && errno != EDQUOT && errno != EACCES)
+      fail(errno, "join session keyring %s", s->strs[0]);
+    break;
   case OP_SET_AFFINITY:
     need(s, 0, 1);
     if (sched_setaffinity(0, s->lens[0], (const cpu_set_t *)s->strs[0]) < 0) fail(errno, "sched_setaffinity");

@@ -61,6 +61,7 @@ enum plan_op {
   OP_AGENT_CONNECT = 45,/* strs: socket path: connect to the seccomp agent (before the host paths go away) */
   OP_NETDEV_PREPARE = 46,/* helper, before the namespaces: strs: host name, container name, ... */
   OP_NETDEV_MOVE = 47,  /* helper, in the container's network namespace: move the prepared devices here */
+  OP_SESSION_KEYRING = 48, /* strs: name: join a new session keyring of that name */
   OP__COUNT
 };
 

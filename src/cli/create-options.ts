@@ -19,6 +19,7 @@ interface CreateFlags extends GlobalOptions {
   "pid-file"?: string;
   "console-socket"?: string;
   "no-pivot": boolean;
+  "no-new-keyring": boolean;
   "preserve-fds": number;
 }
 
@@ -34,6 +35,7 @@ export function createOptionsOf(args: Args): CreateOptions {
     pidFile: a["pid-file"],
     consoleSocket: a["console-socket"],
     noPivot: a["no-pivot"],
+    noNewKeyring: a["no-new-keyring"],
     preserveFds: a["preserve-fds"],
     systemdCgroup: a["systemd-cgroup"],
   };

@@ -33,6 +33,8 @@ export interface CreateOptions {
   pidFile?: string;
   consoleSocket?: string;
   noPivot?: boolean;
+  /** keep the caller's session keyring instead of a new one for the container */
+  noNewKeyring?: boolean;
   preserveFds?: number;
   systemdCgroup?: boolean;
   /** "wait": keep the helper as the init's parent to collect its exit status (run) */
@@ -125,6 +127,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const plan: Plan = compileCreatePlan({
       id,
       host: hostFacts(),
+      sessionKeyring: opts.noNewKeyring ? undefined : `_ses.${id}`,
       capabilities: granted.sets,
       spec,
       bundle,

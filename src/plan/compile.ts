@@ -46,6 +46,8 @@ export interface PlanInput extends RootfsFacts {
   id?: string;
   /** What the host offers (hostFacts()); without it: no LSM, no resctrl, NUMA not checked. */
   host?: HostFacts;
+  /** Name of the session keyring the container joins (runc: "_ses.<id>"); none with --no-new-keyring. */
+  sessionKeyring?: string;
 }
 
 const NO_HOST_FEATURES: HostFacts = { lsm: { apparmor: false, selinux: false }, resctrl: false, numaNodes: [] };
@@ -129,6 +131,7 @@ export function compileCreatePlan(input: PlanInput): Plan {
       ? [step(Op.CONSOLE, "create the console and send it to the console socket", [input.consoleSocketFd, p.consoleSize?.height ?? 0, p.consoleSize?.width ?? 0], ["/dev/ptmx"])]
       : []),
     ...containerProcessSteps(spec, host),
+    ...(input.sessionKeyring ? [step(Op.SESSION_KEYRING, `join session keyring ${input.sessionKeyring}`, [], [input.sessionKeyring])] : []),
     ...lsmSteps(p, host.lsm),
     ...privilegedProcessSteps(p),
     ...identitySteps(p, input.capabilities, seccompEarly, agent),

@@ -75,3 +75,19 @@ describe("process", () => {
     });
   });
 });
+
+describe("session keyring", () => {
+  it("the container joins a keyring of its own (_ses.<id>); --no-new-keyring keeps the caller's", () => {
+    const keyringOf = (flags: string[]) => {
+      const id = uniqueId("kr");
+      // /proc/keys lists the keys the process possesses; a keyring's description is its name.
+      const b = makeBundle(["sh", "-c", `grep -c ' _ses.${id}: ' /proc/keys || true`], (c) => {
+        c.linux!.maskedPaths = c.linux!.maskedPaths!.filter((p) => p !== "/proc/keys"); // masked by default
+      });
+      rt.trackDir(b.dir);
+      return rt.skiff(["run", ...flags, "--bundle", b.dir, id]).stdout.trim();
+    };
+    expect(keyringOf([])).toBe("1");
+    expect(keyringOf(["--no-new-keyring"])).toBe("0");
+  });
+});

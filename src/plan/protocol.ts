@@ -51,6 +51,7 @@ export enum Op {
   AGENT_CONNECT = 45,
   NETDEV_PREPARE = 46,
   NETDEV_MOVE = 47,
+  SESSION_KEYRING = 48,
 }
 
 /** OP_MOUNT mode bits. */
