@@ -190,6 +190,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
       consoleSocketFd: consoleFd === undefined ? undefined : fdInHelper(consoleFd),
       seccomp,
       lsm,
+      container: { ociVersion: rec.ociVersion, id: rec.id, bundle: rec.bundle, ...(rec.annotations && { annotations: rec.annotations }) },
     });
     helper = spawnHelper(platform().initBinary(), stdio, extra);
     for (const fd of toClose.splice(0)) fs.closeSync(fd);

@@ -5,7 +5,8 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useCProgram } from "../plan/c-program.testing.js";
 import type { Seccomp } from "../spec/types.js";
-import { compileSeccomp, compileSeccompCached, libseccompVersion, SECCOMP_FILTER_FLAG, seccompAgentMessage, seccompCacheKey } from "./seccomp.js";
+import { seccompAgentMessage } from "../plan/seccomp-agent.js";
+import { compileSeccomp, compileSeccompCached, libseccompVersion, SECCOMP_FILTER_FLAG, seccompCacheKey } from "./seccomp.js";
 
 const EPERM = 1, ENOENT = 2, EACCES = 13, EFAULT = 14, ENOSYS = 38;
 // x86_64 numbers (i386 has its own table; fchmodat2 is 452 on both, newer than libseccomp 2.5.4).

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { createExternalBuffer, DataType, isNullPointer, load, open, type JsExternal } from "ffi-rs";
 import { SkiffError } from "../errors.js";
 import { log } from "../log.js";
-import type { Seccomp, SeccompSyscall, State } from "../spec/types.js";
+import type { Seccomp, SeccompSyscall } from "../spec/types.js";
 import { errnoName } from "./errno.js";
 import { memfdCreate, MFD_CLOEXEC } from "./libc.js";
 import { enosysPrologue } from "./seccomp-enosys.js";
@@ -320,14 +320,6 @@ function loadFlags(requested: number[], notify: boolean): number[] {
   return [...flags].sort((a, b) => a - b);
 }
 
-/**
- * config-linux.md "The Container Process State": the JSON sent to listenerPath in one message
- * whose SCM_RIGHTS carry the listener fd, named in `fds`. The state's status is "creating"
- * while the init is still being set up.
- */
-export function seccompAgentMessage(ociVersion: string, pid: number, state: State, metadata?: string): string {
-  return JSON.stringify({ ociVersion, fds: ["seccompFd"], pid, ...(metadata === undefined ? {} : { metadata }), state });
-}
 
 /** "2.5.4": the loaded library's version (it shapes the BPF, so it is part of the cache key). */
 export function libseccompVersion(): string {

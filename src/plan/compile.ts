@@ -4,10 +4,10 @@ import { SkiffError } from "../errors.js";
 import type { Hook, Spec } from "../spec/types.js";
 import type { CapabilitySets } from "./capabilities.js";
 import { deviceSteps } from "./dev.js";
+import { agentMessagePieces } from "./seccomp-agent.js";
 import { containerHookSteps, hasAnyHooks } from "./hooks.js";
 import { hasNamespace, namespaceSteps } from "./namespaces.js";
 import { step, type Plan, type Step } from "./plan.js";
-import { seccompAgentMessage } from "../linux/seccomp.js";
 import type { HostFacts } from "./host-facts.js";
 import { idmapSlots, idmapTreeSteps } from "./idmap.js";
 import { checkIntelRdt, checkMountLabel, lsmSteps } from "./lsm.js";
@@ -16,9 +16,7 @@ import { netDeviceMoves, netDeviceMoveSteps, netDevicePrepareSteps } from "./net
 import { personalityValue } from "./personality.js";
 import {
   execSteps,
-  hasSeccompAgent,
   identitySteps,
-  pidPieces,
   privilegedProcessSteps,
   resolveExecStep,
   seccompAgentSteps,
@@ -69,19 +67,6 @@ function containerProcessSteps(spec: Spec, host: HostFacts): Step[] {
   return steps;
 }
 
-/** The agent's message (config-linux.md "The Container Process State"), in pieces around the pid. */
-function agentMessage(input: PlanInput): string[] {
-  const { spec } = input;
-  return pidPieces((pid) =>
-    seccompAgentMessage(
-      spec.ociVersion,
-      pid,
-      { ociVersion: spec.ociVersion, id: input.id ?? "", status: "creating", pid, bundle: input.bundle, ...(spec.annotations && { annotations: spec.annotations }) },
-      input.seccomp?.listenerMetadata,
-    ),
-  );
-}
-
 const EXEC_FIFO = "exec.fifo";
 
 export function compileCreatePlan(input: PlanInput): Plan {
@@ -99,7 +84,7 @@ export function compileCreatePlan(input: PlanInput): Plan {
   const hookSync = hasAnyHooks(hooks as Record<string, Hook[] | undefined>) ? [step(Op.SYNC, "run prestart and createRuntime hooks", [SyncTag.CREATE_RUNTIME])] : [];
   const seccompLate = input.seccomp && p.noNewPrivileges ? input.seccomp : undefined;
   const seccompEarly = input.seccomp && !p.noNewPrivileges ? input.seccomp : undefined;
-  const agent = hasSeccompAgent(input.seccomp) ? agentMessage(input) : undefined;
+  const agent = agentMessagePieces(input.seccomp, { ociVersion: spec.ociVersion, id: input.id ?? "", bundle: input.bundle, ...(spec.annotations && { annotations: spec.annotations }) }, "creating");
   const host = input.host ?? NO_HOST_FEATURES;
   checkIntelRdt(spec, host.resctrl);
   checkMountLabel(spec, host.lsm);

@@ -3,13 +3,14 @@
 // gets its own session, terminal, limits, identity, seccomp filter and program. Pure, like
 // compileCreatePlan: the facts of the container come in through ExecPlanInput.
 import { SkiffError } from "../errors.js";
-import type { Namespace, Process } from "../spec/types.js";
+import type { Namespace, Process, State } from "../spec/types.js";
 import type { CapabilitySets } from "./capabilities.js";
 import type { HostFacts } from "./host-facts.js";
 import { lsmSteps } from "./lsm.js";
 import { namespaceSteps } from "./namespaces.js";
 import { step, type Plan, type Step } from "./plan.js";
-import { execAffinitySteps, execSteps, identitySteps, privilegedProcessSteps, resolveExecStep, seccompStep, type SeccompProgram } from "./process.js";
+import { execAffinitySteps, execSteps, identitySteps, privilegedProcessSteps, resolveExecStep, seccompAgentSteps, seccompStep, type SeccompProgram } from "./process.js";
+import { agentMessagePieces } from "./seccomp-agent.js";
 import { Op } from "./protocol.js";
 
 export interface ExecPlanInput {
@@ -26,6 +27,8 @@ export interface ExecPlanInput {
   seccomp?: SeccompProgram;
   /** Which security modules can take process.apparmorProfile / process.selinuxLabel here. */
   lsm: HostFacts["lsm"];
+  /** The container, for the state a seccomp agent receives. */
+  container: Omit<State, "status" | "pid">;
 }
 
 export function compileExecPlan(input: ExecPlanInput): Plan {
@@ -38,19 +41,25 @@ export function compileExecPlan(input: ExecPlanInput): Plan {
   // identity switch; with it, as late as possible so fewer of skiff's own calls are filtered.
   const seccompLate = input.seccomp && p.noNewPrivileges ? input.seccomp : undefined;
   const seccompEarly = input.seccomp && !p.noNewPrivileges ? input.seccomp : undefined;
+  const agent = agentMessagePieces(input.seccomp, input.container, "running");
+  // The mount namespace is joined last, after the fork: until then the process still sees the
+  // host's filesystem, where a seccomp agent's socket and its own host pid (/proc/self) are.
+  const mountNs = input.namespaces.filter((n) => n.type === "mount");
   const steps: Step[] = [
-    // helper phase: user namespace first, mount namespace last (namespaceSteps' order)
-    ...namespaceSteps(input.namespaces),
+    // helper phase: user namespace first (namespaceSteps' order)
+    ...namespaceSteps(input.namespaces.filter((n) => n.type !== "mount")),
     step(Op.FORK, "fork the exec process into the container's pid namespace", [input.mode === "wait" ? 1 : 0]),
     // the process itself
+    ...seccompAgentSteps(input.seccomp),
+    ...namespaceSteps(mountNs),
     step(Op.SETSID, "start a new session"),
     ...(p.terminal ? [step(Op.CONSOLE, "create the console and send it to the console socket", [input.consoleSocketFd!, p.consoleSize?.height ?? 0, p.consoleSize?.width ?? 0], ["/dev/ptmx"])] : []),
     ...privilegedProcessSteps(p),
     ...execAffinitySteps(p),
     ...lsmSteps(p, input.lsm),
-    ...identitySteps(p, input.capabilities, seccompEarly),
+    ...identitySteps(p, input.capabilities, seccompEarly, agent),
     resolveExecStep(p),
-    ...(seccompLate ? [seccompStep(seccompLate)] : []),
+    ...(seccompLate ? [seccompStep(seccompLate, agent)] : []),
     ...execSteps(p, input.preserveFds),
   ];
   return { steps };

@@ -284,8 +284,9 @@ describe("network devices", () => {
   });
 });
 
-// A seccomp agent: accepts one connection, writes the message it got to argv[2] with a line
-// saying whether an fd came with it, then answers every notification with EXDEV.
+// A seccomp agent: for each connection (a child process each), writes the message it got to
+// argv[2] ("argv[2].N" for the N-th after the first) with a line saying whether an fd came with
+// it, then answers every notification with EXDEV.
 const AGENT = String.raw`
 #include <errno.h>
 #include <linux/seccomp.h>
@@ -300,8 +301,19 @@ int main(int argc, char **argv) {
   int s = socket(AF_UNIX, SOCK_STREAM, 0);
   struct sockaddr_un a = {.sun_family = AF_UNIX};
   strncpy(a.sun_path, argv[1], sizeof a.sun_path - 1);
-  if (bind(s, (struct sockaddr *)&a, sizeof a) < 0 || listen(s, 1) < 0) { perror("bind"); return 1; }
-  int c = accept(s, NULL, NULL);
+  if (bind(s, (struct sockaddr *)&a, sizeof a) < 0 || listen(s, 4) < 0) { perror("bind"); return 1; }
+  int c;
+  char name[4096];
+  for (int n = 0;; n++) {
+    c = accept(s, NULL, NULL);
+    if (c < 0) return 1;
+    if (fork() == 0) {
+      if (n == 0) snprintf(name, sizeof name, "%s", argv[2]);
+      else snprintf(name, sizeof name, "%s.%d", argv[2], n);
+      break;
+    }
+    close(c);
+  }
   char buf[8192], ctl[CMSG_SPACE(sizeof(int))];
   struct iovec iov = {buf, sizeof buf - 1};
   struct msghdr h = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl};
@@ -310,7 +322,7 @@ int main(int argc, char **argv) {
   buf[n] = 0;
   struct cmsghdr *cm = CMSG_FIRSTHDR(&h);
   int fd = cm && cm->cmsg_type == SCM_RIGHTS ? *(int *)CMSG_DATA(cm) : -1;
-  FILE *out = fopen(argv[2], "w");
+  FILE *out = fopen(name, "w");
   fprintf(out, "%s\n%s\n", buf, fd >= 0 ? "fd" : "no fd");
   fclose(out);
   for (;;) {
@@ -377,6 +389,31 @@ describe("seccomp", () => {
       expect(m.pid).toBeGreaterThan(1);
     });
   }
+
+  it("exec: a process with the container's NOTIFY filter sends its own listener and state", async () => {
+    const sock = path.join(agent.dir, "agent-exec.sock");
+    const received = path.join(agent.dir, "received-exec");
+    const a = spawn(agent.path, [sock, received], { stdio: "inherit" });
+    agents.push(a);
+    expect(await waitFor(() => fs.existsSync(sock))).toBe(true);
+    const b = bundle(["sleep", "60"], (c) => {
+      c.root!.readonly = false;
+      c.linux!.seccomp = { defaultAction: "SCMP_ACT_ALLOW", listenerPath: sock, syscalls: [{ names: ["mkdir", "mkdirat"], action: "SCMP_ACT_NOTIFY" }] };
+    });
+    const id = rt.track(uniqueId());
+    rt.ok(["run", "-d", "--bundle", b.dir, id]);
+    const r = rt.skiff(["exec", id, "sh", "-c", "mkdir /tmp/y 2>&1; echo rc=$?"]);
+    expect(r.stdout).toBe("mkdir: can't create directory '/tmp/y': Invalid cross-device link\nrc=1\n");
+    expect(await waitFor(() => fs.existsSync(`${received}.1`))).toBe(true);
+    const [message, fdLine] = fs.readFileSync(`${received}.1`, "utf8").trim().split("\n");
+    expect(fdLine).toBe("fd");
+    const m = JSON.parse(message);
+    expect(m.state).toMatchObject({ id, status: "running", bundle: b.dir, pid: m.pid });
+    // the exec'd process's host pid, not the init's (and not a pid inside the container)
+    expect(m.pid).not.toBe(rt.state(id).pid);
+    expect(m.pid).toBeGreaterThan(1);
+    rt.ok(["delete", "--force", id]);
+  });
 
   it("passes the configured flags to seccomp(2)", () => {
     const b = bundle(["true"], (c) => {
