@@ -1,5 +1,6 @@
 // Bun entry: `bun build --compile` embeds skiff-init into dist/skiff itself, so the one file
 // is all a user installs.
+import "./warm-start.js"; // first: see the file
 import * as fs from "node:fs";
 // @ts-expect-error: a file import, resolved by Bun's bundler to the embedded file's path
 import initPath from "../native/build/skiff-init" with { type: "file" };

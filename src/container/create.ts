@@ -3,7 +3,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createCgroupManager, defaultDeviceRules, type CgroupManager } from "../cgroups/index.js";
-import { warmUpCgroupAttach } from "../cgroups/warm-up.js";
 import { SkiffError } from "../errors.js";
 import { connectUnix, mkfifo } from "../linux/libc.js";
 import { log, trace } from "../log.js";
@@ -89,7 +88,6 @@ export function socketActivationFds(env: NodeJS.ProcessEnv, pid: number): number
 }
 
 export async function createContainer(opts: CreateOptions): Promise<Created> {
-  void warmUpCgroupAttach();
   const bundle = path.resolve(opts.bundle);
   const spec = opts.spec ?? loadConfig(bundle);
   const rootfs = rootfsOf(spec, bundle);
