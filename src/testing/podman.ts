@@ -34,14 +34,15 @@ export class Podman {
 
   podman(args: string[], opts: { timeoutMs?: number } = {}): SpawnSyncReturns<string> {
     const globals = ["--root", path.join(this.dir, "root"), "--runroot", path.join(this.dir, "runroot"), "--tmpdir", path.join(this.dir, "tmp")];
-    return spawnSync("podman", [...globals, ...args], { encoding: "utf8", env: this.env, timeout: opts.timeoutMs ?? 60_000 });
+    // cwd: conmon drops an "oom" marker file in its working directory when a container is OOM-killed.
+    return spawnSync("podman", [...globals, ...args], { encoding: "utf8", env: this.env, cwd: this.dir, timeout: opts.timeoutMs ?? 60_000 });
   }
 
   /** The same call under a pseudo-terminal (`script`), for -it. */
   podmanTty(args: string[]): SpawnSyncReturns<string> {
     const globals = ["--root", path.join(this.dir, "root"), "--runroot", path.join(this.dir, "runroot"), "--tmpdir", path.join(this.dir, "tmp")];
     const cmd = ["podman", ...globals, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
-    return spawnSync("script", ["-qec", cmd, "/dev/null"], { encoding: "utf8", env: this.env, timeout: 60_000 });
+    return spawnSync("script", ["-qec", cmd, "/dev/null"], { encoding: "utf8", env: this.env, cwd: this.dir, timeout: 60_000 });
   }
 
   ok(args: string[]): SpawnSyncReturns<string> {
