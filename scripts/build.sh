@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# npm run build: compile native/, precompile the config validators, type-check, and bundle
-# dist/skiff (Bun, skiff-init embedded). --bytecode ships JSC bytecode instead of source: it
-# takes start-up from ~36 ms to ~12 ms, and needs CommonJS output; yargs' one use of
-# import.meta.resolve (config "extends", which skiff never uses) is mapped to require.resolve.
+# npm run build: compile native/, precompile the config validators, type-check (and emit the
+# Node fallback in dist/node), and bundle dist/skiff (Bun, skiff-init embedded).
+# --bytecode ships JSC bytecode instead of source, --splitting keeps every dynamically imported
+# part (each command's work, yargs for help and errors, the validators, libseccomp) in chunks of
+# their own that load only when used: start-up falls from ~36 ms to ~10 ms.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 make -s -C native
 node scripts/gen-validators.mjs
 npx tsc  # type-check, and emit dist/node (the Node fallback entry: dist/node/src/main-node.js)
 mkdir -p dist
-npx bun build --compile --minify --bytecode --format=cjs --define 'import.meta.resolve=require.resolve' \
-  src/main-bun.ts --outfile dist/skiff >/dev/null
+npx bun build --compile --minify --bytecode --splitting --format=esm src/main-bun.ts --outfile dist/skiff >/dev/null
 echo "built dist/skiff"

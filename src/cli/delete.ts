@@ -1,4 +1,3 @@
-import { deleteContainer } from "../container/delete.js";
 import { StateStore } from "../container/state-store.js";
 import type { Command, GlobalOptions } from "./table.js";
 
@@ -7,8 +6,9 @@ export const deleteCommand: Command = {
   positionals: "<id>",
   describe: "delete a stopped container (--force: kill it first)",
   flags: [{ name: "force", alias: "f", type: "boolean", default: false, describe: "kill a created or running container first" }],
-  handler: (args) => {
+  handler: async (args) => {
     const a = args as unknown as GlobalOptions & { id: string; force: boolean };
+    const { deleteContainer } = await import("../container/delete.js");
     deleteContainer(new StateStore(a.root), a.id, a.force);
   },
 };

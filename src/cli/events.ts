@@ -1,5 +1,4 @@
 import * as fs from "node:fs";
-import { statsEvent, streamEvents } from "../container/events.js";
 import { StateStore } from "../container/state-store.js";
 import { SkiffError } from "../errors.js";
 import type { Command, GlobalOptions } from "./table.js";
@@ -39,6 +38,7 @@ export const eventsCommand: Command = {
     if (intervalMs <= 0) throw new SkiffError("InvalidArgument", "duration interval must be greater than 0");
     if (intervalMs > MAX_TIMER_MS) throw new SkiffError("InvalidArgument", `--interval ${a.interval} is longer than the longest timer (about 24 days)`);
     const store = new StateStore(a.root);
+    const { statsEvent, streamEvents } = await import("../container/events.js");
     // Written synchronously so a reader that went away ends the stream with an error (EPIPE)
     // instead of lines piling up.
     const write = (line: string) => fs.writeSync(1, line + "\n");

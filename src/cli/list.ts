@@ -1,4 +1,4 @@
-import { viewOf, type StateView } from "../container/state.js";
+import type { StateView } from "../container/state.js";
 import { StateStore } from "../container/state-store.js";
 import type { Command, GlobalOptions } from "./table.js";
 
@@ -16,8 +16,9 @@ export const listCommand: Command = {
     { name: "format", alias: "f", type: "string", choices: ["table", "json"], default: "table", describe: "output format" },
     { name: "quiet", alias: "q", type: "boolean", default: false, describe: "ids only" },
   ],
-  handler: (args) => {
+  handler: async (args) => {
     const a = args as unknown as GlobalOptions & { format: "table" | "json"; quiet: boolean };
+    const { viewOf } = await import("../container/state.js");
     const store = new StateStore(a.root);
     const views: StateView[] = [];
     for (const id of store.list()) {

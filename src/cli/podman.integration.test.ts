@@ -62,7 +62,8 @@ describe("podman with skiff", () => {
   });
 
   it("-it gives the process a terminal", () => {
-    const r = pm.podmanTty(["run", "--rm", "-it", ...cid(), IMAGE, "sh", "-c", "tty"]);
+    // The short pause lets conmon relay the output before the pty closes (seen racing in a full run).
+    const r = pm.podmanTty(["run", "--rm", "-it", ...cid(), IMAGE, "sh", "-c", "tty; sleep 0.3"]);
     expect(r.stdout).toMatch(/\/dev\/pts\/\d+/);
     expect(r.status).toBe(0);
     expectNothingLeft();

@@ -1,4 +1,3 @@
-import { containerPids, filterPsOutput, hostPs } from "../container/ps.js";
 import { StateStore } from "../container/state-store.js";
 import type { Command, GlobalOptions } from "./table.js";
 
@@ -7,8 +6,9 @@ export const psCommand: Command = {
   positionals: "<id> [psArgs..]",
   describe: "list the container's processes: json (an array of pids) or the host's ps table (ps options after --, default -ef)",
   flags: [{ name: "format", alias: "f", type: "string", choices: ["table", "json"], default: "table", describe: "output format" }],
-  handler: (args) => {
+  handler: async (args) => {
     const a = args as unknown as GlobalOptions & { id: string; psArgs?: string[]; format: "table" | "json" };
+    const { containerPids, filterPsOutput, hostPs } = await import("../container/ps.js");
     const pids = containerPids(new StateStore(a.root), a.id);
     if (a.format === "json") process.stdout.write(JSON.stringify(pids) + "\n");
     else process.stdout.write(filterPsOutput(hostPs(a.psArgs ?? []), pids));

@@ -1,7 +1,7 @@
-import { startContainer } from "../container/start.js";
 import { StateStore } from "../container/state-store.js";
 import { idCommand } from "./table.js";
 
-export const startCommand = idCommand("start", "run the user process of a created container", (root, id) => {
+export const startCommand = idCommand("start", "run the user process of a created container", async (root, id) => {
+  const { startContainer } = await import("../container/start.js");
   startContainer(new StateStore(root), id);
 });

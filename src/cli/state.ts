@@ -1,7 +1,7 @@
-import { containerState } from "../container/state.js";
 import { StateStore } from "../container/state-store.js";
 import { idCommand } from "./table.js";
 
-export const stateCommand = idCommand("state", "print the container's state as JSON", (root, id) => {
+export const stateCommand = idCommand("state", "print the container's state as JSON", async (root, id) => {
+  const { containerState } = await import("../container/state.js");
   process.stdout.write(JSON.stringify(containerState(new StateStore(root), id), null, 2) + "\n");
 });

@@ -60,7 +60,7 @@ export interface GlobalOptions {
 }
 
 /** A command whose only argument is the container id (start, state, pause, resume). */
-export function idCommand(name: string, describe: string, run: (root: string, id: string) => void): Command {
+export function idCommand(name: string, describe: string, run: (root: string, id: string) => void | Promise<void>): Command {
   return {
     name,
     positionals: "<id>",
@@ -68,7 +68,7 @@ export function idCommand(name: string, describe: string, run: (root: string, id
     flags: [],
     handler: (args) => {
       const a = args as unknown as GlobalOptions & { id: string };
-      run(a.root, a.id);
+      return run(a.root, a.id);
     },
   };
 }
