@@ -4,7 +4,7 @@ import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from "node
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { waitFor } from "./harness.js";
+import { engineCgroupParents, waitFor } from "./harness.js";
 import { busyboxImageArchive, IMAGE } from "./image.js";
 
 export class Containerd {
@@ -17,6 +17,8 @@ export class Containerd {
   private daemon?: ChildProcess;
   /** containerd 1.6 shims always put their sockets in /run/containerd/s: removed if we made it */
   private readonly madeRunDir = !fs.existsSync("/run/containerd");
+  /** ctr puts containers in /<namespace>/<id>: the "default" parent is made on first use */
+  private readonly cgroupParents = engineCgroupParents(["default"]);
 
   async start(): Promise<void> {
     const config = path.join(this.dir, "config.toml");
@@ -73,6 +75,7 @@ export class Containerd {
     }
     spawnSync("umount", ["-R", path.join(this.dir, "root")]);
     fs.rmSync(this.dir, { recursive: true, force: true });
+    this.cgroupParents.remove();
     if (this.madeRunDir) {
       for (const d of ["/run/containerd/s", "/run/containerd/fifo", "/run/containerd"]) {
         try {

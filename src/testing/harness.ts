@@ -160,3 +160,24 @@ export async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<bo
   }
   return cond();
 }
+
+/**
+ * Parent cgroups an engine makes for its containers (containerd's "default" namespace, podman's
+ * "libpod_parent"): snapshot which are missing now, and remove again (if empty) those that a
+ * test run created. `names` are paths below each hierarchy's root, parents first.
+ */
+export function engineCgroupParents(names: string[]): { remove(): void } {
+  const roots = fs.readdirSync("/sys/fs/cgroup").map((h) => path.join("/sys/fs/cgroup", h));
+  const missing = roots.flatMap((r) => names.map((n) => path.join(r, n))).filter((d) => !fs.existsSync(d));
+  return {
+    remove() {
+      for (const d of [...missing].reverse()) {
+        try {
+          fs.rmdirSync(d);
+        } catch {
+          // not made after all, or still in use
+        }
+      }
+    },
+  };
+}

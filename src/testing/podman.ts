@@ -6,7 +6,7 @@ import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { SKIFF } from "./harness.js";
+import { engineCgroupParents, SKIFF } from "./harness.js";
 import { busyboxImageArchive, IMAGE } from "./image.js";
 
 export function containersConf(skiff: string): string {
@@ -26,6 +26,8 @@ export function containersConf(skiff: string): string {
 export class Podman {
   readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-podman-"));
   private readonly env = { ...process.env, CONTAINERS_CONF: path.join(this.dir, "containers.conf") };
+  /** podman's cgroupfs manager puts containers and conmon under libpod_parent */
+  private readonly cgroupParents = engineCgroupParents(["libpod_parent", "libpod_parent/conmon"]);
 
   start(): void {
     fs.writeFileSync(this.env.CONTAINERS_CONF, containersConf(SKIFF));
@@ -57,6 +59,7 @@ export class Podman {
     this.podman(["system", "reset", "--force"]);
     spawnSync("umount", ["-R", path.join(this.dir, "root")]);
     fs.rmSync(this.dir, { recursive: true, force: true });
+    this.cgroupParents.remove();
   }
 }
 
