@@ -293,26 +293,29 @@ static void op_mount(const struct step *s) {
   if (fd >= 0) close(fd);
 }
 
-static int open_parent_in_root(const char *rootfs, const char *rel, const char **name) {
+/* The directory that will hold rootfs/rel, resolved inside the rootfs (missing parts created)
+ * and opened for real (O_PATH fds cannot be used with mknodat or symlinkat); *name is the last
+ * component of rel. */
+static int open_parent_dir_in_root(const char *rootfs, const char *rel, const char **name) {
   char dir[4096];
   snprintf(dir, sizeof dir, "%s", rel);
   char *slash = strrchr(dir, '/');
   *name = slash ? rel + (slash - dir) + 1 : rel;
   if (slash) *slash = '\0';
-  return open_in_root(rootfs, slash ? dir : "", 0, 1);
+  int parent = open_in_root(rootfs, slash ? dir : "", 0, 1);
+  if (parent < 0) fail(errno, "open parent of %s", rel);
+  char p[64];
+  fd_path(p, sizeof p, parent);
+  int dirfd = open(p, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  close(parent);
+  if (dirfd < 0) fail(errno, "open directory of %s", rel);
+  return dirfd;
 }
 
 static void op_mknod(const struct step *s) {
   need(s, 6, 2);
   const char *name;
-  int parent = open_parent_in_root(s->strs[0], s->strs[1], &name);
-  if (parent < 0) fail(errno, "open parent of %s", s->strs[1]);
-  /* O_PATH fds cannot be used with mknodat; reopen the directory for real. */
-  char p[64];
-  fd_path(p, sizeof p, parent);
-  int dirfd = open(p, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-  close(parent);
-  if (dirfd < 0) fail(errno, "open directory of %s", s->strs[1]);
+  int dirfd = open_parent_dir_in_root(s->strs[0], s->strs[1], &name);
   mode_t mode = (mode_t)s->ints[0];
   dev_t dev = makedev((unsigned)s->ints[1], (unsigned)s->ints[2]);
   struct stat st;
@@ -355,13 +358,7 @@ static void op_mknod(const struct step *s) {
 static void op_symlink(const struct step *s) {
   need(s, 0, 3);
   const char *name;
-  int parent = open_parent_in_root(s->strs[0], s->strs[2], &name);
-  if (parent < 0) fail(errno, "open parent of %s", s->strs[2]);
-  char p[64];
-  fd_path(p, sizeof p, parent);
-  int dirfd = open(p, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-  close(parent);
-  if (dirfd < 0) fail(errno, "open directory of %s", s->strs[2]);
+  int dirfd = open_parent_dir_in_root(s->strs[0], s->strs[2], &name);
   if (symlinkat(s->strs[1], dirfd, name) < 0 && errno != EEXIST) fail(errno, "symlink %s", s->strs[2]);
   close(dirfd);
 }

@@ -98,13 +98,20 @@ function readExact(fd: number, len: number): Buffer | undefined {
   return buf;
 }
 
+/** struct msg of native/protocol.h: type, a, b, text length; the text follows. */
+const HEADER_BYTES = 16;
+const textLength = (hdr: Buffer) => hdr.readUInt32LE(12);
+
+function messageOf(hdr: Buffer, text: Buffer | undefined): InitMessage {
+  return { type: hdr.readUInt32LE(0), a: hdr.readInt32LE(4), b: hdr.readInt32LE(8), text: text?.toString() ?? "" };
+}
+
 /** The next message, or undefined when the helper and init have both closed the socket. */
 export function readMessage(sock: number): InitMessage | undefined {
-  const hdr = readExact(sock, 16);
+  const hdr = readExact(sock, HEADER_BYTES);
   if (!hdr) return undefined;
-  const len = hdr.readUInt32LE(12);
-  const text = len ? readExact(sock, len) : Buffer.alloc(0);
-  return { type: hdr.readUInt32LE(0), a: hdr.readInt32LE(4), b: hdr.readInt32LE(8), text: text?.toString() ?? "" };
+  const len = textLength(hdr);
+  return messageOf(hdr, len ? readExact(sock, len) : undefined);
 }
 
 /** Like readMessage, without blocking the event loop (signals can be forwarded meanwhile). */
@@ -122,10 +129,9 @@ export function readMessageAsync(sock: number): Promise<InitMessage | undefined>
       };
       more(0);
     });
-  return read(16).then(async (hdr) => {
+  return read(HEADER_BYTES).then(async (hdr) => {
     if (!hdr) return undefined;
-    const len = hdr.readUInt32LE(12);
-    const text = len ? await read(len) : Buffer.alloc(0);
-    return { type: hdr.readUInt32LE(0), a: hdr.readInt32LE(4), b: hdr.readInt32LE(8), text: text?.toString() ?? "" };
+    const len = textLength(hdr);
+    return messageOf(hdr, len ? await read(len) : undefined);
   });
 }
