@@ -99,13 +99,17 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   let consoleFd: number | undefined;
   let stateDirFd: number | undefined;
   let hooksStarted = false;
+  // Who the hooks' state documents describe (runtime.md "State"); the pid is known after the fork.
+  const hookSubject = () => ({ ociVersion: spec.ociVersion, id, pid: initPid, bundle, annotations: spec.annotations });
   try {
     const fifo = path.join(stateDir, EXEC_FIFO);
     mkfifo(fifo, 0o622);
     fs.chmodSync(fifo, 0o622); // mkfifo's mode passes through the umask; a non-root init must write it
     const owner = hostRootIds(spec);
     fs.chownSync(fifo, owner.uid, owner.gid);
-    cgroups = createCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: opts.systemdCgroup });
+    // Read once: the cgroup manager and the host facts both look at the mounts.
+    const mountinfo = fs.readFileSync("/proc/self/mountinfo", "utf8");
+    cgroups = createCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: opts.systemdCgroup, mountinfo });
     cgroups.create();
     if (opts.consoleSocket) consoleFd = connectUnix(opts.consoleSocket);
     const console = consoleFd ?? opts.consoleFd;
@@ -124,7 +128,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     checkRlimitsAgainstHost(rlimitPlan(spec.process?.rlimits));
     const plan: Plan = compileCreatePlan({
       id,
-      host: hostFacts(),
+      host: hostFacts(mountinfo),
       sessionKeyring: opts.noNewKeyring ? undefined : `_ses.${id}`,
       capabilities: granted.sets,
       spec,
@@ -155,7 +159,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
         ack(helper.sock, true);
       } else if (msg.type === Msg.SYNC && msg.a === SyncTag.CREATE_RUNTIME) {
         hooksStarted = true;
-        const subject = { ociVersion: spec.ociVersion, id, pid: initPid, bundle, annotations: spec.annotations };
+        const subject = hookSubject();
         try {
           // prestart is deprecated but still run, before createRuntime (config.md).
           runHooks("prestart", spec.hooks?.prestart, hookState(subject, "creating"));
@@ -200,7 +204,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     }
     store.remove(id);
     // A failed create whose hooks began continues at the poststop step (runtime.md "Lifecycle").
-    if (hooksStarted) runPoststopHooks(spec.hooks?.poststop, hookState({ ociVersion: spec.ociVersion, id, pid: initPid, bundle, annotations: spec.annotations }, "stopped"));
+    if (hooksStarted) runPoststopHooks(spec.hooks?.poststop, hookState(hookSubject(), "stopped"));
     throw e;
   } finally {
     if (consoleFd !== undefined) fs.closeSync(consoleFd);

@@ -20,13 +20,14 @@ function read(file: string): string | undefined {
   }
 }
 
-export function hostFacts(): HostFacts {
+/** `mountinfo`: /proc/self/mountinfo when the caller has read it already (create does). */
+export function hostFacts(mountinfo = read("/proc/self/mountinfo") ?? ""): HostFacts {
   return {
     lsm: {
       apparmor: read("/sys/module/apparmor/parameters/enabled")?.trim() === "Y",
       selinux: fs.existsSync("/sys/fs/selinux/enforce"),
     },
-    resctrl: (read("/proc/self/mountinfo") ?? "").split("\n").some((l) => l.split(" - ")[1]?.startsWith("resctrl ")),
+    resctrl: mountinfo.split("\n").some((l) => l.split(" - ")[1]?.startsWith("resctrl ")),
     numaNodes: parseIdList(read("/sys/devices/system/node/online")?.trim() ?? "0", "/sys/devices/system/node/online"),
   };
 }
