@@ -1,4 +1,5 @@
 import type { Command } from "./table.js";
+import { printOut } from "../output.js";
 
 export const featuresCommand: Command = {
   name: "features",
@@ -7,6 +8,6 @@ export const featuresCommand: Command = {
   flags: [],
   handler: async () => {
     const { features } = await import("../spec/features.js");
-    process.stdout.write(JSON.stringify(features(), null, 4) + "\n");
+    printOut(JSON.stringify(features(), null, 4) + "\n");
   },
 };

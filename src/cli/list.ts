@@ -1,6 +1,7 @@
 import type { StateView } from "../container/state.js";
 import { StateStore } from "../container/state-store.js";
 import type { Command, GlobalOptions } from "./table.js";
+import { printOut } from "../output.js";
 
 function table(views: StateView[]): string {
   const rows = [["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"], ...views.map((v) => [v.id, String(v.pid), v.status, v.bundle, v.created, v.owner])];
@@ -28,8 +29,8 @@ export const listCommand: Command = {
         // a container being deleted right now
       }
     }
-    if (a.quiet) process.stdout.write(views.map((v) => v.id + "\n").join(""));
-    else if (a.format === "json") process.stdout.write(JSON.stringify(views) + "\n");
-    else process.stdout.write(table(views));
+    if (a.quiet) printOut(views.map((v) => v.id + "\n").join(""));
+    else if (a.format === "json") printOut(JSON.stringify(views) + "\n");
+    else printOut(table(views));
   },
 };

@@ -5,6 +5,7 @@ import { configureLog, logFatal } from "../log.js";
 import { commands } from "./commands.js";
 import { fastParse } from "./fast-parse.js";
 import { VERSION_TEXT } from "./version.js";
+import { printOut } from "../output.js";
 
 /** --log/--log-format/--debug are needed before parsing so parse errors reach the log too. */
 function earlyLogOptions(argv: string[]): { path?: string; format?: "text" | "json"; debug?: boolean } {
@@ -23,7 +24,7 @@ function earlyLogOptions(argv: string[]): { path?: string; format?: "text" | "js
 export async function main(argv: string[]): Promise<number> {
   // --version/-v with global flags but no command (podman runs `runtime --version`).
   if (argv.some((a) => a === "--version" || a === "-v") && !argv.some((a) => commands.some((c) => c.name === a))) {
-    process.stdout.write(VERSION_TEXT);
+    printOut(VERSION_TEXT);
     return 0;
   }
   const logOptions = earlyLogOptions(argv);

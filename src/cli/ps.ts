@@ -1,5 +1,6 @@
 import { StateStore } from "../container/state-store.js";
 import type { Command, GlobalOptions } from "./table.js";
+import { printOut } from "../output.js";
 
 export const psCommand: Command = {
   name: "ps",
@@ -10,7 +11,7 @@ export const psCommand: Command = {
     const a = args as unknown as GlobalOptions & { id: string; psArgs?: string[]; format: "table" | "json" };
     const { containerPids, filterPsOutput, hostPs } = await import("../container/ps.js");
     const pids = containerPids(new StateStore(a.root), a.id);
-    if (a.format === "json") process.stdout.write(JSON.stringify(pids) + "\n");
-    else process.stdout.write(filterPsOutput(hostPs(a.psArgs ?? []), pids));
+    if (a.format === "json") printOut(JSON.stringify(pids) + "\n");
+    else printOut(filterPsOutput(hostPs(a.psArgs ?? []), pids));
   },
 };
