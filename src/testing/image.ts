@@ -7,6 +7,17 @@ import * as path from "node:path";
 import { busyboxRootfs } from "./harness.js";
 
 export const IMAGE = "skiff.test/busybox:latest";
+/** The same layer with a command that sleeps until killed: the CRI plugin's sandbox_image. */
+export const PAUSE_IMAGE = "skiff.test/pause:latest";
+
+/** An image tag and the command its config names. */
+export interface ImageTag {
+  tag: string;
+  cmd: string[];
+}
+
+export const BUSYBOX: ImageTag = { tag: IMAGE, cmd: ["sh"] };
+export const PAUSE: ImageTag = { tag: PAUSE_IMAGE, cmd: ["sleep", "infinity"] };
 
 function sha256(file: string): string {
   return crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
@@ -17,28 +28,31 @@ function run(cmd: string, args: string[]): void {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr}`);
 }
 
-/** Writes the image archive into dir and returns its path. */
-export function busyboxImageArchive(dir: string): string {
+/** Writes an archive of the busybox layer under each tag into dir and returns its path. */
+export function busyboxImageArchive(dir: string, tags: ImageTag[] = [BUSYBOX]): string {
   const work = fs.mkdtempSync(path.join(dir, "image-"));
   const layer = path.join(work, "layer.tar");
   run("tar", ["--numeric-owner", "--owner=0", "--group=0", "-C", busyboxRootfs(), "-cf", layer, "."]);
   const layerId = sha256(layer);
   fs.mkdirSync(path.join(work, layerId));
   fs.renameSync(layer, path.join(work, layerId, "layer.tar"));
-  const config = {
-    architecture: "amd64",
-    os: "linux",
-    created: "2026-01-01T00:00:00Z",
-    config: { Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: ["sh"], WorkingDir: "/" },
-    rootfs: { type: "layers", diff_ids: [`sha256:${layerId}`] },
-    history: [{ created: "2026-01-01T00:00:00Z", created_by: "skiff tests: busybox-static" }],
-  };
-  const configText = JSON.stringify(config);
-  const configId = crypto.createHash("sha256").update(configText).digest("hex");
-  fs.writeFileSync(path.join(work, `${configId}.json`), configText);
-  fs.writeFileSync(path.join(work, "manifest.json"), JSON.stringify([{ Config: `${configId}.json`, RepoTags: [IMAGE], Layers: [`${layerId}/layer.tar`] }]));
+  const manifest = tags.map(({ tag, cmd }) => {
+    const config = {
+      architecture: "amd64",
+      os: "linux",
+      created: "2026-01-01T00:00:00Z",
+      config: { Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: cmd, WorkingDir: "/" },
+      rootfs: { type: "layers", diff_ids: [`sha256:${layerId}`] },
+      history: [{ created: "2026-01-01T00:00:00Z", created_by: "skiff tests: busybox-static" }],
+    };
+    const configText = JSON.stringify(config);
+    const configId = crypto.createHash("sha256").update(configText).digest("hex");
+    fs.writeFileSync(path.join(work, `${configId}.json`), configText);
+    return { Config: `${configId}.json`, RepoTags: [tag], Layers: [`${layerId}/layer.tar`] };
+  });
+  fs.writeFileSync(path.join(work, "manifest.json"), JSON.stringify(manifest));
   const archive = path.join(dir, "busybox-image.tar");
-  run("tar", ["-C", work, "-cf", archive, "manifest.json", `${configId}.json`, layerId]);
+  run("tar", ["-C", work, "-cf", archive, "manifest.json", ...manifest.map((m) => m.Config), layerId]);
   fs.rmSync(work, { recursive: true, force: true });
   return archive;
 }
