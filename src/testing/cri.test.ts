@@ -1,5 +1,9 @@
-// The CRI test client's protobuf codec and gRPC framing, without a daemon.
+// The CRI test client's protobuf codec and gRPC framing, without a daemon; and README's CRI
+// snippets are the ones src/cli/cri.integration.test.ts runs.
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { CRI_HANDLER, criRuntimeEntry, HELLO_SCRIPT } from "./containerd.js";
 import { ContainerConfig, ContainerStatus, decode, encode, grpcFrame, grpcUnframe, NODE, PodSandboxConfig, POD, type Message, type Schema } from "./cri.js";
 
 const hex = (b: Buffer) => b.toString("hex");
@@ -77,5 +81,22 @@ describe("gRPC framing", () => {
     expect(grpcUnframe(Buffer.concat([grpcFrame(a), grpcFrame(Buffer.alloc(0))]))).toEqual([a, Buffer.alloc(0)]);
     expect(() => grpcUnframe(Buffer.from("00000000", "hex"))).toThrow(/truncated frame header/);
     expect(() => grpcUnframe(Buffer.from("000000000201", "hex"))).toThrow(/truncated message/);
+  });
+});
+
+describe("README's containerd CRI and Kubernetes snippets", () => {
+  const readme = fs.readFileSync(path.resolve(import.meta.dirname, "../../README.md"), "utf8");
+  const blocks = (lang: string) => [...readme.matchAll(new RegExp("```" + lang + "\\n([\\s\\S]*?)```", "g"))].map((m) => m[1]!);
+
+  it("shows the runtime entry the CRI test configures, with generalized paths", () => {
+    const entry = blocks("toml").find((b) => b.includes('"io.containerd.grpc.v1.cri"'));
+    expect(entry).toBe(criRuntimeEntry(CRI_HANDLER, "/usr/local/bin/skiff", "/run/skiff"));
+  });
+
+  it("has a RuntimeClass for the test's handler and a pod running the test's command", () => {
+    const yaml = blocks("yaml").find((b) => b.includes("kind: RuntimeClass"));
+    expect(yaml).toContain(`handler: ${CRI_HANDLER}\n`);
+    expect(yaml).toContain(`runtimeClassName: ${CRI_HANDLER}\n`);
+    expect(yaml).toContain(`command: ${JSON.stringify(["sh", "-c", HELLO_SCRIPT]).replace(/","/g, '", "')}\n`);
   });
 });
