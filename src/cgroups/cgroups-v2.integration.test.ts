@@ -56,7 +56,7 @@ async function tryOpen(m: CgroupManager, opens: string[]): Promise<string[]> {
     "print(' '.join(out), flush=True)",
   ].join("\n");
   const p = start(PYTHON, ["-c", script, ...opens], { stdin: true });
-  m.apply(p.pid);
+  await m.apply(p.pid);
   p.child.stdin!.write("go\n");
   const line = await firstLine(p);
   await p.exited;
@@ -80,7 +80,7 @@ describe.runIf(isRoot)("cgroups v2 (a private cgroup2 mount)", () => {
     expect(fs.existsSync(`/sys/fs/cgroup/unified/${group}/place`)).toBe(true);
 
     const sleeper = start("sleep", ["1000"]);
-    m.apply(sleeper.pid);
+    await m.apply(sleeper.pid);
     expect(fs.readFileSync(path.join(m.saved.paths[""]!, "cgroup.procs"), "utf8").trim()).toBe(String(sleeper.pid));
     expect(cgroupLines(sleeper.pid)).toContain(`0::/${group}/place`);
     expect(m.pids()).toEqual([sleeper.pid]);
@@ -143,7 +143,7 @@ describe.runIf(isRoot)("cgroups v2 (a private cgroup2 mount)", () => {
     const m = newManager("freeze");
     m.create();
     const counter = startCounter();
-    m.apply(counter.proc.pid);
+    await m.apply(counter.proc.pid);
     counter.go();
     await eventually(() => counter.read() > 3);
     expect(m.pids()).toContain(counter.proc.pid);
@@ -164,7 +164,7 @@ describe.runIf(isRoot)("cgroups v2 (a private cgroup2 mount)", () => {
     const m = newManager("stats");
     m.create();
     const busy = start("sh", ["-c", "read _; i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; echo done; exec sleep 1000"], { stdin: true });
-    m.apply(busy.pid);
+    await m.apply(busy.pid);
     busy.child.stdin!.write("go\n");
     await firstLine(busy);
     const s = m.stats();

@@ -62,7 +62,7 @@ describe.runIf(isRoot)("cgroups on this hybrid host", () => {
     expect(read(m, "cpuset", "cpuset.mems")).not.toBe("");
 
     const sleeper = start("sleep", ["1000"]);
-    m.apply(sleeper.pid);
+    await m.apply(sleeper.pid);
     const lines = cgroupLines(sleeper.pid);
     const leaf = `/${group}/${path.basename(m.saved.paths.cpu!)}`;
     for (const line of lines) expect(line.endsWith(leaf)).toBe(true);
@@ -171,7 +171,7 @@ describe.runIf(isRoot)("cgroups on this hybrid host", () => {
     const m = newManager();
     m.create();
     const counter = startCounter();
-    m.apply(counter.proc.pid);
+    await m.apply(counter.proc.pid);
     counter.go();
     await eventually(() => counter.read() > 3);
 
@@ -203,7 +203,7 @@ describe.runIf(isRoot)("cgroups on this hybrid host", () => {
     m.create();
     m.set({ memory: { limit: 64 * MiB }, pids: { limit: 20 } });
     const busy = start("sh", ["-c", "read _; i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; sleep 1000 & echo done; wait"], { stdin: true });
-    m.apply(busy.pid);
+    await m.apply(busy.pid);
     busy.child.stdin!.write("go\n");
     await firstLine(busy);
     const s = m.stats();
@@ -238,7 +238,7 @@ describe.runIf(isRoot)("cgroups on this hybrid host", () => {
     const m = newManager();
     m.create();
     const user = start(PYTHON, ["-c", "import sys, time; sys.stdin.readline(); b = bytearray(8 << 20); print('ok', flush=True); time.sleep(1000)"], { stdin: true });
-    m.apply(user.pid);
+    await m.apply(user.pid);
     user.child.stdin!.write("go\n");
     await firstLine(user);
     const err = errorOf(() => m.update({ memory: { limit: 4 * MiB, swap: -1, checkBeforeUpdate: true } }));
@@ -252,7 +252,7 @@ describe.runIf(isRoot)("cgroups on this hybrid host", () => {
     m.create();
     m.set({ memory: { limit: 32 * MiB, swap: 32 * MiB } });
     const hog = start(PYTHON, ["-c", "import sys; sys.stdin.readline(); b = bytearray(256 * 1024 * 1024)"], { stdin: true });
-    m.apply(hog.pid);
+    await m.apply(hog.pid);
     expect(m.oomKills()).toBe(0);
     hog.child.stdin!.write("go\n");
     expect((await hog.exited).signal).toBe("SIGKILL");
@@ -279,7 +279,7 @@ describe.runIf(isRoot)("cgroups on this hybrid host", () => {
       "time.sleep(1000)",
     ].join("\n");
     const bomb = start(PYTHON, ["-c", forker], { stdin: true });
-    m.apply(bomb.pid);
+    await m.apply(bomb.pid);
     bomb.child.stdin!.write("go\n");
     expect(await firstLine(bomb)).toBe("4"); // itself + 4 children = pids.limit
     expect(m.pids().length).toBe(5);

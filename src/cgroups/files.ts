@@ -20,6 +20,9 @@ function syscallError(what: string, e: unknown): SkiffError {
   return new SkiffError("Syscall", `${what}: ${text}`, errno);
 }
 
+const openFailure = (field: string, p: string, e: unknown) => syscallError(`${field}: opening ${p}`, e);
+const writeFailure = (field: string, p: string, value: string, e: unknown) => syscallError(`${field}: writing ${JSON.stringify(value)} to ${p}`, e);
+
 /**
  * One write() of `value` to dir/file (cgroup files parse each write separately). Opened without
  * O_CREAT: cgroupfs cannot create files, and a missing file must read as "no such file".
@@ -31,14 +34,33 @@ export function writeCgroupFile(dir: string, file: string, value: string, field:
   try {
     fd = fs.openSync(p, fs.constants.O_WRONLY);
   } catch (e) {
-    throw syscallError(`${field}: opening ${p}`, e);
+    throw openFailure(field, p, e);
   }
   try {
     fs.writeSync(fd, value);
   } catch (e) {
-    throw syscallError(`${field}: writing ${JSON.stringify(value)} to ${p}`, e);
+    throw writeFailure(field, p, value, e);
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/** writeCgroupFile on the I/O thread pool, for a write that may block in the kernel. */
+export async function writeCgroupFileAsync(dir: string, file: string, value: string, field: string): Promise<void> {
+  const p = path.join(dir, file);
+  debug("write %s = %s", p, value);
+  let handle: fs.promises.FileHandle;
+  try {
+    handle = await fs.promises.open(p, fs.constants.O_WRONLY);
+  } catch (e) {
+    throw openFailure(field, p, e);
+  }
+  try {
+    await handle.write(value);
+  } catch (e) {
+    throw writeFailure(field, p, value, e);
+  } finally {
+    await handle.close();
   }
 }
 

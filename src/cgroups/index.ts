@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { SkiffError } from "../errors.js";
 import { trace } from "../log.js";
 import type { LinuxResources } from "../spec/types.js";
-import { errnoOf, mkdirTracked, pidsUnder, readCgroupFile, removeCgroupTree, writeCgroupFile } from "./files.js";
+import { errnoOf, mkdirTracked, pidsUnder, readCgroupFile, removeCgroupTree, writeCgroupFile, writeCgroupFileAsync } from "./files.js";
 import { modeOf, ownPathOn, parseCgroupMounts, parseProcCgroup, type CgroupMode, type Hierarchy } from "./mounts.js";
 import { directoriesBetween, directoryOn, placementOf } from "./paths.js";
 import type { CgroupStats } from "./stats.js";
@@ -46,8 +46,11 @@ export interface CgroupManager {
   readonly saved: SavedCgroups;
   /** mkdir what is missing, remembering which directories this call created. */
   create(): void;
-  /** Moves pid into the container's cgroup on every hierarchy. */
-  apply(pid: number): void;
+  /**
+   * Moves pid into the container's cgroup on every hierarchy. Asynchronous: the first move into
+   * a cgroup can wait ~10 ms for the kernel (cgroups/warm-up.ts), time the caller can use.
+   */
+  apply(pid: number): Promise<void>;
   /** Writes every field of `resources`; errors name the field. */
   set(resources: LinuxResources): void;
   /** `skiff update`: merges `changes` into the saved resources (runc's semantics) and applies them. */
@@ -197,15 +200,18 @@ class FsManager implements CgroupManager {
     if (this.mode === "v2") enableControllers(this.saved.unifiedMount ?? mountpointOf(this.unifiedDir), this.unifiedDir, BASELINE_CONTROLLERS, new Map());
   }
 
-  apply(pid: number): void {
-    for (const dir of this.directories) {
+  async apply(pid: number): Promise<void> {
+    const join = async (dir: string) => {
       try {
-        writeCgroupFile(dir, "cgroup.procs", String(pid), `joining cgroup ${dir}`);
+        await writeCgroupFileAsync(dir, "cgroup.procs", String(pid), `joining cgroup ${dir}`);
       } catch (e) {
-        if (this.saved.rootless && isPermissionError(e)) continue;
-        throw e;
+        if (!this.saved.rootless || !isPermissionError(e)) throw e;
       }
-    }
+    };
+    // All at once: the first move pays the kernel's wait, the others follow it.
+    const results = await Promise.allSettled(this.directories.map(join));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
   }
 
   set(resources: LinuxResources): void {
@@ -297,9 +303,12 @@ function hierarchiesOf(saved: SavedCgroups): ContainerHierarchy[] {
   });
 }
 
-// The hierarchy root that holds `dir`: the deepest cgroup mountpoint above it.
+let hostMountpoints: string[] | undefined;
+
+// The hierarchy root that holds `dir`: the deepest cgroup mountpoint above it. The host's
+// cgroup mounts are read once per process (create() asks once per hierarchy).
 function mountpointOf(dir: string): string {
-  const mounts = parseCgroupMounts(fs.readFileSync("/proc/self/mountinfo", "utf8")).map((h) => h.mountpoint);
+  const mounts = (hostMountpoints ??= parseCgroupMounts(fs.readFileSync("/proc/self/mountinfo", "utf8")).map((h) => h.mountpoint));
   const best = mounts.filter((m) => dir === m || dir.startsWith(m + "/")).sort((a, b) => b.length - a.length)[0];
   if (best === undefined) throw new SkiffError("Internal", `${dir} is not inside a mounted cgroup hierarchy`);
   return best;

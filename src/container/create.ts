@@ -95,6 +95,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   const stateDir = store.claim(id);
   let cgroups: CgroupManager | undefined;
   let helper: Helper | undefined;
+  let joined: Promise<void> | undefined;
   let initPid = 0;
   let consoleFd: number | undefined;
   let stateDirFd: number | undefined;
@@ -123,6 +124,11 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const stdio = Array.from({ length: 3 + preserveFds }, (_, i) => i);
     const extra = console === undefined ? [stateDirFd] : [stateDirFd, console];
     const fdInHelper = (fd: number) => stdio.length + 1 + extra.indexOf(fd);
+    // The helper joins the cgroups before it forks, so the init is born inside them and a new
+    // cgroup namespace is rooted at the container's cgroup. The join may wait for the kernel
+    // (cgroups/warm-up.ts): start it now and compile the plan meanwhile.
+    helper = spawnHelper(platform().initBinary(), stdio, extra);
+    joined = cgroups.apply(helper.pid);
     const granted = grantedCapabilities(spec.process?.capabilities, hasNamespace(spec.linux?.namespaces, "user"));
     for (const w of granted.warnings) log("warning", w);
     checkRlimitsAgainstHost(rlimitPlan(spec.process?.rlimits));
@@ -143,10 +149,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       consoleSocketFd: console === undefined ? undefined : fdInHelper(console),
       seccomp: await seccompProgram(spec, store),
     });
-    helper = spawnHelper(platform().initBinary(), stdio, extra);
-    // The helper joins the cgroups before it forks, so the init is born inside them and a
-    // new cgroup namespace is rooted at the container's cgroup.
-    cgroups.apply(helper.pid);
+    await joined;
     cgroups.set(effectiveResources(spec));
     sendPlan(helper.sock, plan);
     for (;;) {
@@ -193,6 +196,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   } catch (e) {
     trace("create failed, unwinding: %s", (e as Error).message);
     if (initPid) killAndReap(initPid);
+    await joined?.catch(() => undefined); // no cgroup write may be in flight while they are removed
     if (helper) {
       helper.child.kill("SIGKILL");
       fs.closeSync(helper.sock);

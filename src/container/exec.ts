@@ -198,7 +198,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
     const initial = proc.execCPUAffinity?.initial;
     if (initial) schedSetaffinity(helper.pid, idMask(parseIdList(initial, "process.execCPUAffinity.initial")));
     // Into the cgroups before the fork, so the process is born inside them (as create does).
-    cgroups.apply(helper.pid);
+    await cgroups.apply(helper.pid);
     sendPlan(helper.sock, plan);
     const first = readMessage(helper.sock);
     if (first?.type === Msg.ERROR) throw stepError(plan, first);
