@@ -21,8 +21,8 @@ export const HELLO_SCRIPT = "echo hello from skiff; sleep 3600";
  * /usr/local/bin/skiff and /run/skiff; src/testing/cri.test.ts keeps the two the same.
  */
 export function criRuntimeEntry(name: string, binary: string, root: string): string {
-  const table = `[plugins."${CRI}".containerd.runtimes.${name}]`;
-  return [table, `  runtime_type = "io.containerd.runc.v2"`, `  ${table.slice(0, -1)}.options]`, `    BinaryName = "${binary}"`, `    Root = "${root}"`].join("\n") + "\n";
+  const table = `plugins."${CRI}".containerd.runtimes.${name}`;
+  return [`[${table}]`, `  runtime_type = "io.containerd.runc.v2"`, `  [${table}.options]`, `    BinaryName = "${binary}"`, `    Root = "${root}"`].join("\n") + "\n";
 }
 
 export interface ContainerdOptions {
@@ -33,7 +33,7 @@ export interface ContainerdOptions {
 export class Containerd {
   readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-containerd-"));
   readonly address = path.join(this.dir, "containerd.sock");
-  /** where the shim keeps runc-style state for skiff (--runc-root) */
+  /** where the shim has skiff keep its state, below a directory per namespace (ctr's --runc-root, the CRI entry's Root) */
   readonly runcRoot = path.join(this.dir, "runc");
   /** with the CRI plugin: the Root of the default (runc) runtime entry, which pods asking for skiff never reach */
   readonly defaultRuntimeRoot = path.join(this.dir, "runc-default");
@@ -44,7 +44,7 @@ export class Containerd {
   private readonly madeRunDir = !fs.existsSync("/run/containerd");
   /** the containerd namespace our containers and images live in (the CRI plugin's is k8s.io) */
   readonly namespace: string;
-  /** containerd puts containers in /<namespace>/<id>: the parent is made on first use */
+  /** containerd puts containers in /<namespace>/<id> (CRI: unless the pod names a cgroup_parent): made on first use */
   private readonly cgroupParents: { remove(): void };
 
   constructor(readonly options: ContainerdOptions = {}) {
