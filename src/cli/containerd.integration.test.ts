@@ -20,22 +20,6 @@ afterAll(async () => {
   await ctrd.stop();
 }, 60_000);
 
-/** Shims of our private containerd still running (they carry its address on their command line). */
-function ourShims(): number[] {
-  return fs
-    .readdirSync("/proc")
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        const cmd = fs.readFileSync(`/proc/${p}/cmdline`, "utf8");
-        return cmd.includes("containerd-shim") && cmd.includes(ctrd.address);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
 /** The shim really called skiff: the state under --runc-root is skiff's (it records the init's start time). */
 function isSkiffState(id: string): boolean {
   const file = path.join(ctrd.runcRoot, "default", id, "state.json");
@@ -59,7 +43,7 @@ async function expectNothingLeft(id: string): Promise<void> {
   expect(ctrd.ctr(["containers", "ls", "-q"]).stdout.split("\n")).not.toContain(id);
   expect(fs.existsSync(path.join(ctrd.runcRoot, "default", id))).toBe(false);
   expect(cgroupDirsNamed(id)).toEqual([]);
-  expect(await waitFor(() => ourShims().length === 0, 10_000)).toBe(true);
+  expect(await waitFor(() => ctrd.shims().length === 0, 10_000)).toBe(true);
 }
 
 describe("containerd (ctr) with skiff", () => {
