@@ -28,6 +28,7 @@
 #include <sys/ioctl.h>
 #include <poll.h>
 #include <sys/mount.h>
+#include <linux/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -44,6 +45,16 @@
 #include <unistd.h>
 
 #include "protocol.h"
+
+/* The new mount API (Linux 5.2/5.12) through syscall(2): musl, skiff-init's libc, has no
+ * wrappers for it. */
+static int open_tree(int dirfd, const char *path, unsigned flags) { return (int)syscall(SYS_open_tree, dirfd, path, flags); }
+static int move_mount(int from_dirfd, const char *from, int to_dirfd, const char *to, unsigned flags) {
+  return (int)syscall(SYS_move_mount, from_dirfd, from, to_dirfd, to, flags);
+}
+static int mount_setattr(int dirfd, const char *path, unsigned flags, struct mount_attr *attr, size_t size) {
+  return (int)syscall(SYS_mount_setattr, dirfd, path, flags, attr, size);
+}
 
 #define MAX_INTS 256
 #define MAX_STRS 4096
