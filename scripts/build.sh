@@ -6,6 +6,7 @@
 # their own that load only when used: start-up falls from ~36 ms to ~10 ms.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+command -v musl-gcc >/dev/null || bash scripts/install-deps.sh # skiff-init is built with musl-gcc
 make -s -C native
 node scripts/gen-validators.mjs
 npx tsc  # type-check, and emit dist/node (the Node fallback entry: dist/node/src/main-node.js)
