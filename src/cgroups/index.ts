@@ -208,7 +208,8 @@ class FsManager implements CgroupManager {
         if (!this.saved.rootless || !isPermissionError(e)) throw e;
       }
     };
-    // All at once: the first move pays the kernel's wait, the others follow it.
+    // All at once: the first move pays the kernel's wait, the others follow it. allSettled, not
+    // all: no write is still in flight when this settles (a failed create removes the cgroups).
     const results = await Promise.allSettled(this.directories.map(join));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed) throw failed.reason;

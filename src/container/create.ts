@@ -129,6 +129,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     // (cgroups/warm-up.ts): start it now and compile the plan meanwhile.
     helper = spawnHelper(platform().initBinary(), stdio, extra);
     joined = cgroups.apply(helper.pid);
+    joined.catch(() => undefined); // handled: it may fail while the plan compiles; `await joined` below still throws
     const granted = grantedCapabilities(spec.process?.capabilities, hasNamespace(spec.linux?.namespaces, "user"));
     for (const w of granted.warnings) log("warning", w);
     checkRlimitsAgainstHost(rlimitPlan(spec.process?.rlimits));
