@@ -3,7 +3,7 @@
 // printed to stderr, which is what people at a shell and podman's fallback read.
 import * as fs from "node:fs";
 import type createDebug from "debug";
-import { writeAll } from "./output.js";
+import { print } from "./output.js";
 
 export type LogFormat = "text" | "json";
 export type Level = "debug" | "info" | "warning" | "error";
@@ -51,11 +51,11 @@ export function formatRecord(level: Level, msg: string, format: LogFormat, now =
 export function log(level: Level, msg: string): void {
   if (level === "debug" && !sink.debug) return;
   if (sink.file !== undefined) fs.writeSync(sink.file, formatRecord(level, msg, sink.format));
-  else if (level !== "error") writeAll(2, formatRecord(level, msg, "text"));
+  else if (level !== "error") print(2, formatRecord(level, msg, "text"));
 }
 
 /** A fatal error: one record in the log (if any) and one plain line on stderr. */
 export function logFatal(msg: string): void {
   if (sink.file !== undefined) fs.writeSync(sink.file, formatRecord("error", msg, sink.format));
-  writeAll(2, msg + "\n");
+  print(2, msg + "\n");
 }

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import { SkiffError } from "./errors.js";
+import { writeAll } from "./linux/io.js";
 import { F_ADD_SEALS, F_DUPFD_CLOEXEC, F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WRITE, fcntl, memfdCreate, MFD_ALLOW_SEALING, MFD_CLOEXEC, socketpair } from "./linux/libc.js";
 import { trace } from "./log.js";
 import { encodePlan, type Plan } from "./plan/plan.js";
@@ -80,11 +81,6 @@ function u32(v: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeUInt32LE(v);
   return b;
-}
-
-function writeAll(fd: number, buf: Buffer): void {
-  let off = 0;
-  while (off < buf.length) off += fs.writeSync(fd, buf, off);
 }
 
 function readExact(fd: number, len: number): Buffer | undefined {

@@ -1,24 +1,15 @@
-// Plain writes to stdout/stderr. Touching Bun's process.stdout/process.stderr builds a stream
-// object on first use, measured at ~15 ms of a compiled binary's start-up (more than a whole
-// `skiff state` should take); a loop of write(2) costs nothing extra.
-import * as fs from "node:fs";
+// What skiff prints on stdout/stderr, as plain write(2)s. Touching Bun's process.stdout or
+// process.stderr builds a stream object on first use, measured at ~15 ms of a compiled binary's
+// start-up (more than a whole `skiff state` should take).
+import { writeAll } from "./linux/io.js";
 
-const pause = new Int32Array(new SharedArrayBuffer(4));
-
-/** Writes all of text to fd; a reader that went away (EPIPE) ends the write quietly. */
-export function writeAll(fd: number, text: string): void {
-  const bytes = Buffer.from(text);
-  let offset = 0;
-  while (offset < bytes.length) {
-    try {
-      offset += fs.writeSync(fd, bytes, offset);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === "EPIPE") return;
-      if (code !== "EAGAIN") throw e;
-      Atomics.wait(pause, 0, 0, 1); // a non-blocking fd that is full: wait for the reader
-    }
+/** Prints text on fd; a reader that went away (EPIPE, e.g. `skiff list | head`) ends it quietly. */
+export function print(fd: 1 | 2, text: string): void {
+  try {
+    writeAll(fd, text);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EPIPE") throw e;
   }
 }
 
-export const printOut = (text: string): void => writeAll(1, text);
+export const printOut = (text: string): void => print(1, text);

@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { SkiffError } from "../errors.js";
 import { errnoName } from "../linux/errno.js";
+import { sleepSync } from "../linux/io.js";
 import { trace } from "../log.js";
 
 const debug = trace.extend("cgroups");
@@ -80,12 +81,6 @@ export function readOptional(dir: string, file: string): string | undefined {
 
 export function exists(dir: string, file: string): boolean {
   return fs.existsSync(path.join(dir, file));
-}
-
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-/** Blocks the thread: the callers are short synchronous CLI commands with no event loop work. */
-export function sleepSync(ms: number): void {
-  Atomics.wait(sleepCell, 0, 0, ms);
 }
 
 /** mkdir each missing directory top-down; returns the ones this call created. */

@@ -5,7 +5,8 @@ import { SkiffError } from "../errors.js";
 import { log } from "../log.js";
 import type { BlockIO, CPU, LinuxResources, Memory, ThrottleDevice } from "../spec/types.js";
 import { checkPageSize, deviceRuleLine, rdmaLine } from "./convert.js";
-import { exists, readCgroupFile, readOptional, sleepSync, writeCgroupFile } from "./files.js";
+import { sleepSync } from "../linux/io.js";
+import { exists, readCgroupFile, readOptional, writeCgroupFile } from "./files.js";
 import {
   MAX_UINT64,
   blkioStats,
