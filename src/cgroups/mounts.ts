@@ -55,7 +55,7 @@ export function parseCgroupMounts(mountinfo: string): Hierarchy[] {
 }
 
 // mountinfo escapes space, tab, newline and backslash as \ooo octal.
-function unescapeMountinfo(s: string): string {
+export function unescapeMountinfo(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
 }
 

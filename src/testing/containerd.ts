@@ -6,6 +6,7 @@ import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from "node
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { unescapeMountinfo } from "../cgroups/mounts.js";
 import { engineCgroupParents, SKIFF, waitFor } from "./harness.js";
 import { BUSYBOX, busyboxImageArchive, IMAGE, PAUSE, PAUSE_IMAGE } from "./image.js";
 
@@ -141,7 +142,7 @@ export class Containerd {
     const points = fs
       .readFileSync("/proc/self/mountinfo", "utf8")
       .split("\n")
-      .map((l) => (l.split(" ")[4] ?? "").replace(/\\040/g, " "))
+      .map((l) => unescapeMountinfo(l.split(" ")[4] ?? ""))
       .filter((p) => p.startsWith(this.dir + "/"));
     return [...new Set(points)].reverse();
   }
