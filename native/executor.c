@@ -534,6 +534,21 @@ static void op_hook(const struct step *s) {
   if (WEXITSTATUS(status) != 0) fail(ECANCELED, "hook %s exited with status %d", s->strs[0], WEXITSTATUS(status));
 }
 
+/*
+ * process.cwd. The path is resolved in the container's root, but a cwd such as
+ * /proc/self/fd/N follows a magic link to whatever fd N is, and the init still holds host fds
+ * (the state directory, the sync socket) until execve: entering one would put the container's
+ * cwd outside its root (CVE-2024-21626). The kernel's getcwd says where we landed: a path not
+ * reachable from our root comes back prefixed "(unreachable)", a deleted one as ENOENT.
+ */
+static void op_chdir(const char *cwd) {
+  if (chdir(cwd) < 0) fail(errno, "chdir to cwd %s", cwd);
+  char here[4096];
+  long n = syscall(SYS_getcwd, here, sizeof here);
+  if (n < 0) fail(errno, "cwd %s: getcwd", cwd);
+  if (n > 0 && here[0] != '/') fail(EPERM, "it resolves outside the container's root: possible breakout");
+}
+
 static void op_close_fds(int first) {
   /* Mark, not close: the sync socket must live until execve to report a late failure. */
   if (syscall(SYS_close_range, (unsigned)first, ~0u, 4 /* CLOSE_RANGE_CLOEXEC */) < 0) fail(errno, "close_range");
@@ -1057,7 +1072,7 @@ static void run_step(const struct step *s) {
     break;
   case OP_CHDIR:
     need(s, 0, 1);
-    if (chdir(s->strs[0]) < 0) fail(errno, "chdir to cwd %s", s->strs[0]);
+    op_chdir(s->strs[0]);
     break;
   case OP_RESOLVE_EXEC:
     need(s, 0, 2);
