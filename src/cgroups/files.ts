@@ -3,8 +3,7 @@
 // resource busy" rather than a bare errno.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { SkiffError } from "../errors.js";
-import { errnoName } from "../linux/errno.js";
+import { syscallError } from "../linux/errno.js";
 import { sleepSync } from "../linux/io.js";
 import { trace } from "../log.js";
 
@@ -12,13 +11,6 @@ const debug = trace.extend("cgroups");
 
 export function errnoOf(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | undefined)?.code;
-}
-
-function syscallError(what: string, e: unknown): SkiffError {
-  const err = e as NodeJS.ErrnoException;
-  const errno = typeof err.errno === "number" ? -err.errno : undefined;
-  const text = errno !== undefined ? errnoName(errno) : err.message;
-  return new SkiffError("Syscall", `${what}: ${text}`, errno);
 }
 
 const openFailure = (field: string, p: string, e: unknown) => syscallError(`${field}: opening ${p}`, e);

@@ -44,6 +44,9 @@ export interface SavedCgroups {
 export interface CgroupManager {
   readonly mode: CgroupMode;
   readonly saved: SavedCgroups;
+  /** The directories create() would make now (parents first): recorded before it runs, so a
+   * create killed half-way can still be cleaned up. */
+  missingDirectories(): string[];
   /** mkdir what is missing, remembering which directories this call created. */
   create(): void;
   /**
@@ -178,14 +181,16 @@ class FsManager implements CgroupManager {
     return [...new Set(Object.values(this.saved.paths))];
   }
 
+  missingDirectories(): string[] {
+    return this.directories.flatMap((dir) => directoriesBetween(hierarchyMountOf(this.saved, dir), dir).filter((d) => !fs.existsSync(d)));
+  }
+
   create(): void {
     for (const dir of this.directories) {
       if (fs.existsSync(dir)) continue;
-      const isUnified = this.saved.paths[UNIFIED] === dir;
-      const mountpoint = isUnified && this.saved.unifiedMount ? this.saved.unifiedMount : mountpointOf(dir);
       let made: string[];
       try {
-        made = mkdirTracked(directoriesBetween(mountpoint, dir));
+        made = mkdirTracked(directoriesBetween(hierarchyMountOf(this.saved, dir), dir));
       } catch (e) {
         if (!this.saved.rootless || !isPermissionError(e)) throw e;
         // Rootless: a hierarchy we may not write is skipped, as runc does; set() then reports
@@ -299,7 +304,7 @@ function hierarchiesOf(saved: SavedCgroups): ContainerHierarchy[] {
     byDir.set(dir, list);
   }
   return [...byDir].map(([dir, controllers]) => {
-    const mountpoint = dir === saved.paths[UNIFIED] && saved.unifiedMount ? saved.unifiedMount : mountpointOf(dir);
+    const mountpoint = hierarchyMountOf(saved, dir);
     return { name: saved.mode === "v2" ? "" : path.basename(mountpoint), dir, controllers: controllers.sort() };
   });
 }
@@ -308,6 +313,11 @@ let hostMountpoints: string[] | undefined;
 
 // The hierarchy root that holds `dir`: the deepest cgroup mountpoint above it. The host's
 // cgroup mounts are read once per process (create() asks once per hierarchy).
+/** The mountpoint of the hierarchy holding one of the container's directories. */
+function hierarchyMountOf(saved: SavedCgroups, dir: string): string {
+  return dir === saved.paths[UNIFIED] && saved.unifiedMount ? saved.unifiedMount : mountpointOf(dir);
+}
+
 function mountpointOf(dir: string): string {
   const mounts = (hostMountpoints ??= parseCgroupMounts(fs.readFileSync("/proc/self/mountinfo", "utf8")).map((h) => h.mountpoint));
   const best = mounts.filter((m) => dir === m || dir.startsWith(m + "/")).sort((a, b) => b.length - a.length)[0];

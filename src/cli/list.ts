@@ -2,8 +2,13 @@ import type { StateView } from "../container/state.js";
 import { StateStore } from "../container/state-store.js";
 import type { Command, GlobalOptions } from "./table.js";
 import { printOut } from "../output.js";
+import { isSkiffError } from "../errors.js";
+import { log } from "../log.js";
 
-function table(views: StateView[]): string {
+/** A container whose state cannot be read is listed with status "unknown". */
+type ListEntry = Omit<StateView, "status"> & { status: StateView["status"] | "unknown" };
+
+function table(views: ListEntry[]): string {
   const rows = [["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"], ...views.map((v) => [v.id, String(v.pid), v.status, v.bundle, v.created, v.owner])];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] + 2))).join("").trimEnd() + "\n").join("");
@@ -21,12 +26,15 @@ export const listCommand: Command = {
     const a = args as unknown as GlobalOptions & { format: "table" | "json"; quiet: boolean };
     const { viewOf } = await import("../container/state.js");
     const store = new StateStore(a.root);
-    const views: StateView[] = [];
+    const views: ListEntry[] = [];
     for (const id of store.list()) {
       try {
         views.push(viewOf(store, store.load(id)));
-      } catch {
-        // a container being deleted right now
+      } catch (e) {
+        if (isSkiffError(e, "NotFound")) continue; // being deleted right now
+        // Shown, not hidden: `delete --force` can still remove it.
+        log("warning", (e as Error).message);
+        views.push({ ociVersion: "", id, pid: 0, status: "unknown", bundle: "", rootfs: "", created: "", owner: "" });
       }
     }
     if (a.quiet) printOut(views.map((v) => v.id + "\n").join(""));

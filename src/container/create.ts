@@ -2,7 +2,7 @@
 // waits for `start`; then record state and the pid file. Any failure unwinds everything made.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { createCgroupManager, defaultDeviceRules, type CgroupManager } from "../cgroups/index.js";
+import { createCgroupManager, defaultDeviceRules, type CgroupManager, type SavedCgroups } from "../cgroups/index.js";
 import { SkiffError } from "../errors.js";
 import { connectUnix, mkfifo } from "../linux/libc.js";
 import { log, trace } from "../log.js";
@@ -81,6 +81,12 @@ function effectiveResources(spec: Spec): LinuxResources {
   return { ...r, devices: [...(r.devices ?? []), ...defaultDeviceRules(spec.linux?.devices)] };
 }
 
+function ownStartTime(): string {
+  const stat = readProcStat(process.pid);
+  if (!stat) throw new SkiffError("Internal", "cannot read /proc/self/stat");
+  return stat.startTime;
+}
+
 /** How many fds (from 3) systemd-style socket activation handed to this process. */
 export function socketActivationFds(env: NodeJS.ProcessEnv, pid: number): number {
   const n = Number(env.LISTEN_FDS);
@@ -93,6 +99,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   const rootfs = rootfsOf(spec, bundle);
   const { store, id } = opts;
   const stateDir = store.claim(id);
+  const createdAt = new Date().toISOString();
   let cgroups: CgroupManager | undefined;
   let helper: Helper | undefined;
   let joined: Promise<void> | undefined;
@@ -102,15 +109,31 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   let hooksStarted = false;
   // Who the hooks' state documents describe (runtime.md "State"); the pid is known after the fork.
   const hookSubject = () => ({ ociVersion: spec.ociVersion, id, pid: initPid, bundle, annotations: spec.annotations });
+  const recordOf = (pid: number, initStartTime: string, saved: SavedCgroups): ContainerRecord => ({
+    ociVersion: spec.ociVersion,
+    id,
+    pid,
+    initStartTime,
+    bundle,
+    rootfs,
+    created: createdAt,
+    owner: "",
+    annotations: spec.annotations,
+    cgroups: saved,
+    config: spec,
+  });
   try {
+    // Read once: the cgroup manager and the host facts both look at the mounts.
+    const mountinfo = fs.readFileSync("/proc/self/mountinfo", "utf8");
+    cgroups = createCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: opts.systemdCgroup, mountinfo });
+    // Before anything is made, say what will be: if this process dies (kill -9) from here on,
+    // `delete` finds the cgroups to empty and remove, and `state` reports the create's fate.
+    store.saveCreating({ ...recordOf(0, "", { ...cgroups.saved, created: cgroups.missingDirectories() }), creating: { pid: process.pid, startTime: ownStartTime() } });
     const fifo = path.join(stateDir, EXEC_FIFO);
     mkfifo(fifo, 0o622);
     fs.chmodSync(fifo, 0o622); // mkfifo's mode passes through the umask; a non-root init must write it
     const owner = hostRootIds(spec);
     fs.chownSync(fifo, owner.uid, owner.gid);
-    // Read once: the cgroup manager and the host facts both look at the mounts.
-    const mountinfo = fs.readFileSync("/proc/self/mountinfo", "utf8");
-    cgroups = createCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: opts.systemdCgroup, mountinfo });
     cgroups.create();
     if (opts.consoleSocket) consoleFd = connectUnix(opts.consoleSocket);
     const console = consoleFd ?? opts.consoleFd;
@@ -178,19 +201,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     }
     const stat = readProcStat(initPid);
     if (!stat) throw new SkiffError("Internal", `container init ${initPid} vanished during create`);
-    const record: ContainerRecord = {
-      ociVersion: spec.ociVersion,
-      id,
-      pid: initPid,
-      initStartTime: stat.startTime,
-      bundle,
-      rootfs,
-      created: new Date().toISOString(),
-      owner: "",
-      annotations: spec.annotations,
-      cgroups: cgroups.saved,
-      config: spec,
-    };
+    const record = recordOf(initPid, stat.startTime, cgroups.saved);
     store.save(record);
     if (opts.pidFile) writePidFile(opts.pidFile, initPid);
     return { record, helper, plan };

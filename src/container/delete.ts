@@ -2,10 +2,10 @@
 // is refused (runtime.md) unless forced, then killed first.
 import { loadCgroupManager } from "../cgroups/index.js";
 import { SkiffError, isSkiffError } from "../errors.js";
-import { trace } from "../log.js";
+import { log, trace } from "../log.js";
 import { hookState, runPoststopHooks } from "./hooks.js";
 import { killAndReap } from "./reap.js";
-import type { StateStore } from "./state-store.js";
+import type { ContainerRecord, StateStore } from "./state-store.js";
 import { statusOf } from "./status.js";
 
 export function deleteContainer(store: StateStore, id: string, force: boolean): void {
@@ -18,14 +18,16 @@ export function deleteContainer(store: StateStore, id: string, force: boolean): 
       store.remove(id);
       return;
     }
-    throw e;
+    if (!force || !isSkiffError(e, "InvalidState")) throw e;
+    rec = recordBehindCorruptState(store, id, e);
+    if (!rec) return;
   }
   const cgroups = loadCgroupManager(rec.cgroups);
   const status = statusOf(store, rec, () => cgroups.isFrozen());
   if (status !== "stopped") {
     if (!force) throw new SkiffError("InvalidState", `cannot delete container ${id} that is not stopped: ${status}`);
     // SIGKILL does not reach frozen tasks on cgroup v1: signal, thaw, then wait.
-    killAndReap(rec.pid, rec.initStartTime, { thawFirst: status === "paused" ? () => cgroups.thaw() : undefined });
+    if (!rec.creating) killAndReap(rec.pid, rec.initStartTime, { thawFirst: status === "paused" ? () => cgroups.thaw() : undefined });
   }
   // Without a pid namespace the init's children outlive it: nothing may stay in the cgroup.
   for (const pid of cgroups.pids()) {
@@ -37,5 +39,24 @@ export function deleteContainer(store: StateStore, id: string, force: boolean): 
   }
   cgroups.destroy();
   store.remove(id);
-  runPoststopHooks(rec.config.hooks?.poststop, hookState(rec, "stopped"));
+  // A create that died half-way never reached its hooks' promise of a poststop.
+  if (!rec.creating) runPoststopHooks(rec.config.hooks?.poststop, hookState(rec, "stopped"));
+}
+
+/**
+ * state.json is unreadable: clean up with the record create wrote before it made anything (its
+ * cgroups are the container's; every process in them goes). Without that either, only the
+ * state directory can be removed.
+ */
+function recordBehindCorruptState(store: StateStore, id: string, e: SkiffError): ContainerRecord | undefined {
+  log("warning", e.message);
+  try {
+    const rec = store.loadCreating(id);
+    // Its creator is long gone: as a create that died, every process in its cgroups goes.
+    return { ...rec, creating: { pid: 0, startTime: "" } };
+  } catch (inner) {
+    log("warning", `container ${id}: no usable record either (${(inner as Error).message}): removing its state only; its cgroups and processes, if any, stay`);
+    store.remove(id);
+    return undefined;
+  }
 }

@@ -3,12 +3,20 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { SkiffError } from "../errors.js";
+import { syscallError } from "../linux/errno.js";
+import { writeAll } from "../linux/io.js";
 import type { SavedCgroups } from "../cgroups/index.js";
 import type { Spec } from "../spec/types.js";
 
 export const DEFAULT_ROOT = "/run/skiff";
 export const EXEC_FIFO = "exec.fifo";
 const STATE_FILE = "state.json";
+/**
+ * The record written once, before create makes anything (it carries `creating`). Until
+ * state.json exists it is the container's record; afterwards it is what `delete --force` falls
+ * back on when state.json is unreadable: either way the cgroups to empty and remove are known.
+ */
+const CREATING_FILE = "creating.json";
 
 /** What skiff records about a container; the OCI state is derived from it. */
 export interface ContainerRecord {
@@ -25,6 +33,11 @@ export interface ContainerRecord {
   cgroups: SavedCgroups;
   /** The config as validated at create: exec, hooks and update read it later. */
   config: Spec;
+  /**
+   * The `skiff create` making this container (pid and start time): only in creating.json. When
+   * that process is gone and there is no state.json, the create died half-way.
+   */
+  creating?: { pid: number; startTime: string };
 }
 
 const ID_PATTERN = /^[\w+\-.]+$/;
@@ -48,13 +61,13 @@ export class StateStore {
   /** Atomically claims the id: exactly one concurrent create wins. */
   claim(id: string): string {
     validateId(id);
-    fs.mkdirSync(this.root, { recursive: true, mode: 0o711 });
     const dir = this.dir(id);
     try {
+      fs.mkdirSync(this.root, { recursive: true, mode: 0o711 });
       fs.mkdirSync(dir, { mode: 0o711 });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new SkiffError("AlreadyExists", `container with id exists: ${id}`);
-      throw e;
+      throw syscallError(`creating the state directory ${dir}`, e);
     }
     // mkdir's mode is filtered by umask; the init (maybe not root) must search the directory.
     fs.chmodSync(dir, 0o711);
@@ -63,26 +76,67 @@ export class StateStore {
 
   exists(id: string): boolean {
     validateId(id);
-    return fs.existsSync(path.join(this.dir(id), STATE_FILE));
+    return this.hasRecord(this.dir(id));
   }
 
+  private hasRecord(dir: string): boolean {
+    return fs.existsSync(path.join(dir, STATE_FILE)) || fs.existsSync(path.join(dir, CREATING_FILE));
+  }
+
+  /** state.json, or while there is none (a create under way or killed), creating.json. */
   load(id: string): ContainerRecord {
     validateId(id);
+    return this.read(id, STATE_FILE) ?? this.loadCreating(id);
+  }
+
+  /** The record create wrote before it made anything. */
+  loadCreating(id: string): ContainerRecord {
+    validateId(id);
+    const rec = this.read(id, CREATING_FILE);
+    if (!rec) throw new SkiffError("NotFound", `container ${id} does not exist`);
+    return rec;
+  }
+
+  private read(id: string, name: string): ContainerRecord | undefined {
     let text: string;
     try {
-      text = fs.readFileSync(path.join(this.dir(id), STATE_FILE), "utf8");
+      text = fs.readFileSync(path.join(this.dir(id), name), "utf8");
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new SkiffError("NotFound", `container ${id} does not exist`);
-      throw e;
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw syscallError(`reading the state of container ${id}`, e);
     }
-    return JSON.parse(text) as ContainerRecord;
+    try {
+      return JSON.parse(text) as ContainerRecord;
+    } catch (e) {
+      throw new SkiffError("InvalidState", `container ${id}: ${name} is corrupt: ${(e as Error).message}`);
+    }
   }
 
   save(record: ContainerRecord): void {
-    const file = path.join(this.dir(record.id), STATE_FILE);
+    this.write(record, STATE_FILE);
+  }
+
+  saveCreating(record: ContainerRecord & Required<Pick<ContainerRecord, "creating">>): void {
+    this.write(record, CREATING_FILE);
+  }
+
+  /** Atomic and durable: a reader sees the old record or the new one, never a torn file. */
+  private write(record: ContainerRecord, name: string): void {
+    const file = path.join(this.dir(record.id), name);
     const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(record));
-    fs.renameSync(tmp, file);
+    try {
+      const fd = fs.openSync(tmp, "w", 0o600);
+      try {
+        writeAll(fd, JSON.stringify(record)); // a full filesystem writes short before it fails
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(tmp, file);
+    } catch (e) {
+      fs.rmSync(tmp, { force: true });
+      throw syscallError(`writing the state of container ${record.id} in ${this.root}`, e);
+    }
   }
 
   remove(id: string): void {
@@ -93,7 +147,7 @@ export class StateStore {
     try {
       return fs
         .readdirSync(this.root, { withFileTypes: true })
-        .filter((d) => d.isDirectory() && fs.existsSync(path.join(this.root, d.name, STATE_FILE)))
+        .filter((d) => d.isDirectory() && this.hasRecord(path.join(this.root, d.name)))
         .map((d) => d.name)
         .sort();
     } catch (e) {

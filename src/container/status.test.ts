@@ -9,6 +9,8 @@ describe("deriveStatus", () => {
     [{ initAlive: true, fifoExists: false, frozen: true }, "paused"],
     [{ initAlive: true, fifoExists: true, frozen: true }, "paused"],
     [{ initAlive: true, fifoExists: false, frozen: false }, "running"],
+    [{ creator: "alive", initAlive: false, fifoExists: false, frozen: false }, "creating"],
+    [{ creator: "gone", initAlive: false, fifoExists: false, frozen: false }, "stopped"],
   ] as const)("%o → %s", (facts, status) => {
     expect(deriveStatus(facts)).toBe(status);
   });

@@ -5,6 +5,8 @@ import { isSameLiveProcess } from "./proc.js";
 import type { ContainerRecord, StateStore } from "./state-store.js";
 
 export interface StatusFacts {
+  /** the create has not finished: whether the `skiff create` making it is still alive */
+  creator?: "alive" | "gone";
   /** the recorded init is alive (same start time, not a zombie) */
   initAlive: boolean;
   /** exec.fifo still exists: `start` has not happened */
@@ -14,6 +16,8 @@ export interface StatusFacts {
 }
 
 export function deriveStatus(f: StatusFacts): Status {
+  // A create that died half-way left a container that will never run: stopped, for delete.
+  if (f.creator) return f.creator === "alive" ? "creating" : "stopped";
   if (!f.initAlive) return "stopped";
   // A created container can be paused too; runc reports it paused.
   if (f.frozen) return "paused";
@@ -22,6 +26,7 @@ export function deriveStatus(f: StatusFacts): Status {
 }
 
 export function statusOf(store: StateStore, rec: ContainerRecord, isFrozen: () => boolean): Status {
+  if (rec.creating) return deriveStatus({ creator: isSameLiveProcess(rec.creating.pid, rec.creating.startTime) ? "alive" : "gone", initAlive: false, fifoExists: false, frozen: false });
   const initAlive = isSameLiveProcess(rec.pid, rec.initStartTime);
   return deriveStatus({ initAlive, fifoExists: initAlive && fs.existsSync(store.fifo(rec.id)), frozen: initAlive && isFrozen() });
 }

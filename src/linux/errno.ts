@@ -1,5 +1,7 @@
 // errno numbers to the lower-case strerror text Go's syscall package prints, because callers
 // (podman, containerd) match on that text: "no such file or directory", "permission denied".
+import { SkiffError } from "../errors.js";
+
 const MESSAGES: Record<number, string> = {
   1: "operation not permitted",
   2: "no such file or directory",
@@ -276,3 +278,11 @@ export function errnoSymbol(n: number): string {
 }
 
 export const ENOENT = 2, ESRCH = 3, EACCES = 13, EEXIST = 17, EPERM = 1, EINVAL = 22, ENOTDIR = 20, ENOSYS = 38;
+
+/** A failed Node fs call as a SkiffError naming what was done: "<what>: no space left on device". */
+export function syscallError(what: string, e: unknown): SkiffError {
+  const err = e as NodeJS.ErrnoException;
+  const errno = typeof err.errno === "number" ? -err.errno : undefined;
+  const text = errno !== undefined ? errnoName(errno) : err.message;
+  return new SkiffError("Syscall", `${what}: ${text}`, errno);
+}

@@ -1,0 +1,147 @@
+// A create that fails or is killed at any moment leaves nothing that `delete --force` cannot
+// remove, and `state`/`list` keep answering. This test process is a child subreaper, so every
+// process a killed `skiff create` leaves behind (its helper, the container's init) is re-parented
+// here and can be counted.
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { prctl, PR_SET_CHILD_SUBREAPER } from "../linux/libc.js";
+import { cgroupDirsNamed, makeBundle, processAlive, Runtime, SKIFF, uniqueId, waitFor, type Bundle } from "../testing/harness.js";
+
+const rt = new Runtime();
+let bundle: Bundle;
+
+beforeAll(() => {
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  bundle = makeBundle(["sleep", "300"]);
+  rt.trackDir(bundle.dir);
+});
+afterAll(() => rt.cleanup());
+
+/** Live processes re-parented to this test process: what killed creates left running. */
+function adoptedProcesses(): number[] {
+  return fs
+    .readdirSync("/proc")
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+        return ppid === process.pid && processAlive(pid);
+      } catch {
+        return false;
+      }
+    });
+}
+
+/** Runs `skiff create` and SIGKILLs it after delayMs; resolves when it is gone. */
+function createKilledAfter(id: string, delayMs: number): Promise<void> {
+  const child = spawn(SKIFF, ["--root", rt.root, "create", "--bundle", bundle.dir, id], { stdio: "ignore" });
+  const timer = setTimeout(() => child.kill("SIGKILL"), delayMs);
+  return new Promise((resolve) =>
+    child.on("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    }),
+  );
+}
+
+function expectNoStackTrace(stderr: string): void {
+  expect(stderr).not.toMatch(/\n\s+at |TypeError|SyntaxError|ReferenceError/);
+}
+
+describe("kill -9 of skiff create at any moment", () => {
+  // How long a whole create takes here sets the sweep: from before it starts to after it ends.
+  let createMs = 0;
+  beforeAll(() => {
+    const id = uniqueId("timing");
+    const t0 = performance.now();
+    rt.ok(["create", "--bundle", bundle.dir, id]);
+    createMs = performance.now() - t0;
+    rt.ok(["delete", "--force", id]);
+  });
+
+  const STEPS = 16;
+  it.each(Array.from({ length: STEPS }, (_, i) => i))("sweep point %i: delete --force removes everything, state and list keep answering", async (step) => {
+    const id = uniqueId("killed");
+    await createKilledAfter(id, (createMs * 1.2 * step) / (STEPS - 1));
+
+    const state = rt.skiff(["state", id]);
+    expectNoStackTrace(state.stderr);
+    if (state.status === 0) expect(["creating", "created", "stopped"]).toContain(JSON.parse(state.stdout).status);
+    else expect(state.stderr).toContain("does not exist");
+    const list = rt.skiff(["list", "--format", "json"]);
+    expect(list.status).toBe(0);
+    expect(Array.isArray(JSON.parse(list.stdout))).toBe(true);
+
+    expect(rt.skiff(["delete", "--force", id]).status).toBe(0);
+    expect(fs.existsSync(path.join(rt.root, id))).toBe(false);
+    expect(cgroupDirsNamed(id)).toEqual([]);
+    // a helper that lost its parent before joining the cgroups exits on the closed socket
+    expect(await waitFor(() => adoptedProcesses().length === 0, 3000)).toBe(true);
+  });
+});
+
+describe("a state root that cannot take the state", () => {
+  /** Runs script in a private mount namespace with a small tmpfs at $ROOT (the host's mounts stay). */
+  function inPrivateTmpfs(options: string, script: string): { status: number | null; stdout: string; stderr: string } {
+    const dir = rt.trackDir(fs.mkdtempSync(path.join(os.tmpdir(), "skiff-stateroot-")));
+    const r = spawnSync("unshare", ["-m", "--propagation", "private", "sh", "-c", `mount -t tmpfs -o ${options} tmpfs "$ROOT" && ${script}`], {
+      env: { ...process.env, ROOT: dir, SKIFF, BUNDLE: bundle.dir },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  // From one page up: the early record, then the final one (written beside it) stops fitting.
+  it.each([4, 12, 20, 28, 36, 44, 52])("full at %i KiB: one clear error, nothing half-written, nothing left", async (kib) => {
+    const id = uniqueId("full");
+    const big = makeBundle(["sleep", "300"], (c) => (c.annotations = { filler: "x".repeat(8192) }));
+    rt.trackDir(big.dir);
+    const r = inPrivateTmpfs(`size=${kib}k`, `"$SKIFF" --root "$ROOT" create --bundle "${big.dir}" ${id}; echo "rc=$?"; ls -A "$ROOT/${id}" 2>&1; "$SKIFF" --root "$ROOT" delete --force ${id}`);
+    if (r.stdout.includes("rc=0")) {
+      expect(r.stderr).toBe(""); // it fitted, and its record was whole enough to delete
+    } else {
+      expect(r.stdout).toContain("rc=1");
+      expect(r.stderr.trim()).toMatch(new RegExp(`^writing the state of container ${id} in .*: no space left on device$`));
+      expect(r.stdout).toContain("No such file or directory"); // the state directory is gone
+    }
+    expect(cgroupDirsNamed(id)).toEqual([]);
+    expect(await waitFor(() => adoptedProcesses().length === 0, 3000)).toBe(true);
+  });
+
+  it("read-only: one clear error naming the directory", () => {
+    const id = uniqueId("ro");
+    const r = inPrivateTmpfs("ro", `"$SKIFF" --root "$ROOT" create --bundle "$BUNDLE" ${id}; echo "rc=$?"`);
+    expect(r.stdout).toContain("rc=1");
+    expect(r.stderr.trim()).toMatch(new RegExp(`^creating the state directory .*/${id}: read-only file system$`));
+    expect(cgroupDirsNamed(id)).toEqual([]);
+  });
+});
+
+describe("a corrupt state.json", () => {
+  it("shows in list with an error; state names it; delete --force still removes the container", async () => {
+    const id = rt.track(uniqueId("corrupt"));
+    rt.ok(["create", "--bundle", bundle.dir, id]);
+    const pid = rt.state(id).pid;
+    fs.writeFileSync(path.join(rt.root, id, "state.json"), "{ not json");
+
+    const list = rt.skiff(["list"]);
+    expect(list.status).toBe(0);
+    expect(list.stdout).toMatch(new RegExp(`^${id}\\s+0\\s+unknown`, "m"));
+    expect(list.stderr).toContain(`container ${id}: state.json is corrupt`);
+    const state = rt.skiff(["state", id]);
+    expect(state.status).toBe(1);
+    expect(state.stderr).toContain(`container ${id}: state.json is corrupt`);
+    expectNoStackTrace(state.stderr);
+
+    expect(rt.skiff(["delete", "--force", id]).status).toBe(0);
+    expect(fs.existsSync(path.join(rt.root, id))).toBe(false);
+    expect(cgroupDirsNamed(id)).toEqual([]);
+    expect(await waitFor(() => !processAlive(pid), 3000)).toBe(true);
+  });
+});
