@@ -9,6 +9,10 @@ import type { ContainerRecord, StateStore } from "./state-store.js";
 import { statusOf } from "./status.js";
 
 export function deleteContainer(store: StateStore, id: string, force: boolean): void {
+  store.withLock(id, () => deleteLocked(store, id, force));
+}
+
+function deleteLocked(store: StateStore, id: string, force: boolean): void {
   let rec;
   try {
     rec = store.load(id);

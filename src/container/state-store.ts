@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { SkiffError } from "../errors.js";
 import { syscallError } from "../linux/errno.js";
 import { writeAll } from "../linux/io.js";
+import { flock, LOCK_EX } from "../linux/libc.js";
 import type { SavedCgroups } from "../cgroups/index.js";
 import type { Spec } from "../spec/types.js";
 
@@ -72,6 +73,28 @@ export class StateStore {
     // mkdir's mode is filtered by umask; the init (maybe not root) must search the directory.
     fs.chmodSync(dir, 0o711);
     return dir;
+  }
+
+  /**
+   * Runs fn holding an exclusive lock on the container's directory, so commands that read,
+   * change and save its record (update, delete) never interleave and lose a change.
+   * Without a directory there is nothing to guard: fn runs and finds no container.
+   */
+  withLock<T>(id: string, fn: () => T): T {
+    validateId(id);
+    let fd: number;
+    try {
+      fd = fs.openSync(this.dir(id), fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return fn();
+      throw syscallError(`opening the state of container ${id}`, e);
+    }
+    try {
+      flock(fd, LOCK_EX);
+      return fn();
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   exists(id: string): boolean {

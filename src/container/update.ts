@@ -21,9 +21,11 @@ export function runcUpdateRules(changes: LinuxResources): LinuxResources {
 }
 
 export function updateContainer(store: StateStore, id: string, changes: LinuxResources): void {
-  const rec = store.load(id);
-  const cgroups = loadCgroupManager(rec.cgroups);
-  if (statusOf(store, rec, () => cgroups.isFrozen()) === "stopped") throw new SkiffError("NotRunning", "container not running");
-  cgroups.update(runcUpdateRules(changes));
-  store.save({ ...rec, cgroups: cgroups.saved });
+  store.withLock(id, () => {
+    const rec = store.load(id);
+    const cgroups = loadCgroupManager(rec.cgroups);
+    if (statusOf(store, rec, () => cgroups.isFrozen()) === "stopped") throw new SkiffError("NotRunning", "container not running");
+    cgroups.update(runcUpdateRules(changes));
+    store.save({ ...rec, cgroups: cgroups.saved });
+  });
 }

@@ -44,6 +44,13 @@ export function fcntl(fd: number, cmd: number, arg: number): number {
   return sys("fcntl", ["i32", "i32", "i32"], [fd, cmd, arg], "fcntl");
 }
 
+export const LOCK_EX = 2;
+
+/** flock(2); blocks until the lock is granted. */
+export function flock(fd: number, operation: number): void {
+  sys("flock", ["i32", "i32"], [fd, operation], "flock");
+}
+
 export const PR_SET_CHILD_SUBREAPER = 36;
 
 export function prctl(option: number, arg2: number): number {
