@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # npm test: the whole suite on a fresh machine of this kind. Installs the Debian packages it
 # needs, builds dist/skiff, runs the unit and integration tests (vitest, as root, real
-# containers) and the OCI conformance suite against dist/skiff, then prints one total line.
+# containers) and the OCI conformance suite against dist/skiff here, then the v2 suite in the
+# test guest (scripts/guest/test-v2.sh), and prints one total line over all of them.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh || exit 1
@@ -14,14 +15,9 @@ vitest_rc=$?
 RUNTIME=dist/skiff npx bun conformance/run.ts --json "$report/conformance.json"
 conformance_rc=$?
 
-node -e '
-const fs = require("fs");
-const v = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
-let passed = v.numPassedTests, failed = v.numFailedTests, skipped = v.numPendingTests + v.numTodoTests;
-try {
-  const c = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
-  passed += c.summary.passed; failed += c.summary.failed; skipped += c.summary.skipped;
-} catch (e) { failed += 1; console.error("conformance report missing: " + e.message); }
-console.log(`total: ${passed} passed, ${failed} failed, ${skipped} skipped`);
-' "$report/vitest.json" "$report/conformance.json"
-[ "$vitest_rc" -eq 0 ] && [ "$conformance_rc" -eq 0 ]
+# The v2 suite in the QEMU test guest: pure cgroup v2 with systemd (docs/test-guest.md).
+bash scripts/guest/test-v2.sh --report "$report/guest"
+guest_rc=$?
+
+node scripts/test-counts.mjs total "$report/vitest.json" "$report/conformance.json" "$report/guest/vitest.json" "$report/guest/conformance.json"
+[ "$vitest_rc" -eq 0 ] && [ "$conformance_rc" -eq 0 ] && [ "$guest_rc" -eq 0 ]

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# npm run test:v2: the v2 suite in the test guest (pure cgroup v2, systemd as PID 1, the suite
+# run as a systemd service; see docs/test-guest.md). Boots the guest, runs there the integration
+# tests that matter on cgroup v2 and the conformance suite against dist/skiff, and prints
+# "v2 guest: N passed, N failed, N skipped". Exits non-zero when anything failed.
+#   scripts/guest/test-v2.sh [--mode systemd|script] [--report DIR]
+#   --report DIR   keep the guest's reports there (vitest.json, conformance.json, console.log,
+#                  output); scripts/test.sh reads them for its total
+# Assumes dist/skiff is built (npm test builds first; `npm run build` otherwise).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+# The integration tests that say something about a cgroup v2 host: cgroups, the lifecycle and
+# exec (which create cgroups for every container), and the commands that work on cgroups.
+SUITE=(
+  src/cgroups/cgroups.integration.test.ts
+  src/cgroups/cgroups-v2.integration.test.ts
+  src/cgroups/v2-container.integration.test.ts
+  src/container/cgroup-commands.integration.test.ts
+  src/container/lifecycle.integration.test.ts
+  src/container/exec.integration.test.ts
+)
+
+if [ "${1:-}" = --inside ]; then
+  # In the guest: reports go to the results share (docs/test-guest.md).
+  npx vitest run --project integration "${SUITE[@]}" \
+    --reporter=default --reporter=json --outputFile.json=/mnt/skiff-guest/vitest.json
+  vitest_rc=$?
+  RUNTIME=dist/skiff npx bun conformance/run.ts --json /mnt/skiff-guest/conformance.json
+  conformance_rc=$?
+  [ "$vitest_rc" -eq 0 ] && [ "$conformance_rc" -eq 0 ]
+  exit
+fi
+
+mode=systemd report=
+while (($#)); do
+  case "$1" in
+    --mode) mode=$2; shift 2 ;;
+    --report) report=$2; shift 2 ;;
+    *) echo "test-v2.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+if [ -z "$report" ]; then
+  report=$(mktemp -d /tmp/skiff-test-v2.XXXXXX)
+  trap 'rm -rf "$report"' EXIT
+fi
+mkdir -p "$report" && rm -f "$report"/{vitest,conformance}.json # never count an old run's
+[ -x dist/skiff ] || { echo "test-v2.sh: dist/skiff is missing: npm run build" >&2; exit 1; }
+
+bash scripts/guest/run.sh --mode "$mode" --timeout 1200 --keep "$report" -- bash scripts/guest/test-v2.sh --inside
+guest_rc=$?
+node scripts/test-counts.mjs "v2 guest ($mode)" "$report/vitest.json" "$report/conformance.json"
+exit "$guest_rc"
