@@ -1,9 +1,10 @@
-// The cgroup v2 code path on this hybrid machine. A helper process mounts a cgroup2 hierarchy
-// in its own private mount namespace (the host's mounts stay as they are); the test reaches that
-// mount through /proc/<helper>/root and gives it to the manager as its root. cgroup2 is one tree
-// per machine, so this is the tree the host shows at /sys/fs/cgroup/unified: it offers no
-// controllers except hugetlb, which the tests never enable, but placement, cgroup.procs, the
-// freezer, the core unified keys and the eBPF device program are all real.
+// The cgroup v2 code path, on any host. A helper process mounts a cgroup2 hierarchy in its own
+// private mount namespace (the host's mounts stay as they are); the test reaches that mount
+// through /proc/<helper>/root and gives it to the manager as its root. cgroup2 is one tree per
+// machine, so this is the tree the host shows at /sys/fs/cgroup/unified (hybrid: no controllers
+// but hugetlb, which the tests never enable) or /sys/fs/cgroup (pure v2: all of them).
+// Placement, cgroup.procs, the freezer, the core unified keys and the eBPF device program are
+// real either way; relative paths land under this process's own cgroup, as runc puts them.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -11,9 +12,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { LinuxResources } from "../spec/types.js";
 import { createCgroupManager, type CgroupManager } from "./index.js";
 import { deviceProgramCount } from "./device-program.js";
+import { cgroup2Mount, ownCgroup2, v2Controllers } from "../testing/host.js";
 import { PYTHON, cgroupLines, errorOf, delay, eventually, firstLine, isRoot, removeCgroups, start, startCounter, stopAll, type Started } from "./testing.js";
 
 const group = `skiff-v2-${process.pid}`;
+const own = ownCgroup2(); // where a relative cgroupsPath goes
 const managers: CgroupManager[] = [];
 let holder: Started | undefined;
 let mountDir = "";
@@ -72,24 +75,24 @@ describe.runIf(isRoot)("cgroups v2 (a private cgroup2 mount)", () => {
   it("places the cgroup under the root, moves a process in and removes what it made", async () => {
     const m = newManager("place");
     expect(m.mode).toBe("v2");
-    expect(m.saved.paths).toEqual({ "": path.join(root, group, "place") });
-    expect(m.hierarchies()).toEqual([{ name: "", dir: path.join(root, group, "place"), controllers: [] }]);
+    expect(m.saved.paths).toEqual({ "": path.join(root, own, group, "place") });
+    expect(m.hierarchies()).toEqual([{ name: "", dir: path.join(root, own, group, "place"), controllers: [] }]);
     m.create();
-    expect(m.saved.created).toEqual([path.join(root, group), path.join(root, group, "place")]);
-    // The same tree the host shows at /sys/fs/cgroup/unified.
-    expect(fs.existsSync(`/sys/fs/cgroup/unified/${group}/place`)).toBe(true);
+    expect(m.saved.created).toEqual([path.join(root, own, group), path.join(root, own, group, "place")]);
+    // The same tree the host shows at its own cgroup2 mount.
+    expect(fs.existsSync(path.join(cgroup2Mount!, own, group, "place"))).toBe(true);
 
     const sleeper = start("sleep", ["1000"]);
     await m.apply(sleeper.pid);
     expect(fs.readFileSync(path.join(m.saved.paths[""]!, "cgroup.procs"), "utf8").trim()).toBe(String(sleeper.pid));
-    expect(cgroupLines(sleeper.pid)).toContain(`0::/${group}/place`);
+    expect(cgroupLines(sleeper.pid)).toContain(`0::${path.join(own, group, "place")}`);
     expect(m.pids()).toEqual([sleeper.pid]);
 
     process.kill(sleeper.pid, "SIGKILL");
     await sleeper.exited;
     managers.splice(managers.indexOf(m), 1);
     m.destroy();
-    expect(fs.existsSync(path.join(root, group))).toBe(false);
+    expect(fs.existsSync(path.join(root, own, group))).toBe(false);
   });
 
   it("writes unified keys and refuses bad ones with the key in the message", () => {
@@ -109,10 +112,14 @@ describe.runIf(isRoot)("cgroups v2 (a private cgroup2 mount)", () => {
   it("names the field when a limit needs a controller this tree does not offer", () => {
     const m = newManager("missing");
     m.create();
+    // The controller cases only where the tree lacks them (hybrid); every host has the rest.
+    const absent = (controller: string, c: [LinuxResources, RegExp][]) => (v2Controllers.includes(controller) ? [] : c);
     const cases: [LinuxResources, RegExp][] = [
-      [{ pids: { limit: 10 } }, /^linux\.resources\.pids\.limit: the pids cgroup controller is not available on this host \(not in .*cgroup\.controllers\)$/],
-      [{ memory: { limit: 1 << 26 } }, /^linux\.resources\.memory: the memory cgroup controller is not available/],
-      [{ unified: { "memory.max": "1" } }, /^linux\.resources\.unified\["memory\.max"\]: the memory cgroup controller is not available/],
+      ...absent("pids", [[{ pids: { limit: 10 } }, /^linux\.resources\.pids\.limit: the pids cgroup controller is not available on this host \(not in .*cgroup\.controllers\)$/]]),
+      ...absent("memory", [
+        [{ memory: { limit: 1 << 26 } }, /^linux\.resources\.memory: the memory cgroup controller is not available/],
+        [{ unified: { "memory.max": "1" } }, /^linux\.resources\.unified\["memory\.max"\]: the memory cgroup controller is not available/],
+      ]),
       [{ cpu: { realtimeRuntime: 1000 } }, /^linux\.resources\.cpu\.realtimePeriod\/realtimeRuntime: cgroup v2 has no realtime/],
       [{ network: { classID: 1 } }, /^linux\.resources\.network: net_cls\/net_prio do not exist in cgroup v2/],
       [{ memory: { swap: 1 << 26 } }, /^linux\.resources\.memory\.swap: a swap limit needs a memory limit/],
@@ -170,7 +177,9 @@ describe.runIf(isRoot)("cgroups v2 (a private cgroup2 mount)", () => {
     const s = m.stats();
     expect(s.cpu.usage.total).toBeGreaterThan(0n);
     expect(s.cpu.usage.user + s.cpu.usage.kernel).toBeGreaterThan(0n);
-    expect(s.pids).toEqual({}); // no pids controller in this tree
+    // pids stats where the cgroup has the pids controller, none where the tree offers none.
+    if (fs.existsSync(path.join(m.saved.paths[""]!, "pids.current"))) expect(s.pids.current).toBeGreaterThan(0n);
+    else expect(s.pids).toEqual({});
     expect(m.oomKills()).toBe(0);
   });
 
@@ -179,7 +188,7 @@ describe.runIf(isRoot)("cgroups v2 (a private cgroup2 mount)", () => {
     try {
       const m = createCgroupManager({ id: "env", cgroupsPath: `${group}/env` });
       expect(m.mode).toBe("v2");
-      expect(m.saved.paths).toEqual({ "": path.join(root, group, "env") });
+      expect(m.saved.paths).toEqual({ "": path.join(root, own, group, "env") });
     } finally {
       delete process.env.SKIFF_CGROUP2_ROOT;
     }

@@ -1,12 +1,16 @@
-// The manager on this machine's real cgroups (hybrid: v1 controllers + an empty cgroup2 tree).
-// Every cgroup sits under the test process's own cgroup (a relative cgroupsPath) and is removed
-// after each test; every process the tests start is killed by pid.
+// The manager on a v1 or hybrid host's real cgroup v1 hierarchies (skipped on a pure cgroup v2
+// host, which has none; the v2 files are in cgroups-v2 and v2-container). What a kernel may lack
+// (swap accounting, cpu burst/idle/realtime, a block device under /, BFQ) is read from the host
+// and checked only where present. Every cgroup sits under the test process's own cgroup (a
+// relative cgroupsPath) and is removed after each test; every process the tests start is
+// killed by pid.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { isSkiffError } from "../errors.js";
 import type { LinuxResources } from "../spec/types.js";
 import { createCgroupManager, detectMode, exactJson, loadCgroupManager, type CgroupManager } from "./index.js";
+import { cgroupMode, cgroupMountPoints, rootDisk } from "../testing/host.js";
 import { PYTHON, cgroupLines, errorOf, delay, eventually, firstLine, isRoot, removeCgroups, start, startCounter, stopAll } from "./testing.js";
 
 const MiB = 1024 * 1024;
@@ -25,9 +29,21 @@ function read(m: CgroupManager, controller: string, file: string): string {
   return fs.readFileSync(path.join(m.saved.paths[controller]!, file), "utf8").trim();
 }
 
-// Block device of the root disk, for the blkio throttles.
-const rootDisk = fs.readFileSync("/sys/block/vda/dev", "utf8").trim();
-const [diskMajor, diskMinor] = rootDisk.split(":").map(Number) as [number, number];
+// The disk under /, for the blkio throttles (none when / is not on a block device).
+const [diskMajor, diskMinor] = (rootDisk ?? "0:0").split(":").map(Number) as [number, number];
+
+/** The realtime runtime the root cpu cgroup has not handed to its children (a group may take that much). */
+function freeRealtimeRuntime(): number {
+  const runtime = (dir: string) => Number(fs.readFileSync(path.join(dir, "cpu.rt_runtime_us"), "utf8"));
+  const root = "/sys/fs/cgroup/cpu";
+  const children = fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory());
+  return runtime(root) - children.reduce((sum, e) => sum + Math.max(0, runtime(path.join(root, e.name))), 0);
+}
+
+/** Whether the cgroup above the manager's (ours, made by create) has `file` for `controller`. */
+function parentHas(m: CgroupManager, controller: string, file: string): boolean {
+  return fs.existsSync(path.join(path.dirname(m.saved.paths[controller]!), file));
+}
 
 afterEach(async () => {
   try {
@@ -37,20 +53,20 @@ afterEach(async () => {
   }
 });
 
-describe.runIf(isRoot)("cgroups on this hybrid host", () => {
-  it("detects hybrid mode and places a relative path under the caller's own cgroup per hierarchy", () => {
-    expect(detectMode()).toBe("hybrid");
+describe.runIf(isRoot && cgroupMode !== "v2")(`cgroup v1 hierarchies (this host: ${cgroupMode}; a pure v2 host has none)`, () => {
+  it("detects the mode and places a relative path under the caller's own cgroup per hierarchy", () => {
+    expect(detectMode()).toBe(cgroupMode);
     const m = newManager();
     const own = Object.fromEntries(cgroupLines(process.pid).map((l) => [l.split(":")[1], l.split(":")[2]]));
     expect(m.saved.paths.memory).toBe(path.join("/sys/fs/cgroup/memory", own.memory!, group, "c1"));
     expect(m.saved.paths.cpu).toBe(path.join("/sys/fs/cgroup/cpu", own.cpu!, group, "c1"));
-    expect(m.saved.paths["name=systemd"]).toBe(path.join("/sys/fs/cgroup/systemd", own["name=systemd"]!, group, "c1"));
-    expect(m.saved.paths[""]).toBe(path.join("/sys/fs/cgroup/unified", own[""]!, group, "c1"));
+    if (own["name=systemd"] !== undefined) expect(m.saved.paths["name=systemd"]).toBe(path.join("/sys/fs/cgroup/systemd", own["name=systemd"], group, "c1"));
+    if (cgroupMode === "hybrid") expect(m.saved.paths[""]).toBe(path.join("/sys/fs/cgroup/unified", own[""]!, group, "c1"));
     const byName = Object.fromEntries(m.hierarchies().map((h) => [h.name, h]));
-    expect(Object.keys(byName).sort()).toEqual(fs.readdirSync("/sys/fs/cgroup").sort());
+    expect(Object.keys(byName).sort()).toEqual(cgroupMountPoints.filter((p) => path.dirname(p) === "/sys/fs/cgroup").map((p) => path.basename(p)).sort());
     expect(byName.memory).toEqual({ name: "memory", dir: m.saved.paths.memory, controllers: ["memory"] });
-    expect(byName.systemd!.controllers).toEqual(["name=systemd"]);
-    expect(byName.unified).toEqual({ name: "unified", dir: m.saved.paths[""], controllers: [] });
+    if (byName.systemd) expect(byName.systemd.controllers).toEqual(["name=systemd"]);
+    if (cgroupMode === "hybrid") expect(byName.unified).toEqual({ name: "unified", dir: m.saved.paths[""], controllers: [] });
   });
 
   it("creates, joins every hierarchy, and removes only what it created", async () => {
@@ -85,16 +101,27 @@ describe.runIf(isRoot)("cgroups on this hybrid host", () => {
   it("writes every resource this host supports and reads each one back", () => {
     const m = newManager();
     m.create();
+    // What this kernel may lack: swap accounting, kernel TCP accounting, cpu burst/idle, realtime
+    // groups, a block device under / (throttles), BFQ or CFQ (weights).
+    const swap = parentHas(m, "memory", "memory.memsw.limit_in_bytes");
+    const kernelTCP = parentHas(m, "memory", "memory.kmem.tcp.limit_in_bytes");
+    const burst = parentHas(m, "cpu", "cpu.cfs_burst_us");
+    const idle = parentHas(m, "cpu", "cpu.idle");
+    const realtime = parentHas(m, "cpu", "cpu.rt_runtime_us") && freeRealtimeRuntime() >= 10000;
+    const weightFile = ["blkio.weight", "blkio.bfq.weight"].find((f) => parentHas(m, "blkio", f));
+    const disk = [{ major: diskMajor, minor: diskMinor }];
     const resources: LinuxResources = {
-      memory: { limit: 64 * MiB, swap: 128 * MiB, reservation: 32 * MiB, swappiness: 20, disableOOMKiller: true, kernelTCP: 16 * MiB, kernel: 8 * MiB, useHierarchy: true },
-      cpu: { shares: 512, quota: 20000, period: 100000, burst: 1000, realtimePeriod: 1000000, realtimeRuntime: 10000, cpus: "0", mems: "0", idle: 0 },
+      memory: { limit: 64 * MiB, ...(swap && { swap: 128 * MiB }), reservation: 32 * MiB, swappiness: 20, disableOOMKiller: true, ...(kernelTCP && { kernelTCP: 16 * MiB }), kernel: 8 * MiB, useHierarchy: true },
+      cpu: { shares: 512, quota: 20000, period: 100000, ...(burst && { burst: 1000 }), ...(realtime && { realtimePeriod: 1000000, realtimeRuntime: 10000 }), cpus: "0", mems: "0", ...(idle && { idle: 0 }) },
       pids: { limit: 50 },
       blockIO: {
-        weight: 500,
-        throttleReadBpsDevice: [{ major: diskMajor, minor: diskMinor, rate: MiB }],
-        throttleWriteBpsDevice: [{ major: diskMajor, minor: diskMinor, rate: 2 * MiB }],
-        throttleReadIOPSDevice: [{ major: diskMajor, minor: diskMinor, rate: 100 }],
-        throttleWriteIOPSDevice: [{ major: diskMajor, minor: diskMinor, rate: 200 }],
+        ...(weightFile && { weight: 500 }),
+        ...(rootDisk && {
+          throttleReadBpsDevice: disk.map((d) => ({ ...d, rate: MiB })),
+          throttleWriteBpsDevice: disk.map((d) => ({ ...d, rate: 2 * MiB })),
+          throttleReadIOPSDevice: disk.map((d) => ({ ...d, rate: 100 })),
+          throttleWriteIOPSDevice: disk.map((d) => ({ ...d, rate: 200 })),
+        }),
       },
       devices: [
         { allow: false, access: "rwm" },
@@ -107,27 +134,29 @@ describe.runIf(isRoot)("cgroups on this hybrid host", () => {
     };
     m.set(resources);
     expect(read(m, "memory", "memory.limit_in_bytes")).toBe(String(64 * MiB));
-    expect(read(m, "memory", "memory.memsw.limit_in_bytes")).toBe(String(128 * MiB));
+    if (swap) expect(read(m, "memory", "memory.memsw.limit_in_bytes")).toBe(String(128 * MiB));
     expect(read(m, "memory", "memory.soft_limit_in_bytes")).toBe(String(32 * MiB));
     expect(read(m, "memory", "memory.swappiness")).toBe("20");
     expect(read(m, "memory", "memory.oom_control")).toMatch(/^oom_kill_disable 1$/m);
-    expect(read(m, "memory", "memory.kmem.tcp.limit_in_bytes")).toBe(String(16 * MiB));
+    if (kernelTCP) expect(read(m, "memory", "memory.kmem.tcp.limit_in_bytes")).toBe(String(16 * MiB));
     expect(read(m, "memory", "memory.use_hierarchy")).toBe("1");
     expect(read(m, "cpu", "cpu.shares")).toBe("512");
     expect(read(m, "cpu", "cpu.cfs_quota_us")).toBe("20000");
     expect(read(m, "cpu", "cpu.cfs_period_us")).toBe("100000");
-    expect(read(m, "cpu", "cpu.cfs_burst_us")).toBe("1000");
-    expect(read(m, "cpu", "cpu.rt_period_us")).toBe("1000000");
-    expect(read(m, "cpu", "cpu.rt_runtime_us")).toBe("10000");
-    expect(read(m, "cpu", "cpu.idle")).toBe("0");
+    if (burst) expect(read(m, "cpu", "cpu.cfs_burst_us")).toBe("1000");
+    if (realtime) expect(read(m, "cpu", "cpu.rt_period_us")).toBe("1000000");
+    if (realtime) expect(read(m, "cpu", "cpu.rt_runtime_us")).toBe("10000");
+    if (idle) expect(read(m, "cpu", "cpu.idle")).toBe("0");
     expect(read(m, "cpuset", "cpuset.cpus")).toBe("0");
     expect(read(m, "cpuset", "cpuset.mems")).toBe("0");
     expect(read(m, "pids", "pids.max")).toBe("50");
-    expect(read(m, "blkio", "blkio.bfq.weight")).toBe("500"); // BFQ's file: CFQ's blkio.weight is gone
-    expect(read(m, "blkio", "blkio.throttle.read_bps_device")).toBe(`${rootDisk} ${MiB}`);
-    expect(read(m, "blkio", "blkio.throttle.write_bps_device")).toBe(`${rootDisk} ${2 * MiB}`);
-    expect(read(m, "blkio", "blkio.throttle.read_iops_device")).toBe(`${rootDisk} 100`);
-    expect(read(m, "blkio", "blkio.throttle.write_iops_device")).toBe(`${rootDisk} 200`);
+    if (weightFile) expect(read(m, "blkio", weightFile)).toBe("500");
+    if (rootDisk) {
+      expect(read(m, "blkio", "blkio.throttle.read_bps_device")).toBe(`${rootDisk} ${MiB}`);
+      expect(read(m, "blkio", "blkio.throttle.write_bps_device")).toBe(`${rootDisk} ${2 * MiB}`);
+      expect(read(m, "blkio", "blkio.throttle.read_iops_device")).toBe(`${rootDisk} 100`);
+      expect(read(m, "blkio", "blkio.throttle.write_iops_device")).toBe(`${rootDisk} 200`);
+    }
     expect(read(m, "devices", "devices.list").split("\n")).toEqual(["c 1:3 rwm", "c 1:5 r"]);
     expect(m.saved.resources).toEqual(resources);
   });
@@ -160,11 +189,15 @@ describe.runIf(isRoot)("cgroups on this hybrid host", () => {
     expect(err.kind).toBe("Syscall");
     expect(err.errno).toBe(22);
     expect(err.message).toBe(`linux.resources.cpu.quota: writing "500" to ${m.saved.paths.cpu}/cpu.cfs_quota_us: invalid argument`);
-    // BFQ takes per-device weights only for disks it schedules; this disk uses mq-deadline.
-    const weightErr = errorOf(() => m.set({ blockIO: { weightDevice: [{ major: diskMajor, minor: diskMinor, weight: 300 }] } }));
-    expect(weightErr.message).toBe(
-      `linux.resources.blockIO.weightDevice[0]: writing "${rootDisk} 300" to ${m.saved.paths.blkio}/blkio.bfq.weight_device: operation not supported`,
-    );
+    // BFQ takes per-device weights only for disks it schedules: check where / is on a disk
+    // that BFQ does not schedule (mq-deadline on the CI machine).
+    const scheduler = rootDisk && fs.readFileSync(`/sys/dev/block/${rootDisk}/queue/scheduler`, "utf8");
+    if (scheduler && !scheduler.includes("[bfq]") && fs.existsSync(path.join(m.saved.paths.blkio!, "blkio.bfq.weight_device"))) {
+      const weightErr = errorOf(() => m.set({ blockIO: { weightDevice: [{ major: diskMajor, minor: diskMinor, weight: 300 }] } }));
+      expect(weightErr.message).toBe(
+        `linux.resources.blockIO.weightDevice[0]: writing "${rootDisk} 300" to ${m.saved.paths.blkio}/blkio.bfq.weight_device: operation not supported`,
+      );
+    }
   });
 
   it("freezes and thaws the processes, and lists them recursively", async () => {

@@ -1,7 +1,8 @@
-// The cgroup v2 path with real containers on this hybrid host: skiff runs inside a private
-// mount namespace where a cgroup2 hierarchy is mounted (SKIFF_CGROUP2_ROOT), so placement, the
-// cgroup namespace, the container's cgroup mount, freeze/thaw and removal all go through v2.
-// The machine's own mounts are never touched.
+// The cgroup v2 path with real containers, on any host: skiff runs inside a private mount
+// namespace where a cgroup2 hierarchy is mounted (SKIFF_CGROUP2_ROOT), so placement, the cgroup
+// namespace, the container's cgroup mount, freeze/thaw and removal all go through v2 even on a
+// hybrid host. Where the container's cgroup lands is read from /proc/<pid>/cgroup (it depends
+// on where this process sits). The machine's own mounts are never touched.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -13,9 +14,13 @@ const rt = new Runtime();
 const mountpoint = rt.trackDir(fs.mkdtempSync(path.join(os.tmpdir(), "skiff-cg2-")));
 afterAll(() => rt.cleanup());
 
+// `cgroupdir ID`: the directory of container ID's cgroup under the private mount, from its init's
+// /proc/<pid>/cgroup (this mount namespace still sees the host's whole cgroup tree).
+const CGROUPDIR = `cgroupdir() { echo "${mountpoint}$(sed -n 's/^0:://p' /proc/$("$SKIFF" --root "$ROOT" state "$1" | sed -n 's/^ *"pid": *\\([0-9]*\\).*/\\1/p')/cgroup)"; }`;
+
 /** Runs a shell script in a private mount namespace with cgroup2 at `mountpoint`. */
 function inV2(script: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync("unshare", ["-m", "--propagation", "private", "sh", "-ec", `mount -t cgroup2 none "${mountpoint}"\n${script}`], {
+  const r = spawnSync("unshare", ["-m", "--propagation", "private", "sh", "-ec", `mount -t cgroup2 none "${mountpoint}"\n${CGROUPDIR}\n${script}`], {
     encoding: "utf8",
     env: { ...process.env, SKIFF_CGROUP2_ROOT: mountpoint, SKIFF: SKIFF, ROOT: rt.root },
     timeout: 60_000,
@@ -26,11 +31,21 @@ function inV2(script: string): { status: number | null; stdout: string; stderr: 
 describe("cgroup v2 with real containers", () => {
   it("places the container, roots its cgroup namespace there and mounts its cgroup2 view", () => {
     const b = makeBundle(["sh", "-c", "grep '^0::' /proc/self/cgroup; cat /sys/fs/cgroup/cgroup.procs | wc -l; grep ' /sys/fs/cgroup ' /proc/self/mountinfo | grep -o 'cgroup2'"], (c) => {
-      c.linux!.namespaces!.push({ type: "cgroup" });
+      // skiff spec's default already has one on a cgroup v2 host, as runc's does
+      if (!c.linux!.namespaces!.some((n) => n.type === "cgroup")) c.linux!.namespaces!.push({ type: "cgroup" });
     });
     rt.trackDir(b.dir);
     const id = uniqueId("v2");
-    const r = inV2(`"$SKIFF" --root "$ROOT" run --bundle "${b.dir}" ${id}\n[ ! -e "${mountpoint}/${id}" ] && echo removed`);
+    const r = inV2(
+      [
+        `"$SKIFF" --root "$ROOT" create --bundle "${b.dir}" ${id}`,
+        `dir=$(cgroupdir ${id})`,
+        `"$SKIFF" --root "$ROOT" start ${id}`,
+        `for i in $(seq 50); do "$SKIFF" --root "$ROOT" state ${id} | grep -q stopped && break; sleep 0.1; done`,
+        `"$SKIFF" --root "$ROOT" delete ${id}`,
+        `[ -n "$dir" ] && [ ! -e "$dir" ] && echo removed`,
+      ].join("\n"),
+    );
     expect(r.stderr).toBe("");
     const [cgroupLine, procs, fstype, removed] = r.stdout.trim().split("\n").map((l) => l.trim());
     expect(cgroupLine).toBe("0::/");
@@ -47,14 +62,15 @@ describe("cgroup v2 with real containers", () => {
     const r = inV2(
       [
         `"$SKIFF" --root "$ROOT" run -d --bundle "${b.dir}" ${id}`,
+        `dir=$(cgroupdir ${id})`,
         `"$SKIFF" --root "$ROOT" pause ${id}`,
-        `echo "freeze=$(cat ${mountpoint}/${id}/cgroup.freeze) status=$("$SKIFF" --root "$ROOT" state ${id} | grep -o '"status": "[a-z]*"')"`,
+        `echo "freeze=$(cat $dir/cgroup.freeze) status=$("$SKIFF" --root "$ROOT" state ${id} | grep -o '"status": "[a-z]*"')"`,
         `"$SKIFF" --root "$ROOT" resume ${id}`,
-        `echo "freeze=$(cat ${mountpoint}/${id}/cgroup.freeze) procs=$(wc -l < ${mountpoint}/${id}/cgroup.procs)"`,
+        `echo "freeze=$(cat $dir/cgroup.freeze) procs=$(wc -l < $dir/cgroup.procs)"`,
         `"$SKIFF" --root "$ROOT" kill --all ${id} KILL`,
         `for i in $(seq 50); do "$SKIFF" --root "$ROOT" state ${id} | grep -q stopped && break; sleep 0.1; done`,
         `"$SKIFF" --root "$ROOT" delete ${id}`,
-        `[ ! -e "${mountpoint}/${id}" ] && echo removed`,
+        `[ -n "$dir" ] && [ ! -e "$dir" ] && echo removed`,
       ].join("\n"),
     );
     expect(r.stderr).toBe("");

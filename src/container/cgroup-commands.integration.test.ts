@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { makeBundle, Runtime, SKIFF, uniqueId, waitFor } from "../testing/harness.js";
 import type { Spec } from "../spec/types.js";
+import { cgroupDirOf, v1Controllers } from "../testing/host.js";
 
 const rt = new Runtime();
 const eventStreams: ChildProcess[] = [];
@@ -28,15 +29,49 @@ function running(args: string[], edit?: (c: Spec) => void): { id: string; rootfs
   return { id, rootfs: b.rootfs, pid: rt.state(id).pid };
 }
 
-/** A cgroup v1 file of the process's cgroup for `controller`, as the host sees it. */
+/** A file of the process's cgroup for `controller`, as the host sees it (v1 or v2). */
 function cgroupFile(pid: number, controller: string, file: string): string {
-  const line = fs
-    .readFileSync(`/proc/${pid}/cgroup`, "utf8")
-    .split("\n")
-    .find((l) => l.split(":")[1]?.split(",").includes(controller));
-  if (!line) throw new Error(`process ${pid} has no ${controller} cgroup`);
-  const rel = line.split(":").slice(2).join(":");
-  return fs.readFileSync(path.join("/sys/fs/cgroup", controller, rel, file), "utf8").trim();
+  return fs.readFileSync(path.join(cgroupDirOf(pid, controller), file), "utf8").trim();
+}
+
+/** runc's update flags, in its terms: sizes in bytes, -1 unlimited; `swap` is memory+swap. */
+interface Limits {
+  memory?: number;
+  swap?: number;
+  reservation?: number;
+  pids?: number;
+  shares?: number;
+  quota?: number;
+  period?: number;
+  cpus?: string;
+}
+
+/**
+ * Checks the limits in the host's files as runc writes them: the v1 files where the controller
+ * is on v1, else the v2 files with runc's conversions (memory.swap.max holds swap alone;
+ * cpu.weight = 1 + (shares - 2) * 9999 / 262142; cpu.max is "quota period").
+ */
+function expectLimits(pid: number, want: Limits): void {
+  const v1 = (controller: string) => v1Controllers.includes(controller);
+  const size = (n: number) => (n === -1 ? (v1("memory") ? UNLIMITED_V1 : "max") : String(n));
+  const check = (controller: string, v1File: string, v2File: string, v1Value: string, v2Value: string) =>
+    expect(cgroupFile(pid, controller, v1(controller) ? v1File : v2File), v1(controller) ? v1File : v2File).toBe(v1(controller) ? v1Value : v2Value);
+  if (want.memory !== undefined) check("memory", "memory.limit_in_bytes", "memory.max", size(want.memory), size(want.memory));
+  if (want.swap !== undefined) {
+    const swapAlone = want.swap === -1 ? "max" : String(want.swap - want.memory!);
+    check("memory", "memory.memsw.limit_in_bytes", "memory.swap.max", size(want.swap), swapAlone);
+  }
+  if (want.reservation !== undefined) check("memory", "memory.soft_limit_in_bytes", "memory.low", String(want.reservation), String(want.reservation));
+  if (want.pids !== undefined) check("pids", "pids.max", "pids.max", want.pids === -1 ? "max" : String(want.pids), want.pids === -1 ? "max" : String(want.pids));
+  if (want.shares !== undefined) check("cpu", "cpu.shares", "cpu.weight", String(want.shares), String(1 + Math.floor(((want.shares - 2) * 9999) / 262142)));
+  if (want.quota !== undefined) check("cpu", "cpu.cfs_quota_us", "cpu.max", String(want.quota), `${want.quota} ${want.period}`);
+  if (want.period !== undefined && v1("cpu")) expect(cgroupFile(pid, "cpu", "cpu.cfs_period_us")).toBe(String(want.period)); // v2: in cpu.max
+  if (want.cpus !== undefined) check("cpuset", "cpuset.cpus", "cpuset.cpus", want.cpus, want.cpus);
+}
+
+/** The memory limit file's content, whichever version holds the memory controller. */
+function memoryLimit(pid: number): string {
+  return cgroupFile(pid, "memory", v1Controllers.includes("memory") ? "memory.limit_in_bytes" : "memory.max");
 }
 
 function savedResources(id: string): unknown {
@@ -50,27 +85,16 @@ describe("update", () => {
   it("applies runc's flags, merges later updates into earlier ones, and records the result", () => {
     const { id, pid } = running(["sleep", "600"]);
     rt.ok(["update", "--memory", "64m", "--memory-swap", "128M", "--memory-reservation", "16MiB", "--pids-limit", "20", "--cpu-shares", "512", "--cpu-quota", "50000", "--cpu-period", "100000", "--cpuset-cpus", "0", id]);
-    expect(cgroupFile(pid, "memory", "memory.limit_in_bytes")).toBe(String(64 * MiB));
-    expect(cgroupFile(pid, "memory", "memory.memsw.limit_in_bytes")).toBe(String(128 * MiB));
-    expect(cgroupFile(pid, "memory", "memory.soft_limit_in_bytes")).toBe(String(16 * MiB));
-    expect(cgroupFile(pid, "pids", "pids.max")).toBe("20");
-    expect(cgroupFile(pid, "cpu", "cpu.shares")).toBe("512");
-    expect(cgroupFile(pid, "cpu", "cpu.cfs_quota_us")).toBe("50000");
-    expect(cgroupFile(pid, "cpu", "cpu.cfs_period_us")).toBe("100000");
-    expect(cgroupFile(pid, "cpuset", "cpuset.cpus")).toBe("0");
+    expectLimits(pid, { memory: 64 * MiB, swap: 128 * MiB, reservation: 16 * MiB, pids: 20, shares: 512, quota: 50000, period: 100000, cpus: "0" });
 
     // runc's --cpu-share spelling; the other limits stay as they were.
     rt.ok(["update", "--memory", "96m", "--cpu-share", "256", id]);
-    expect(cgroupFile(pid, "memory", "memory.limit_in_bytes")).toBe(String(96 * MiB));
-    expect(cgroupFile(pid, "cpu", "cpu.shares")).toBe("256");
-    expect(cgroupFile(pid, "pids", "pids.max")).toBe("20");
+    expectLimits(pid, { memory: 96 * MiB, shares: 256, pids: 20 });
     expect(savedResources(id)).toMatchObject({ memory: { limit: 96 * MiB, swap: 128 * MiB, reservation: 16 * MiB }, pids: { limit: 20 }, cpu: { shares: 256, quota: 50000, cpus: "0" } });
 
     // An unlimited memory limit with no swap given lifts the swap limit too (runc's rule).
     rt.ok(["update", "--memory", "-1", "--pids-limit", "-1", id]);
-    expect(cgroupFile(pid, "memory", "memory.limit_in_bytes")).toBe(UNLIMITED_V1);
-    expect(cgroupFile(pid, "memory", "memory.memsw.limit_in_bytes")).toBe(UNLIMITED_V1);
-    expect(cgroupFile(pid, "pids", "pids.max")).toBe("max");
+    expectLimits(pid, { memory: -1, swap: -1, pids: -1 });
 
     const warned = rt.ok(["update", "--kernel-memory", "10m", id]);
     expect(warned.stderr).toContain("--kernel-memory is ignored");
@@ -80,17 +104,15 @@ describe("update", () => {
     const { id, pid } = running(["sleep", "600"]);
     const file = path.join(rt.trackDir(fs.mkdtempSync(path.join(os.tmpdir(), "skiff-res-"))), "resources.json");
     // podman sends the whole resources object back, devices included: runc leaves those alone.
-    const devicesBefore = cgroupFile(pid, "devices", "devices.list");
+    // (v1 shows the device list in devices.list; v2 keeps it in an eBPF program, tested elsewhere)
+    const devicesBefore = v1Controllers.includes("devices") ? cgroupFile(pid, "devices", "devices.list") : undefined;
     fs.writeFileSync(file, JSON.stringify({ devices: [{ allow: false, access: "rwm" }], memory: { limit: 48 * MiB }, pids: { limit: 30 } }));
     rt.ok(["update", "--resources", file, "--pids-limit", "99", id]);
-    expect(cgroupFile(pid, "memory", "memory.limit_in_bytes")).toBe(String(48 * MiB));
-    expect(cgroupFile(pid, "pids", "pids.max")).toBe("30");
-    expect(cgroupFile(pid, "devices", "devices.list")).toBe(devicesBefore);
+    expectLimits(pid, { memory: 48 * MiB, pids: 30 });
+    if (devicesBefore !== undefined) expect(cgroupFile(pid, "devices", "devices.list")).toBe(devicesBefore);
 
     rt.ok(["update", "-r", "-", id], { input: JSON.stringify({ cpu: { shares: 300 }, pids: { limit: 40 } }) });
-    expect(cgroupFile(pid, "cpu", "cpu.shares")).toBe("300");
-    expect(cgroupFile(pid, "pids", "pids.max")).toBe("40");
-    expect(cgroupFile(pid, "memory", "memory.limit_in_bytes")).toBe(String(48 * MiB));
+    expectLimits(pid, { shares: 300, pids: 40, memory: 48 * MiB });
 
     const invalid = rt.skiff(["update", "-r", "-", id], { input: JSON.stringify({ pids: { limit: "many" } }) });
     expect(invalid.status).toBe(1);
@@ -98,19 +120,19 @@ describe("update", () => {
     const missing = rt.skiff(["update", "-r", path.join(rt.root, "no-such.json"), id]);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain("no such file or directory");
-    expect(cgroupFile(pid, "pids", "pids.max")).toBe("40");
+    expectLimits(pid, { pids: 40 });
   });
 
   it("refuses bad sizes and the Intel RDT flags without touching the cgroup", () => {
     const { id, pid } = running(["sleep", "600"]);
-    const before = cgroupFile(pid, "memory", "memory.limit_in_bytes");
+    const before = memoryLimit(pid);
     const badSize = rt.skiff(["update", "--memory", "12x", id]);
     expect(badSize.status).toBe(1);
     expect(badSize.stderr).toContain("invalid size: '12x'");
     const rdt = rt.skiff(["update", "--memory", "64m", "--l3-cache-schema", "L3:0=ff", id]);
     expect(rdt.status).toBe(1);
     expect(rdt.stderr).toContain("Intel RDT");
-    expect(cgroupFile(pid, "memory", "memory.limit_in_bytes")).toBe(before);
+    expect(memoryLimit(pid)).toBe(before);
   });
 });
 
