@@ -5,6 +5,7 @@
 // hybrid CI machine, in the pure-v2 test guest (docs/test-guest.md) and on users' machines.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { capabilityNames } from "../plan/capabilities.js"; // the names only
 
 export type CgroupMode = "v1" | "hybrid" | "v2";
 
@@ -88,19 +89,23 @@ export function ownCgroup2(pid: number | "self" = "self"): string {
 /** The bounding set of this (root) process, the most a container can be given. */
 export const boundingSet: bigint = BigInt(`0x${/^CapBnd:\s*([0-9a-f]+)$/m.exec(fs.readFileSync("/proc/self/status", "utf8"))![1]}`);
 
-const CAPABILITY_NUMBERS: Record<string, number> = { CAP_SYS_ADMIN: 21, CAP_SYS_RESOURCE: 24, CAP_CHECKPOINT_RESTORE: 40 };
-
-/** Whether capability `name` (one of those the tests ask about) is in the bounding set. */
-export function inBoundingSet(name: keyof typeof CAPABILITY_NUMBERS): boolean {
-  return (boundingSet & (1n << BigInt(CAPABILITY_NUMBERS[name]!))) !== 0n;
+/** Whether capability `name` is in the bounding set (as root, the runtime then holds it). */
+export function hasCapability(name: string): boolean {
+  return capabilityNames(boundingSet).includes(name);
 }
+
+/** A capability this kernel knows but the bounding set lacks (CAP_SYS_RESOURCE on the CI machine), if any. */
+export const lackingCapability: string | undefined = capabilityNames(((1n << BigInt(Number(fs.readFileSync("/proc/sys/kernel/cap_last_cap", "utf8")) + 1)) - 1n) & ~boundingSet)[0];
 
 /** Whether AppArmor / SELinux is enabled (the files runc's libraries read). */
 export const appArmorEnabled: boolean = readTrimmed("/sys/module/apparmor/parameters/enabled") === "Y";
 export const seLinuxEnabled: boolean = fs.existsSync("/sys/fs/selinux/enforce");
 
-/** The NUMA nodes with memory; [0] on a kernel without NUMA. */
-export const numaNodes: number[] = parseList(readTrimmed("/sys/devices/system/node/has_memory") ?? readTrimmed("/sys/devices/system/node/online") ?? "0");
+/** The NUMA nodes; [0] on a kernel without NUMA. */
+export const numaNodes: number[] = parseList(readTrimmed("/sys/devices/system/node/online") ?? "0");
+
+/** Whether resctrl (Intel RDT) is mounted. */
+export const resctrlMounted: boolean = mountinfoLines().some((f) => f[6] === "resctrl");
 
 /** The whole disk ("major:minor") that / lives on, or undefined when / is not on a block device (a tmpfs/9p/overlay root). */
 export const rootDisk: string | undefined = (() => {
