@@ -7,13 +7,13 @@ import { loadConfig, validateProcess, validateResources, validateSpec } from "./
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(join(import.meta.dirname, "testdata", name), "utf8"));
 
-/** The message validateSpec/validateProcess/validateResources throws, as lines. */
+/** The message validateSpec/validateProcess/validateResources throws, one entry per violation. */
 function rejection(run: () => unknown): string[] {
   try {
     run();
   } catch (e) {
     if (!isSkiffError(e, "InvalidConfig")) throw e;
-    return e.message.split("\n");
+    return e.message.split(/; (?=[\w./-]+\.json: )/);
   }
   throw new Error("expected an InvalidConfig error");
 }

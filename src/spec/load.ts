@@ -87,13 +87,16 @@ function validated<T>(value: unknown, source: string, shape: (data: unknown) => 
   return data as T;
 }
 
-/** One line per violation, most specific (deepest path) first; throws if there are any. */
+/**
+ * Every violation, most specific (deepest path) first, on one line (callers and logs take an
+ * error as one line); throws if there are any.
+ */
 function reject(source: string, found: Violation[]): void {
   if (found.length === 0) return;
   const depth = (v: Violation): number => (v.path.match(/\//g) ?? []).length;
   const sorted = [...found].sort((a, b) => depth(b) - depth(a));
   const lines = [...new Set(sorted.map((v) => (v.path ? `${source}: ${v.path}: ${v.message}` : `${source}: ${v.message}`)))];
-  throw new SkiffError("InvalidConfig", lines.join("\n"));
+  throw new SkiffError("InvalidConfig", lines.join("; "));
 }
 
 /**

@@ -81,6 +81,7 @@ export class Runtime {
         stdio: [opts.input === undefined ? "ignore" : "pipe", o, e],
         env: opts.env ?? process.env,
         timeout: opts.timeoutMs ?? 30_000,
+        killSignal: "SIGKILL", // `run` forwards SIGTERM to the container, which may ignore it
       });
     } finally {
       fs.closeSync(o);
@@ -122,6 +123,11 @@ export class Runtime {
 
 /** Every cgroup directory named `name` below the v1/v2 hierarchies (a leftover if any). */
 export function cgroupDirsNamed(name: string): string[] {
+  return cgroupDirsMatching((n) => n === name);
+}
+
+/** Every cgroup directory whose name passes `match`, below the v1/v2 hierarchies. */
+export function cgroupDirsMatching(match: (name: string) => boolean): string[] {
   const found: string[] = [];
   const walk = (dir: string, depth: number) => {
     if (depth > 4) return;
@@ -134,7 +140,7 @@ export function cgroupDirsNamed(name: string): string[] {
     for (const e of entries) {
       if (!e.isDirectory()) continue;
       const p = path.join(dir, e.name);
-      if (e.name === name) found.push(p);
+      if (match(e.name)) found.push(p);
       walk(p, depth + 1);
     }
   };
