@@ -4,7 +4,8 @@
 // machine, so this is the tree the host shows at /sys/fs/cgroup/unified (hybrid: no controllers
 // but hugetlb, which the tests never enable) or /sys/fs/cgroup (pure v2: all of them).
 // Placement, cgroup.procs, the freezer, the core unified keys and the eBPF device program are
-// real either way; relative paths land under this process's own cgroup, as runc puts them.
+// real either way; relative paths land beside this process's own cgroup (under its parent), as
+// runc puts them on a v2 host.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -16,7 +17,7 @@ import { cgroup2Mount, ownCgroup2, v2Controllers } from "../testing/host.js";
 import { PYTHON, cgroupLines, errorOf, delay, eventually, firstLine, isRoot, removeCgroups, start, startCounter, stopAll, type Started } from "./testing.js";
 
 const group = `skiff-v2-${process.pid}`;
-const own = ownCgroup2(); // where a relative cgroupsPath goes
+const base = path.dirname(ownCgroup2()); // where a relative cgroupsPath goes
 const managers: CgroupManager[] = [];
 let holder: Started | undefined;
 let mountDir = "";
@@ -75,24 +76,24 @@ describe.runIf(isRoot)("cgroups v2 (a private cgroup2 mount)", () => {
   it("places the cgroup under the root, moves a process in and removes what it made", async () => {
     const m = newManager("place");
     expect(m.mode).toBe("v2");
-    expect(m.saved.paths).toEqual({ "": path.join(root, own, group, "place") });
-    expect(m.hierarchies()).toEqual([{ name: "", dir: path.join(root, own, group, "place"), controllers: [] }]);
+    expect(m.saved.paths).toEqual({ "": path.join(root, base, group, "place") });
+    expect(m.hierarchies()).toEqual([{ name: "", dir: path.join(root, base, group, "place"), controllers: [] }]);
     m.create();
-    expect(m.saved.created).toEqual([path.join(root, own, group), path.join(root, own, group, "place")]);
+    expect(m.saved.created).toEqual([path.join(root, base, group), path.join(root, base, group, "place")]);
     // The same tree the host shows at its own cgroup2 mount.
-    expect(fs.existsSync(path.join(cgroup2Mount!, own, group, "place"))).toBe(true);
+    expect(fs.existsSync(path.join(cgroup2Mount!, base, group, "place"))).toBe(true);
 
     const sleeper = start("sleep", ["1000"]);
     await m.apply(sleeper.pid);
     expect(fs.readFileSync(path.join(m.saved.paths[""]!, "cgroup.procs"), "utf8").trim()).toBe(String(sleeper.pid));
-    expect(cgroupLines(sleeper.pid)).toContain(`0::${path.join(own, group, "place")}`);
+    expect(cgroupLines(sleeper.pid)).toContain(`0::${path.join(base, group, "place")}`);
     expect(m.pids()).toEqual([sleeper.pid]);
 
     process.kill(sleeper.pid, "SIGKILL");
     await sleeper.exited;
     managers.splice(managers.indexOf(m), 1);
     m.destroy();
-    expect(fs.existsSync(path.join(root, own, group))).toBe(false);
+    expect(fs.existsSync(path.join(root, base, group))).toBe(false);
   });
 
   it("writes unified keys and refuses bad ones with the key in the message", () => {
@@ -188,7 +189,7 @@ describe.runIf(isRoot)("cgroups v2 (a private cgroup2 mount)", () => {
     try {
       const m = createCgroupManager({ id: "env", cgroupsPath: `${group}/env` });
       expect(m.mode).toBe("v2");
-      expect(m.saved.paths).toEqual({ "": path.join(root, own, group, "env") });
+      expect(m.saved.paths).toEqual({ "": path.join(root, base, group, "env") });
     } finally {
       delete process.env.SKIFF_CGROUP2_ROOT;
     }

@@ -11,7 +11,7 @@ import { trace } from "../log.js";
 import type { LinuxResources } from "../spec/types.js";
 import { errnoOf, mkdirTracked, pidsUnder, readCgroupFile, removeCgroupTree, writeCgroupFile, writeCgroupFileAsync } from "./files.js";
 import { modeOf, ownPathOn, parseCgroupMounts, parseProcCgroup, type CgroupMode, type Hierarchy } from "./mounts.js";
-import { directoriesBetween, directoryOn, placementOf } from "./paths.js";
+import { directoriesBetween, directoryOn, placementOf, relativeBase } from "./paths.js";
 import type { CgroupStats } from "./stats.js";
 import { freezeV1, isFrozenV1, oomKillsV1, setV1, statsV1, type V1Paths } from "./v1.js";
 import { BASELINE_CONTROLLERS, enableControllers, freezeV2, isFrozenV2, oomKillsV2, setV2, statsV2 } from "./v2.js";
@@ -117,7 +117,7 @@ export function createCgroupManager(opts: CreateOptions): CgroupManager {
   const paths: Record<string, string> = {};
   let unifiedMount: string | undefined;
   for (const h of hierarchies) {
-    const dir = directoryOn(h, placement, ownPathOn(own, h));
+    const dir = directoryOn(h, placement, relativeBase(mode, h, ownPathOn(own, h)));
     if (h.kind === "v2") {
       paths[UNIFIED] = dir;
       unifiedMount = h.mountpoint;

@@ -68,4 +68,13 @@ describe("createCgroupManager with given host texts", () => {
       "": "/sys/fs/cgroup/unified/c1",
     });
   });
+
+  it("on a pure v2 host puts relative paths beside the caller's cgroup, as runc does", () => {
+    const v2 = (cgroupsPath: string | undefined, procCgroup: string) =>
+      createCgroupManager({ id: "c1", cgroupsPath, mountinfo: "30 25 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n", procCgroup }).saved.paths[""];
+    expect(v2(undefined, "0::/system.slice/engine.service\n")).toBe("/sys/fs/cgroup/system.slice/c1");
+    expect(v2("a/b", "0::/user.slice/user-0.slice/session-1.scope\n")).toBe("/sys/fs/cgroup/user.slice/user-0.slice/a/b");
+    expect(v2(undefined, "0::/\n")).toBe("/sys/fs/cgroup/c1");
+    expect(v2("/abs/c1", "0::/system.slice/engine.service\n")).toBe("/sys/fs/cgroup/abs/c1");
+  });
 });

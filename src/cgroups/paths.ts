@@ -2,14 +2,19 @@
 //
 // linux.cgroupsPath, as runc's cgroupfs driver reads it:
 // - absolute ("/a/b"): that path from the root of each hierarchy;
-// - relative ("a/b"): under the cgroup the calling process is in on that hierarchy (per
-//   hierarchy: this machine's test processes sit in memory:/process_api/<hash> but cpu:/);
-// - absent: the relative path "<id>". That is what runc does (checked here: runc 1.1 puts
-//   container "x" in memory:/process_api/<hash>/x and cpu:/x), so skiff users see the same tree.
+// - relative ("a/b"): on a v1 hierarchy, under the cgroup the calling process is in there (per
+//   hierarchy: this machine's test processes sit in memory:/process_api/<hash> but cpu:/); on a
+//   pure v2 host, under the *parent* of the caller's cgroup, as runc's fs2 driver does: the
+//   caller's own cgroup holds processes (a service, a login scope), so by the no-internal-
+//   processes rule it can have no controllers for children, and enabling threaded ones there
+//   (cpu, pids) would turn it "domain threaded" and its children invalid;
+// - absent: the relative path "<id>". That is what runc does (runc 1.1 puts container "x" in
+//   memory:/process_api/<hash>/x and cpu:/x on a hybrid host, and beside the calling service,
+//   /system.slice/x, on a v2 host), so skiff users see the same tree.
 // - systemd's "slice:prefix:name" form is refused: skiff has no systemd driver yet.
 import * as path from "node:path";
 import { SkiffError } from "../errors.js";
-import type { Hierarchy } from "./mounts.js";
+import type { CgroupMode, Hierarchy } from "./mounts.js";
 
 export interface Placement {
   /** The cleaned cgroupsPath: starts with "/" when absolute. */
@@ -37,12 +42,20 @@ export function placementOf(cgroupsPath: string | undefined, id: string): Placem
 }
 
 /**
- * The container's directory on one hierarchy. `own` is the caller's cgroup there (from
- * /proc/self/cgroup), which is relative to the cgroup namespace root; the mount may show a
- * subtree (mountRoot), whose prefix is then stripped.
+ * Where a relative cgroupsPath starts on one hierarchy: the caller's cgroup `own` there, or its
+ * parent on a pure v2 host (see the top of this file).
  */
-export function directoryOn(h: Hierarchy, placement: Placement, own: string | undefined): string {
-  const inTree = placement.absolute ? placement.path : path.posix.join(own ?? "/", placement.path);
+export function relativeBase(mode: CgroupMode, h: Hierarchy, own: string | undefined): string {
+  const base = own ?? "/";
+  return mode === "v2" && h.kind === "v2" ? path.posix.dirname(base) : base;
+}
+
+/**
+ * The container's directory on one hierarchy. `base` (relativeBase) is relative to the cgroup
+ * namespace root; the mount may show a subtree (mountRoot), whose prefix is then stripped.
+ */
+export function directoryOn(h: Hierarchy, placement: Placement, base: string): string {
+  const inTree = placement.absolute ? placement.path : path.posix.join(base, placement.path);
   return path.posix.join(h.mountpoint, stripMountRoot(inTree, h.mountRoot));
 }
 

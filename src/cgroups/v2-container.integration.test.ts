@@ -76,4 +76,29 @@ describe("cgroup v2 with real containers", () => {
     expect(r.stderr).toBe("");
     expect(r.stdout.trim().split("\n")).toEqual(['freeze=1 status="status": "paused"', "freeze=0 procs=2", "removed"]);
   });
+
+  it("from a caller in a cgroup with processes (a service), places the container beside it and never writes the caller's cgroup", () => {
+    // Without a cgroup namespace the container sees its cgroup's full path.
+    const b = makeBundle(["sh", "-c", "sed -n 's/^0:://p' /proc/self/cgroup"], (c) => {
+      c.linux!.namespaces = c.linux!.namespaces!.filter((n) => n.type !== "cgroup");
+    });
+    rt.trackDir(b.dir);
+    const parent = `skiff-caller-${process.pid}`;
+    const ids = [uniqueId("v2"), uniqueId("v2")];
+    // The shell moves itself into $parent/svc, as systemd puts a service's processes in its own
+    // cgroup, runs skiff twice from there (a damaged cgroup would fail the second run), then
+    // goes back and removes what it made.
+    const r = inV2(
+      [
+        `own="${mountpoint}$(sed -n 's/^0:://p' /proc/self/cgroup)"`,
+        `svc="${mountpoint}/${parent}/svc"`,
+        `trap 'echo $$ > "$own/cgroup.procs"; rmdir "$svc" "${mountpoint}/${parent}"' EXIT`,
+        `mkdir -p "$svc" && echo $$ > "$svc/cgroup.procs"`,
+        ...ids.map((id) => `"$SKIFF" --root "$ROOT" run --bundle "${b.dir}" ${id}`),
+        `echo "type=$(cat "$svc/cgroup.type") subtree=[$(cat "$svc/cgroup.subtree_control")] left=$(ls -d "${mountpoint}/${parent}"/*/ | wc -l)"`,
+      ].join("\n"),
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim().split("\n")).toEqual([...ids.map((id) => `/${parent}/${id}`), "type=domain subtree=[] left=1"]);
+  });
 });

@@ -63,24 +63,33 @@ export function enableControllers(mountpoint: string, dir: string, wanted: Itera
   for (const ancestor of ancestors) {
     const available = new Set(words(readOptional(ancestor, "cgroup.controllers")));
     const enabled = new Set(words(readOptional(ancestor, "cgroup.subtree_control")));
+    // A cgroup that holds processes (the caller's own service or scope, say) is never written,
+    // unless it is the real root (the only one without cgroup.type), which may mix both: the
+    // kernel refuses domain controllers there, and takes threaded ones (cpu, pids) only by
+    // turning it "domain threaded", which breaks every domain cgroup under it.
+    const populated = exists(ancestor, "cgroup.type") && words(readOptional(ancestor, "cgroup.procs")).length > 0;
     for (const c of wanted) {
       if (enabled.has(c)) continue;
+      const field = required.get(c);
       if (!available.has(c)) {
-        const field = required.get(c);
         if (field === undefined) continue;
         throw new SkiffError("InvalidConfig", `${field}: the ${c} cgroup controller is not available on this host (not in ${path.join(ancestor, "cgroup.controllers")})`);
       }
+      if (populated) {
+        if (field === undefined) continue;
+        throw new SkiffError(
+          "InvalidConfig",
+          `${field}: the ${c} controller is not enabled in ${ancestor}, which holds processes of its own (cgroup v2 gives controllers only to the children of cgroups without processes): choose a linux.cgroupsPath outside it`,
+        );
+      }
       try {
-        writeCgroupFile(ancestor, "cgroup.subtree_control", `+${c}`, required.get(c) ?? `enabling the ${c} controller`);
+        writeCgroupFile(ancestor, "cgroup.subtree_control", `+${c}`, field ?? `enabling the ${c} controller`);
       } catch (e) {
-        // A baseline controller is a convenience: an ancestor that will not take it (one with
-        // processes of its own, one we may not write) leaves it off rather than failing.
-        if (!required.has(c)) {
+        // A baseline controller is a convenience: an ancestor that will not take it (one we may
+        // not write, say) leaves it off rather than failing.
+        if (field === undefined) {
           debug("not enabling %s in %s: %s", c, ancestor, (e as Error).message);
           continue;
-        }
-        if (e instanceof SkiffError && e.errno === 16) {
-          throw new SkiffError("Syscall", `${e.message} (cgroup v2 enables controllers only for cgroups with no processes of their own: ${ancestor} has some)`, e.errno);
         }
         throw e;
       }
