@@ -182,6 +182,26 @@ describe("pause and resume", () => {
   });
 });
 
+describe("a cgroup that already exists", () => {
+  it("a second container in it is a warning; a frozen one fails create at once (runc's checks)", () => {
+    const cgroupsPath = uniqueId("shared-cg");
+    const first = running(["sleep", "600"], (c) => (c.linux!.cgroupsPath = cgroupsPath));
+    const b = makeBundle(["sleep", "600"], (c) => (c.linux!.cgroupsPath = cgroupsPath));
+    rt.trackDir(b.dir);
+    const second = rt.skiff(["run", "--detach", "--bundle", b.dir, rt.track(uniqueId("cgc"))]);
+    expect(second.status).toBe(0);
+    expect(second.stderr).toContain("container's cgroup is not empty: 1 process(es) found");
+
+    rt.ok(["pause", first.id]); // freezes the shared cgroup
+    const third = rt.track(uniqueId("cgc"));
+    const frozen = rt.skiff(["create", "--bundle", b.dir, third], { timeoutMs: 10_000 });
+    expect(frozen.status).toBe(1);
+    expect(frozen.stderr).toContain("container's cgroup unexpectedly frozen");
+    expect(rt.skiff(["state", third]).status).toBe(1);
+    rt.ok(["resume", first.id]);
+  });
+});
+
 describe("ps", () => {
   it("json lists the init and its child; the table keeps ps's header and only their lines", async () => {
     const { id, pid } = running(["sh", "-c", "sleep 600 & wait"]);

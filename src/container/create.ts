@@ -87,6 +87,17 @@ function ownStartTime(): string {
   return stat.startTime;
 }
 
+/**
+ * runc's checks of a cgroup that is already there: an init joining a frozen cgroup would wait
+ * forever (and `create` with it), so that is an error; sharing a cgroup with other processes
+ * works but is almost always a mistake, so that is a warning.
+ */
+function checkExistingCgroup(cgroups: CgroupManager): void {
+  const pids = cgroups.pids();
+  if (pids.length > 0) log("warning", `container's cgroup is not empty: ${pids.length} process(es) found`);
+  if (cgroups.isFrozen()) throw new SkiffError("InvalidState", "container's cgroup unexpectedly frozen");
+}
+
 /** How many fds (from 3) systemd-style socket activation handed to this process. */
 export function socketActivationFds(env: NodeJS.ProcessEnv, pid: number): number {
   const n = Number(env.LISTEN_FDS);
@@ -126,6 +137,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     // Read once: the cgroup manager and the host facts both look at the mounts.
     const mountinfo = fs.readFileSync("/proc/self/mountinfo", "utf8");
     cgroups = createCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: opts.systemdCgroup, mountinfo });
+    checkExistingCgroup(cgroups);
     // Before anything is made, say what will be: if this process dies (kill -9) from here on,
     // `delete` finds the cgroups to empty and remove, and `state` reports the create's fate.
     store.saveCreating({ ...recordOf(0, "", { ...cgroups.saved, created: cgroups.missingDirectories() }), creating: { pid: process.pid, startTime: ownStartTime() } });
