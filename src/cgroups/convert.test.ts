@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { blkioWeightToIoWeight, cpuMax, deviceRuleLine, ioMaxLine, rdmaLine, sharesToWeight, v2Limit, v2SwapMax } from "./convert.js";
-import { defaultDeviceRules } from "./devices.js";
+import { blkioWeightToIoWeight, cpuMax, ioMaxLine, rdmaLine, sharesToWeight, v2Limit, v2SwapMax } from "./convert.js";
 import { mergeResources } from "./index.js";
 import { controllersFor } from "./v2.js";
 
@@ -43,22 +42,7 @@ describe("v1 → v2 conversions (runc's)", () => {
   });
 });
 
-describe("device and rdma lines", () => {
-  it("fills wildcards and checks access letters", () => {
-    expect(deviceRuleLine({ allow: false, access: "rwm" })).toBe("a *:* rwm");
-    expect(deviceRuleLine({ allow: true, type: "c", major: 1, minor: 3 })).toBe("c 1:3 rwm");
-    expect(deviceRuleLine({ allow: true, type: "c", major: 136, minor: -1, access: "rw" })).toBe("c 136:* rw");
-    expect(() => deviceRuleLine({ allow: true, access: "x" })).toThrow(/rwm/);
-  });
-
-  it("appends runc's default devices and the config's own", () => {
-    const rules = defaultDeviceRules([{ type: "c", path: "/dev/fuse", major: 10, minor: 229 }, { type: "p", path: "/dev/fifo" }]);
-    expect(rules.map(deviceRuleLine)).toContain("c 1:3 rwm");
-    expect(rules.map(deviceRuleLine)).toContain("c 136:* rwm");
-    expect(rules.at(-1)).toEqual({ allow: true, type: "c", major: 10, minor: 229, access: "rwm" });
-    expect(rules.some((r) => r.major === undefined && r.type === "a")).toBe(false);
-  });
-
+describe("rdma lines", () => {
   it("writes rdma.max lines", () => {
     expect(rdmaLine("mlx4_0", { hcaHandles: 2, hcaObjects: 2000 })).toBe("mlx4_0 hca_handle=2 hca_object=2000");
   });

@@ -1,7 +1,7 @@
 // Value conversions between the OCI resources (shaped after cgroup v1) and the files' syntax,
 // following runc 1.1 so a config behaves the same under skiff. Pure functions.
 import { SkiffError } from "../errors.js";
-import type { DeviceCgroupRule, ThrottleDevice } from "../spec/types.js";
+import type { ThrottleDevice } from "../spec/types.js";
 
 /** cpu.shares (2..262144) → cpu.weight (1..10000), runc's linear mapping; 0 = unset. */
 export function sharesToWeight(shares: number): number {
@@ -50,17 +50,6 @@ export function cpuMax(quota: number | undefined, period: number | undefined): s
 /** pids.max: runc treats 0 as unset and any negative value as unlimited. */
 export function pidsMax(limit: number | undefined): string | undefined {
   return v2Limit(limit);
-}
-
-/** A device rule as devices.allow/devices.deny take it: "c 1:3 rwm", "a *:* rwm". */
-export function deviceRuleLine(rule: DeviceCgroupRule): string {
-  const type = rule.type ?? "a";
-  const num = (n: number | undefined) => (n === undefined || n < 0 ? "*" : String(n));
-  const access = rule.access ?? "rwm";
-  if (!/^[rwm]{1,3}$/.test(access)) {
-    throw new SkiffError("InvalidConfig", `linux.resources.devices: access ${JSON.stringify(access)} must be letters from "rwm"`);
-  }
-  return `${type} ${num(rule.major)}:${num(rule.minor)} ${access}`;
 }
 
 /** io.max line for one throttled device; a rate of 0 lifts the limit. */

@@ -4,7 +4,8 @@ import { readdirSync } from "node:fs";
 import { SkiffError } from "../errors.js";
 import { log } from "../log.js";
 import type { BlockIO, CPU, LinuxResources, Memory, ThrottleDevice } from "../spec/types.js";
-import { checkPageSize, deviceRuleLine, rdmaLine } from "./convert.js";
+import { checkPageSize, rdmaLine } from "./convert.js";
+import { deviceListOf, deviceTransition, parseDeviceList, sameDeviceList } from "./device-list.js";
 import { sleepSync } from "../linux/io.js";
 import { exists, readCgroupFile, readOptional, writeCgroupFile } from "./files.js";
 import {
@@ -215,13 +216,19 @@ function setBlkio(paths: V1Paths, b: BlockIO): void {
 }
 
 /**
- * The OCI device list applied in order: each rule goes to devices.allow or devices.deny, so a
- * leading "deny all" resets the cgroup's list and the later allows open single devices.
+ * The OCI device list, applied as the fewest writes that turn the cgroup's current list into the
+ * wanted one (device-list.ts): a container never loses a device it keeps across an update.
  */
 function setDevicesV1(dir: string, rules: NonNullable<LinuxResources["devices"]>): void {
-  rules.forEach((rule, i) => {
-    writeCgroupFile(dir, rule.allow ? "devices.allow" : "devices.deny", deviceRuleLine(rule), `${R}.devices[${i}]`);
-  });
+  const field = `${R}.devices`;
+  const wanted = deviceListOf(rules, field);
+  for (const t of deviceTransition(parseDeviceList(readCgroupFile(dir, "devices.list")), wanted)) {
+    writeCgroupFile(dir, t.file, t.line, field);
+  }
+  // The kernel accepts some writes without applying them: check what a deny-by-default list became.
+  if (!wanted.defaultAllow && !sameDeviceList(parseDeviceList(readCgroupFile(dir, "devices.list")), wanted)) {
+    throw new SkiffError("Internal", `${field}: the devices cgroup ${dir} does not hold the rules written to it`);
+  }
 }
 
 export function freezeV1(dir: string, frozen: boolean): void {

@@ -136,6 +136,21 @@ describe("update", () => {
   });
 });
 
+describe("update and the device rules", () => {
+  it("a device linux.devices adds stays denied under deny-all, and updates never deny /dev/null meanwhile", async () => {
+    const { id, rootfs } = running(["sh", "-c", "while true; do echo x > /dev/null || echo denied >> /tmp/errors; done"], (c) => {
+      c.linux!.devices = [{ path: "/dev/kmsg", type: "c", major: 1, minor: 11 }];
+      for (const set of ["bounding", "effective", "permitted"] as const) c.process!.capabilities![set]!.push("CAP_SYSLOG");
+    });
+    const kmsg = rt.skiff(["exec", id, "head", "-c", "1", "/dev/kmsg"]);
+    expect(kmsg.status).not.toBe(0);
+    expect(kmsg.stderr).toContain("Operation not permitted");
+    for (let i = 0; i < 30; i++) rt.ok(["update", "--pids-limit", String(100 + i), id]);
+    rt.ok(["update", "--resources", "-", id], { input: JSON.stringify({ devices: [{ allow: false, access: "rwm" }] }) });
+    expect(fs.existsSync(path.join(rootfs, "tmp/errors"))).toBe(false);
+  });
+});
+
 describe("pause and resume", () => {
   it("freeze a counting container, state says paused, and resume lets it count again", async () => {
     const { id, rootfs } = running(["sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done"]);

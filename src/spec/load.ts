@@ -126,7 +126,6 @@ function schemaViolations(validate: GeneratedValidator, data: unknown): Violatio
 const PATTERN_MESSAGES: Record<string, string> = {
   "^/": "must be an absolute path",
   "^([0-9]+(-[0-9]+)?)?(,[0-9]+(-[0-9]+)?)*$": 'must be a list of numbers and ranges such as "0-3,7"',
-  "^[rwm]{1,3}$": "must be a combination of r, w and m",
   "^[1-9][0-9]*[KMGTP]?B$": 'must be a size such as "2MB" or "1GB"',
   "^MB:": 'must start with "MB:"',
 };
