@@ -99,6 +99,26 @@ describe("containerd (ctr) with skiff", () => {
     await expectNothingLeft(id);
   });
 
+  it("a paused task: SIGKILL stops it, and delete -f of a paused task returns (as with runc)", async () => {
+    const killed = nextId();
+    const forced = nextId();
+    ctrd.ok(["run", "-d", ...skiffFlags(), IMAGE, killed, "sleep", "1000"]);
+    ctrd.ok(["run", "-d", ...skiffFlags(), IMAGE, forced, "sleep", "1000"]);
+    try {
+      ctrd.ok(["task", "pause", killed]);
+      await killAndDelete(killed, ["-s", "SIGKILL"]);
+      ctrd.ok(["task", "pause", forced]);
+      ctrd.ok(["task", "delete", "-f", forced]);
+      ctrd.ok(["containers", "delete", forced]);
+      ctrd.ok(["containers", "delete", killed]);
+    } finally {
+      forceDelete(killed);
+      forceDelete(forced);
+    }
+    await expectNothingLeft(killed);
+    await expectNothingLeft(forced);
+  });
+
   it("kill --all reaches every process of the task", async () => {
     const id = nextId();
     ctrd.ok(["run", "-d", ...skiffFlags(), IMAGE, id, "sh", "-c", "sleep 1000 & sleep 1000 & wait"]);

@@ -93,6 +93,17 @@ describe("podman with skiff", () => {
     expectNothingLeft();
   });
 
+  it("kill of a paused container kills it (137), as with runc", async () => {
+    const name = nextName();
+    pm.ok(["run", "-d", ...cid(), "--name", name, IMAGE, "sleep", "1000"]);
+    pm.ok(["pause", name]);
+    pm.ok(["kill", name]);
+    expect(await waitFor(() => pm.ok(["inspect", name, "--format", "{{.State.Status}}"]).stdout.trim() === "exited", 10_000)).toBe(true);
+    expect(pm.ok(["inspect", name, "--format", "{{.State.ExitCode}}"]).stdout.trim()).toBe("137");
+    pm.ok(["rm", name]);
+    expectNothingLeft();
+  });
+
   it("a missing executable exits 127, a non-executable file 126", () => {
     const missing = pm.podman(["run", "--rm", ...cid(), IMAGE, "no-such-program"]);
     expect(missing.status).toBe(127);

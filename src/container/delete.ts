@@ -28,15 +28,19 @@ function deleteLocked(store: StateStore, id: string, force: boolean): void {
   }
   const cgroups = loadCgroupManager(rec.cgroups);
   const status = statusOf(store, rec, () => cgroups.isFrozen());
+  const thawIfFrozen = () => {
+    if (cgroups.isFrozen()) cgroups.thaw();
+  };
   if (status !== "stopped") {
     if (!force) throw new SkiffError("InvalidState", `cannot delete container ${id} that is not stopped: ${status}`);
     // SIGKILL does not reach frozen tasks on cgroup v1: signal, thaw, then wait.
-    if (!rec.creating) killAndReap(rec.pid, rec.initStartTime, { thawFirst: status === "paused" ? () => cgroups.thaw() : undefined });
+    if (!rec.creating) killAndReap(rec.pid, rec.initStartTime, { thawFirst: thawIfFrozen });
   }
-  // Without a pid namespace the init's children outlive it: nothing may stay in the cgroup.
+  // Without a pid namespace the init's children outlive it: nothing may stay in the cgroup. The
+  // cgroup may be frozen even when the init is gone (paused, then the init was killed).
   for (const pid of cgroups.pids()) {
     try {
-      killAndReap(pid);
+      killAndReap(pid, undefined, { thawFirst: thawIfFrozen });
     } catch (e) {
       trace("kill leftover %d: %s", pid, (e as Error).message);
     }

@@ -1,4 +1,7 @@
 // `kill [--all] ID SIGNAL`: signal the init (through a pidfd), or every process in its cgroup.
+// On cgroup v1 a frozen task does not act on SIGKILL until it is thawed: as runc does, a SIGKILL
+// to a paused container thaws it after signalling, so it really dies (other signals wait for
+// `resume`, and the container stays paused).
 import * as fs from "node:fs";
 import { loadCgroupManager } from "../cgroups/index.js";
 import { SkiffError, isSkiffError } from "../errors.js";
@@ -8,18 +11,31 @@ import { openProcess } from "./reap.js";
 import type { StateStore } from "./state-store.js";
 import { statusOf } from "./status.js";
 
+const SIGKILL = 9;
+
 export function killContainer(store: StateStore, id: string, signal: number, all: boolean): void {
   const rec = store.load(id);
   const cgroups = loadCgroupManager(rec.cgroups);
   const status = statusOf(store, rec, () => cgroups.isFrozen());
   if (status === "stopped" && !all) throw new SkiffError("NotRunning", "container not running");
+  const thawIfKilled = () => {
+    if (signal === SIGKILL && cgroups.isFrozen()) cgroups.thaw();
+  };
   if (all) {
-    for (const pid of cgroups.pids()) {
-      try {
-        process.kill(pid, signal);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "ESRCH") throw e;
+    // Frozen while signalling (runc's way), so no process forks a child the loop would miss.
+    const wasFrozen = cgroups.isFrozen();
+    if (!wasFrozen && status !== "stopped") cgroups.freeze();
+    try {
+      for (const pid of cgroups.pids()) {
+        try {
+          process.kill(pid, signal);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== "ESRCH") throw e;
+        }
       }
+    } finally {
+      if (!wasFrozen && status !== "stopped") cgroups.thaw();
+      else thawIfKilled();
     }
     return;
   }
@@ -27,6 +43,7 @@ export function killContainer(store: StateStore, id: string, signal: number, all
   if (fd === undefined) throw new SkiffError("NotRunning", "container not running");
   try {
     pidfdSendSignal(fd, signal);
+    if (status === "paused") thawIfKilled();
   } catch (e) {
     if (isSkiffError(e) && e.errno === ESRCH) throw new SkiffError("NotRunning", "container not running: no such process");
     throw e;

@@ -15,9 +15,10 @@ describe("parseSignal", () => {
     ["RTMIN+2", 36],
     ["SIGRTMAX", 64],
     ["RTMAX-1", 63],
+    ["0", 0], // a probe: runc passes any number on
   ])("%s → %d", (arg, n) => expect(parseSignal(arg)).toBe(n));
 
-  it.each(["FOO", "SIGFOO", "0", "65", "-1", "1.5"])("rejects %s", (arg) => {
+  it.each(["FOO", "SIGFOO", "65", "-1", "1.5"])("rejects %s", (arg) => {
     expect(() => parseSignal(arg)).toThrow(/signal/);
   });
 });

@@ -9,7 +9,7 @@ export function parseSignal(arg: string | number | undefined): number {
   const text = String(arg).trim();
   if (/^\d+$/.test(text)) {
     const n = Number(text);
-    if (n >= 1 && n <= 64) return n;
+    if (n <= 64) return n; // 0 probes that the processes exist (runc passes any number on)
     throw new SkiffError("InvalidArgument", `invalid signal: ${text}`);
   }
   const upper = text.toUpperCase();
