@@ -17,6 +17,8 @@ export type ErrorKind =
 export class SkiffError extends Error {
   readonly kind: ErrorKind;
   readonly errno?: number;
+  /** The process exit status for this error, when not ERROR_EXIT_CODE (exec's 255). */
+  exitCode?: number;
 
   constructor(kind: ErrorKind, message: string, errno?: number) {
     super(message);
@@ -32,3 +34,14 @@ export function isSkiffError(e: unknown, kind?: ErrorKind): e is SkiffError {
 
 /** runc exits 1 on every error; callers rely on "non-zero", the text carries the meaning. */
 export const ERROR_EXIT_CODE = 1;
+
+/**
+ * runc's `exec` exits 255 when it cannot run the process ("exec failed: …"), so a caller tells
+ * that apart from the program's own status.
+ */
+export function execFailed(e: unknown): SkiffError {
+  const err = e instanceof SkiffError ? e : new SkiffError("Internal", e instanceof Error ? e.message : String(e));
+  const failed = new SkiffError(err.kind, `exec failed: ${err.message}`, err.errno);
+  failed.exitCode = 255;
+  return failed;
+}

@@ -1,4 +1,4 @@
-import { SkiffError } from "../errors.js";
+import { execFailed, SkiffError } from "../errors.js";
 import { StateStore } from "../container/state-store.js";
 import type { Command, GlobalOptions } from "./table.js";
 
@@ -70,6 +70,8 @@ export const execCommand: Command = {
       preserveFds: a["preserve-fds"],
       cgroup: a.cgroup?.map(String),
       ignorePaused: a["ignore-paused"],
+    }).catch((e: unknown) => {
+      throw execFailed(e);
     });
   },
 };

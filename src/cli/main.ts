@@ -43,6 +43,6 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     logFatal(e instanceof Error ? e.message : String(e));
     if (!(e instanceof SkiffError) && process.env.SKIFF_TRACE) console.error(e);
-    return ERROR_EXIT_CODE;
+    return e instanceof SkiffError ? (e.exitCode ?? ERROR_EXIT_CODE) : ERROR_EXIT_CODE;
   }
 }

@@ -189,6 +189,38 @@ describe("pause and resume", () => {
     expect(rt.state(id).status).toBe("running");
   });
 
+  it("kill of a paused container: SIGKILL kills it (thawed after signalling); TERM waits for resume", async () => {
+    const killed = running(["sleep", "600"]);
+    rt.ok(["pause", killed.id]);
+    rt.ok(["kill", killed.id, "KILL"]);
+    expect(await waitFor(() => rt.state(killed.id).status === "stopped", 5000)).toBe(true);
+    rt.ok(["delete", killed.id]);
+
+    const termed = running(["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"]);
+    rt.ok(["pause", termed.id]);
+    rt.ok(["kill", termed.id, "TERM"]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(rt.state(termed.id).status).toBe("paused");
+    rt.ok(["resume", termed.id]);
+    expect(await waitFor(() => rt.state(termed.id).status === "stopped", 5000)).toBe(true);
+
+    const all = running(["sh", "-c", "sleep 600 & sleep 600 & wait"]);
+    rt.ok(["pause", all.id]);
+    rt.ok(["kill", "--all", all.id, "KILL"]);
+    expect(await waitFor(() => rt.state(all.id).status === "stopped", 5000)).toBe(true);
+    expect(JSON.parse(rt.ok(["ps", "--format", "json", all.id]).stdout)).toEqual([]);
+    rt.ok(["kill", "--all", all.id, "0"]); // runc accepts signal 0 (a probe), also once stopped
+  });
+
+  it("exec into a paused container fails at once with runc's message and status 255", () => {
+    const { id } = running(["sleep", "600"]);
+    rt.ok(["pause", id]);
+    const r = rt.skiff(["exec", id, "true"], { timeoutMs: 10_000 });
+    expect(r.status).toBe(255);
+    expect(r.stderr).toContain("exec failed: cannot exec in a paused container");
+    rt.ok(["resume", id]);
+  });
+
   it("delete --force removes a paused container", async () => {
     const { id, pid } = running(["sleep", "600"]);
     rt.ok(["pause", id]);

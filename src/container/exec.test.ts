@@ -37,9 +37,13 @@ describe("execCgroups (--cgroup)", () => {
     expect(() => execCgroups(saved, ["sub", "memory:sub"])).toThrow(/controller prefix/);
     expect(() => execCgroups(saved, [":sub"])).toThrow(/empty controller/);
     expect(() => execCgroups(saved, ["memory:sub", "memory:sub"])).toThrow(/more than once/);
-    expect(() => execCgroups(saved, ["cpu:sub"])).toThrow(/no cpu cgroup/);
-    expect(() => execCgroups(saved, ["memory:../other"])).toThrow(/inside the container's cgroup/);
-    expect(() => execCgroups(saved, ["memory:/abs"])).toThrow(/relative path/);
-    expect(() => execCgroups(saved, ["memory:missing"])).toThrow(/does not exist/);
+    expect(() => execCgroups(saved, ["cpu:sub"])).toThrow(/unknown controller cpu/);
+    expect(() => execCgroups(saved, ["memory:../other"])).toThrow("--cgroup: ../other is not a sub cgroup path");
+    expect(() => execCgroups(saved, [".."])).toThrow("--cgroup: .. is not a sub cgroup path");
+  });
+
+  it("as runc, a path is taken below the container's cgroup: / is the cgroup itself", () => {
+    expect(execCgroups(saved, ["/"]).paths).toEqual(saved.paths);
+    expect(execCgroups(saved, ["memory:/sub"]).paths.memory).toBe(path.join(root, "memory/ct/sub"));
   });
 });

@@ -66,11 +66,13 @@ function processOf(opts: ExecOptions, config: Spec, lsm: ExecPlanInput["lsm"]): 
   return validateProcess(execProcess(config.process, opts, lsm), "exec");
 }
 
-/** The container must be running (or paused, when the caller accepts that the process waits for resume). */
+/**
+ * The container must be created or running (runc allows both: the process joins the waiting
+ * init's namespaces), or paused when the caller accepts that the process waits for resume.
+ */
 function checkStatus(store: StateStore, rec: ContainerRecord, ignorePaused: boolean): void {
   const status = statusOf(store, rec, () => loadCgroupManager(rec.cgroups).isFrozen());
   if (status === "stopped") throw new SkiffError("NotRunning", "cannot exec in a stopped container: container not running");
-  if (status === "created") throw new SkiffError("InvalidState", "cannot exec in a created container: start it first");
   if (status === "paused" && !ignorePaused) throw new SkiffError("InvalidState", "cannot exec in a paused container (use --ignore-paused to override)");
 }
 
@@ -113,18 +115,18 @@ export function execCgroups(saved: SavedCgroups, args: readonly string[]): Saved
     }
     for (const ctrl of arg.slice(0, colon).split(",")) {
       if (!ctrl) throw new SkiffError("InvalidArgument", `--cgroup ${arg}: empty controller name`);
-      if (!(ctrl in saved.paths)) throw new SkiffError("InvalidArgument", `--cgroup ${arg}: the container has no ${ctrl} cgroup`);
+      if (!(ctrl in saved.paths)) throw new SkiffError("InvalidArgument", `--cgroup ${arg}: unknown controller ${ctrl} (the container has no ${ctrl} cgroup)`);
       if (sub.has(ctrl)) throw new SkiffError("InvalidArgument", `--cgroup: controller ${ctrl} given more than once`);
       sub.set(ctrl, arg.slice(colon + 1));
     }
   }
   const paths = { ...saved.paths };
+  // As runc: the path is taken below the container's cgroup ("/" is the cgroup itself); joining
+  // a sub-cgroup that does not exist fails when the process is moved, naming its cgroup.procs.
   for (const [key, rel] of sub) {
-    const dir = path.join(saved.paths[key], rel);
-    if (path.isAbsolute(rel) || !dir.startsWith(saved.paths[key] + "/")) {
-      throw new SkiffError("InvalidArgument", `--cgroup ${rel}: must be a relative path inside the container's cgroup`);
-    }
-    if (!fs.existsSync(dir)) throw new SkiffError("NotFound", `--cgroup: sub-cgroup ${dir} does not exist`);
+    const base = saved.paths[key];
+    const dir = path.join(base, rel).replace(/\/+$/, "");
+    if (dir !== base && !dir.startsWith(base + "/")) throw new SkiffError("InvalidArgument", `--cgroup: ${rel} is not a sub cgroup path`);
     paths[key] = dir;
   }
   return { ...saved, paths };
@@ -198,7 +200,9 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
     const initial = proc.execCPUAffinity?.initial;
     if (initial) schedSetaffinity(helper.pid, idMask(parseIdList(initial, "process.execCPUAffinity.initial")));
     // Into the cgroups before the fork, so the process is born inside them (as create does).
-    await cgroups.apply(helper.pid);
+    await cgroups.apply(helper.pid).catch((e: unknown) => {
+      throw new SkiffError("Syscall", `adding pid ${helper!.pid} to cgroups: ${(e as Error).message}`);
+    });
     sendPlan(helper.sock, plan);
     const first = readMessage(helper.sock);
     if (first?.type === Msg.ERROR) throw stepError(plan, first);

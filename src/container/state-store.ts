@@ -184,6 +184,11 @@ export class StateStore {
 export function writePidFile(file: string, pid: number): void {
   const abs = path.resolve(file);
   const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}`);
-  fs.writeFileSync(tmp, String(pid));
-  fs.renameSync(tmp, abs);
+  try {
+    fs.writeFileSync(tmp, String(pid));
+    fs.renameSync(tmp, abs);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw syscallError(`writing the pid file ${abs}`, e);
+  }
 }
