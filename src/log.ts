@@ -2,6 +2,7 @@
 // FILE (as JSON lines {"level","msg","time"} with --log-format json); fatal errors are also
 // printed to stderr, which is what people at a shell and podman's fallback read.
 import * as fs from "node:fs";
+import { format as formatMessage } from "node:util";
 import type createDebug from "debug";
 import { print } from "./output.js";
 
@@ -10,14 +11,16 @@ export type Level = "debug" | "info" | "warning" | "error";
 
 type Tracer = ((format: string, ...args: unknown[]) => void) & { extend(namespace: string): Tracer };
 
-// `debug` costs Bun ~20 ms to load, so it is loaded only when tracing is asked for
-// (--debug, or DEBUG naming skiff); until then every tracer is a no-op.
+// --debug turns every trace into a `debug` record of the log, in the --log-format in force (what
+// runc's callers read). DEBUG=skiff:* instead prints them through the `debug` package, which
+// costs Bun ~20 ms to load and so is loaded only then; otherwise a tracer is a no-op.
 let debugModule: typeof createDebug | undefined;
 
 function tracer(namespace: string): Tracer {
   let d: createDebug.Debugger | undefined;
   const t = (format: string, ...args: unknown[]) => {
-    if (debugModule) (d ??= debugModule(namespace))(format, ...args);
+    if (sink.debug) log("debug", formatMessage(format, ...args));
+    else if (debugModule) (d ??= debugModule(namespace))(format, ...args);
   };
   return Object.assign(t, { extend: (sub: string) => tracer(`${namespace}:${sub}`) });
 }
@@ -37,9 +40,9 @@ export async function configureLog(opts: { path?: string; format?: LogFormat; de
   let file: number | undefined;
   if (opts.path) file = fs.openSync(opts.path, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o644);
   sink = { file, format: opts.format ?? "text", debug: opts.debug ?? false };
-  if (sink.debug || /skiff/.test(process.env.DEBUG ?? "")) {
+  if (!sink.debug && /skiff/.test(process.env.DEBUG ?? "")) {
     debugModule = (await import("debug")).default;
-    debugModule.enable(sink.debug ? "skiff*" : process.env.DEBUG!);
+    debugModule.enable(process.env.DEBUG!);
   }
 }
 
@@ -51,7 +54,7 @@ export function formatRecord(level: Level, msg: string, format: LogFormat, now =
 export function log(level: Level, msg: string): void {
   if (level === "debug" && !sink.debug) return;
   if (sink.file !== undefined) fs.writeSync(sink.file, formatRecord(level, msg, sink.format));
-  else if (level !== "error") print(2, formatRecord(level, msg, "text"));
+  else if (level !== "error") print(2, formatRecord(level, msg, sink.format));
 }
 
 /** A fatal error: one record in the log (if any) and one plain line on stderr. */

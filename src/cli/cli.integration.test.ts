@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { validateFeatures } from "../spec/validators.generated.js";
 import { validateSpec } from "../spec/load.js";
-import { makeBundle, Runtime, SKIFF, uniqueId } from "../testing/harness.js";
+import { cgroupDirsNamed, makeBundle, Runtime, SKIFF, uniqueId } from "../testing/harness.js";
 
 const rt = new Runtime();
 afterAll(() => rt.cleanup());
@@ -30,7 +30,9 @@ describe("command line", () => {
   it("wrong flags, commands and arguments are one clear error and exit 1", () => {
     const cases: [string[], RegExp][] = [
       [["create", "x", "--bogus"], /Unknown argument: bogus/],
-      [["frobnicate"], /Unknown argument: frobnicate/],
+      [["frobnicate"], /No help topic for 'frobnicate': no such command/],
+      [["frobnicate", "-h"], /No help topic for 'frobnicate'/],
+      [["--root", "/tmp", "frobnicate", "--help"], /No help topic for 'frobnicate'/],
       [["state"], /Not enough non-option arguments/],
       [["kill", "x", "SIGNOPE"], /unknown signal "SIGNOPE"/],
       [["list", "--format", "yaml"], /Invalid values:[\s\S]*format/],
@@ -40,6 +42,23 @@ describe("command line", () => {
       const r = rt.skiff(args);
       expect(r.status, args.join(" ")).toBe(1);
       expect(r.stderr).toMatch(message);
+    }
+  });
+
+  it("COMMAND -h prints that command's help", () => {
+    for (const c of ["kill", "exec", "update", "delete"]) {
+      const r = rt.skiff([c, "-h"]);
+      expect(r.status, c).toBe(0);
+      expect(r.stdout.split("\n")[0]).toMatch(new RegExp(`^skiff ${c}\\b`));
+    }
+  });
+
+  it("checkpoint and restore are one clear 'not supported' error, --help too (podman's probe reads the status)", () => {
+    for (const args of [["checkpoint", "--help"], ["checkpoint", "x"], ["restore", "-h"], ["--log-format", "json", "restore", "--bundle", ".", "x"]]) {
+      const r = rt.skiff(args);
+      expect(r.status, args.join(" ")).toBe(1);
+      expect(r.stderr).toMatch(/^(checkpoint|restore) is not supported: /);
+      expect(r.stdout).toBe("");
     }
   });
 
@@ -87,6 +106,30 @@ describe("command line", () => {
     }
   });
 
+  it("--debug writes level=debug records in the --log-format in force, to stderr or to --log", () => {
+    const b = makeBundle(["true"]);
+    rt.trackDir(b.dir);
+    const toStderr = rt.ok(["--debug", "run", "--bundle", b.dir, uniqueId()]);
+    const textLines = toStderr.stderr.trim().split("\n");
+    expect(textLines.length).toBeGreaterThan(1);
+    for (const l of textLines) expect(l).toMatch(/^time="[^"]+" level=debug msg=".*"$/);
+
+    const dir = rt.trackDir(fs.mkdtempSync(path.join(os.tmpdir(), "skiff-log-")));
+    for (const format of ["text", "json"]) {
+      const log = path.join(dir, `debug.${format}`);
+      const r = rt.ok(["--debug", "--log", log, "--log-format", format, "run", "--bundle", b.dir, uniqueId()]);
+      expect(r.stderr).toBe("");
+      const lines = fs.readFileSync(log, "utf8").trim().split("\n");
+      expect(lines.length).toBeGreaterThan(1);
+      for (const l of lines) {
+        if (format === "json") expect(JSON.parse(l)).toMatchObject({ level: "debug" });
+        else expect(l).toMatch(/^time="[^"]+" level=debug msg=".*"$/);
+      }
+    }
+    const json = rt.ok(["--debug", "--log-format", "json", "run", "--bundle", b.dir, uniqueId()]);
+    for (const l of json.stderr.trim().split("\n")) expect(JSON.parse(l)).toMatchObject({ level: "debug" });
+  });
+
   it("--systemd-cgroup with a systemd cgroupsPath is a clear error, leaving nothing", () => {
     const b = makeBundle(["true"], (c) => (c.linux!.cgroupsPath = "system.slice:skiff:x"));
     rt.trackDir(b.dir);
@@ -95,6 +138,20 @@ describe("command line", () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/systemd/);
     expect(fs.existsSync(path.join(rt.root, id))).toBe(false);
+  });
+});
+
+describe("run --keep", () => {
+  it("leaves the stopped container, its state and cgroups, for delete", () => {
+    const b = makeBundle(["sh", "-c", "exit 3"]);
+    rt.trackDir(b.dir);
+    const id = rt.track(uniqueId("keep"));
+    expect(rt.skiff(["run", "--keep", "--bundle", b.dir, id]).status).toBe(3);
+    expect(rt.state(id).status).toBe("stopped");
+    expect(cgroupDirsNamed(id).length).toBeGreaterThan(0);
+    rt.ok(["delete", id]);
+    expect(cgroupDirsNamed(id)).toEqual([]);
+    expect(rt.skiff(["run", "--keep", "--detach", "--bundle", b.dir, uniqueId("keep")]).stderr).toContain("--keep and --detach cannot be used together");
   });
 });
 

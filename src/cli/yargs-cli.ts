@@ -8,7 +8,30 @@ function option(f: Flag): Options {
   return { alias: f.alias, type: f.array ? "array" : f.type, default: f.default, describe: f.describe, choices: f.choices as string[] | undefined, requiresArg: f.type !== "boolean" };
 }
 
+/** The first word that is neither a global flag nor a global flag's value: the command asked for. */
+function commandWord(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const tok = argv[i];
+    if (!tok.startsWith("-")) return tok;
+    const flag = GLOBAL_FLAGS.find((f) => tok === `--${f.name}`);
+    if (flag && flag.type !== "boolean") i++;
+  }
+  return undefined;
+}
+
+// CRIU checkpoint/restore is not implemented. podman asks `RUNTIME checkpoint --help` whether a
+// runtime supports it, and believes so on exit status 0: so even that is this error.
+const UNSUPPORTED: Record<string, string> = {
+  checkpoint: "checkpoint is not supported: skiff cannot checkpoint or restore containers",
+  restore: "restore is not supported: skiff cannot checkpoint or restore containers",
+};
+
 export async function runWithYargs(argv: string[], commands: readonly Command[]): Promise<void> {
+  const word = commandWord(argv);
+  if (word !== undefined && !commands.some((c) => c.name === word || c.aliases?.includes(word))) {
+    // Also with --help: an unknown command is an error (yargs would print the general help).
+    throw new SkiffError("InvalidArgument", UNSUPPORTED[word] ?? `No help topic for '${word}': no such command (see skiff --help)`);
+  }
   const { default: yargs } = await import("yargs");
   let y: Argv = yargs(argv)
     .scriptName("skiff")

@@ -1,4 +1,5 @@
-// `run`: create + start + wait + delete, with the container's exit status as our own
+// `run`: create + start + wait + delete (unless --keep: then the stopped container stays for
+// `state` and its cgroups until `delete`), with the container's exit status as our own
 // (128+N when it was killed by signal N). The helper stays as the init's parent to report it.
 // With process.terminal and no --console-socket, skiff holds the console itself and relays
 // between the user's terminal and the container's pty.
@@ -12,7 +13,8 @@ import { forwardSignals, waitForExit } from "./foreground.js";
 import { startContainer } from "./start.js";
 import { ownConsoleSocket, receivePtyMaster, relayTerminal, terminalSize, type OwnConsole } from "./tty.js";
 
-export async function runContainer(opts: CreateOptions & { detach?: boolean }): Promise<number> {
+export async function runContainer(opts: CreateOptions & { detach?: boolean; keep?: boolean }): Promise<number> {
+  if (opts.detach && opts.keep) throw new SkiffError("InvalidArgument", "--keep and --detach cannot be used together");
   const spec = loadConfig(path.resolve(opts.bundle));
   let own: OwnConsole | undefined;
   if (spec.process?.terminal && !opts.consoleSocket) {
@@ -49,6 +51,6 @@ export async function runContainer(opts: CreateOptions & { detach?: boolean }): 
   } finally {
     stopForwarding();
     fs.closeSync(helper.sock);
-    deleteContainer(opts.store, opts.id, true);
+    if (!opts.keep) deleteContainer(opts.store, opts.id, true);
   }
 }
