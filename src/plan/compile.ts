@@ -105,7 +105,7 @@ export function compileCreatePlan(input: PlanInput): Plan {
     ...deviceSteps(spec, input.rootfs),
     ...seccompAgentSteps(input.seccomp),
     ...hookSync,
-    ...containerHookSteps("createContainer", hooks?.createContainer),
+    ...containerHookSteps("createContainer", hooks?.createContainer, input.rootfs),
     ...switchRootSteps(spec, input, input.noPivot),
     ...sysctlSteps(spec),
     ...maskAndReadonlySteps(spec),
