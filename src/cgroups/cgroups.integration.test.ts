@@ -170,7 +170,7 @@ describe.runIf(isRoot && cgroupMode !== "v2")(`cgroup v1 hierarchies (this host:
       [{ network: { priorities: [{ name: "lo", priority: 1 }] } }, /linux\.resources\.network\.priorities: the net_prio cgroup controller/],
       [{ rdma: { mlx4_0: { hcaHandles: 1 } } }, /linux\.resources\.rdma\.mlx4_0: the rdma cgroup controller is not available/],
       [{ blockIO: { leafWeight: 500 } }, /linux\.resources\.blockIO\.leafWeight: this kernel has no blkio\.leaf_weight/],
-      [{ unified: { "memory.max": "1" } }, /linux\.resources\.unified: raw cgroup v2 keys need a cgroup v2/],
+      [{ unified: { "memory.max": "1" } }, /linux\.resources\.unified: invalid configuration: raw cgroup v2 keys need a cgroup v2/],
       [{ memory: { limit: 64 * MiB, swap: 32 * MiB } }, /linux\.resources\.memory\.swap \(33554432\) must be >= memory\.limit/],
       [{ memory: { swappiness: 101 } }, /linux\.resources\.memory\.swappiness: 101 is out of range/],
       [{ cpu: { shares: 1_000_000 } }, /linux\.resources\.cpu\.shares: the maximum allowed cpu-shares is 262144/],

@@ -41,7 +41,7 @@ const nonZero = (v: number | undefined): v is number => v !== undefined && v !==
 /** `created`: the directories skiff made; realtime budgets are passed down through them. */
 export function setV1(paths: V1Paths, r: LinuxResources, created: string[] = []): void {
   if (r.unified && Object.keys(r.unified).length > 0) {
-    throw new SkiffError("InvalidConfig", `${R}.unified: raw cgroup v2 keys need a cgroup v2 (unified) host; this host's controllers are cgroup v1`);
+    throw new SkiffError("InvalidConfig", `${R}.unified: invalid configuration: raw cgroup v2 keys need a cgroup v2 (unified) host; this host's controllers are cgroup v1`);
   }
   if (r.cpu) setCpu(paths, r.cpu, created);
   if (r.memory) setMemory(paths, r.memory);
