@@ -494,22 +494,28 @@ static void op_hook(const struct step *s) {
   int timeout = (int)s->ints[0];
   uint32_t doc = (uint32_t)s->ints[1], argc = (uint32_t)s->ints[2];
   if (doc >= MAX_SYNC_DATA || !sync_data[doc] || 1 + argc > s->nstr) fail(EINVAL, "bad hook step");
+  /* The stage, for errors: the startContainer ones reach `start` without the step's description. */
+  const char *stage = doc == 0 /* HookDocument.CREATING */ ? "createContainer" : "startContainer";
   static char *argv[MAX_STRS + 1], *envp[MAX_STRS + 1];
   for (uint32_t i = 0; i < argc; i++) argv[i] = (char *)s->strs[1 + i];
   argv[argc] = NULL;
   uint32_t envc = s->nstr - 1 - argc;
   for (uint32_t i = 0; i < envc; i++) envp[i] = (char *)s->strs[1 + argc + i];
   envp[envc] = NULL;
-  int in[2];
-  if (pipe2(in, O_CLOEXEC) < 0) fail(errno, "pipe");
+  int in[2], execerr[2];
+  if (pipe2(in, O_CLOEXEC) < 0 || pipe2(execerr, O_CLOEXEC) < 0) fail(errno, "pipe");
   pid_t pid = fork();
   if (pid < 0) fail(errno, "fork hook");
   if (pid == 0) {
     dup2(in[0], 0);
     execve(s->strs[0], argv[0] ? argv : (char *[]){(char *)s->strs[0], NULL}, envp);
+    /* execve's own error, for the parent to name (a close-on-exec pipe stays empty on success) */
+    int e = errno;
+    if (write(execerr[1], &e, sizeof e) < 0) _exit(127);
     _exit(127);
   }
   close(in[0]);
+  close(execerr[1]);
   /* The hook may not read its stdin: never block on, or die of, a full pipe. */
   signal(SIGPIPE, SIG_IGN);
   if (write(in[1], sync_data[doc], sync_len[doc]) < 0 && errno != EPIPE) fail(errno, "write hook stdin");
@@ -526,12 +532,15 @@ static void op_hook(const struct step *s) {
   if (r == 0) {
     kill(pid, SIGKILL);
     waitpid(pid, &status, 0);
-    fail(ETIMEDOUT, "hook %s timed out after %d s", s->strs[0], timeout);
+    fail(ETIMEDOUT, "%s hook %s timed out after %d s", stage, s->strs[0], timeout);
   }
   while (waitpid(pid, &status, 0) < 0)
     if (errno != EINTR) fail(errno, "wait for hook");
-  if (WIFSIGNALED(status)) fail(ECANCELED, "hook %s killed by signal %d", s->strs[0], WTERMSIG(status));
-  if (WEXITSTATUS(status) != 0) fail(ECANCELED, "hook %s exited with status %d", s->strs[0], WEXITSTATUS(status));
+  int exec_errno;
+  if (read(execerr[0], &exec_errno, sizeof exec_errno) == sizeof exec_errno) fail(exec_errno, "%s hook %s: exec: %s", stage, s->strs[0], errstr(exec_errno));
+  close(execerr[0]);
+  if (WIFSIGNALED(status)) fail(ECANCELED, "%s hook %s killed by signal %d", stage, s->strs[0], WTERMSIG(status));
+  if (WEXITSTATUS(status) != 0) fail(ECANCELED, "%s hook %s exited with status %d", stage, s->strs[0], WEXITSTATUS(status));
 }
 
 /*

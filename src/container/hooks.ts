@@ -3,6 +3,7 @@
 // the container, from the plan (plan/hooks.ts). Each hook gets the container state on stdin.
 import { spawnSync } from "node:child_process";
 import { SkiffError } from "../errors.js";
+import { errnoName } from "../linux/errno.js";
 import { log } from "../log.js";
 import type { Hook, State, Status } from "../spec/types.js";
 
@@ -37,7 +38,10 @@ export function runHooks(kind: RuntimeHookKind, hooks: readonly Hook[] | undefin
     });
     const name = `${kind} hook ${h.path}`;
     if (r.error && (r.error as NodeJS.ErrnoException).code === "ETIMEDOUT") throw new SkiffError("Hook", `${name}: timed out after ${h.timeout} s`);
-    if (r.error) throw new SkiffError("Hook", `${name}: ${r.error.message}`);
+    if (r.error) {
+      const errno = (r.error as NodeJS.ErrnoException).errno;
+      throw new SkiffError("Hook", `${name}: exec: ${typeof errno === "number" ? errnoName(-errno) : r.error.message}`);
+    }
     const stderr = r.stderr?.toString().trim();
     if (r.signal) throw new SkiffError("Hook", `${name}: killed by ${r.signal}${stderr ? `: ${stderr}` : ""}`);
     if (r.status !== 0) throw new SkiffError("Hook", `${name}: exit status ${r.status}${stderr ? `: ${stderr}` : ""}`);

@@ -208,3 +208,25 @@ describe("a failing create leaves nothing behind", () => {
     expectNothingLeft(id);
   });
 });
+
+describe("hooks as runc runs them", () => {
+  it("createContainer hooks work in the rootfs; a hook that cannot be run names its stage and the exec error", () => {
+    const b = makeBundle(["true"], (c) => {
+      c.root!.readonly = false;
+      c.hooks = { createContainer: [{ path: "/bin/sh", args: ["sh", "-c", "touch ./hook-was-here"] }] };
+    });
+    rt.trackDir(b.dir);
+    rt.ok(["run", "--bundle", b.dir, uniqueId("hook")]);
+    expect(fs.existsSync(path.join(b.rootfs, "hook-was-here"))).toBe(true);
+
+    for (const stage of ["prestart", "createRuntime", "createContainer", "startContainer", "poststart"]) {
+      b.config.hooks = { [stage]: [{ path: "/no/such/hook" }] };
+      b.save();
+      const id = uniqueId("hook");
+      const r = rt.skiff(["run", "--bundle", b.dir, id]);
+      expect(r.status, stage).toBe(1);
+      expect(r.stderr, stage).toMatch(new RegExp(`${stage} hook /no/such/hook: .*no such file or directory`));
+      rt.skiff(["delete", "--force", id]);
+    }
+  });
+});
