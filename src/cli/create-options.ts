@@ -2,6 +2,7 @@
 import { SkiffError } from "../errors.js";
 import { StateStore } from "../container/state-store.js";
 import type { CreateOptions } from "../container/create.js";
+import { isRootless, rootlessFacts } from "../host/rootless.js";
 import type { Args, Flag, GlobalOptions } from "./table.js";
 
 export const CREATE_FLAGS: Flag[] = [
@@ -38,5 +39,6 @@ export function createOptionsOf(args: Args): CreateOptions {
     noNewKeyring: a["no-new-keyring"],
     preserveFds: a["preserve-fds"],
     systemdCgroup: a["systemd-cgroup"],
+    rootless: isRootless(a.rootless, rootlessFacts()),
   };
 }

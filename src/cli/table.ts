@@ -3,6 +3,8 @@
 // ~37 ms to load and parse, more than a whole `runc run`), and yargs for everything else —
 // help, and the error for anything malformed.
 
+import { defaultStateRoot, rootlessFacts } from "../host/rootless.js";
+
 export type FlagType = "string" | "boolean" | "number";
 
 export interface Flag {
@@ -42,12 +44,12 @@ export function positionalsOf(c: Command): Positional[] {
 }
 
 export const GLOBAL_FLAGS: Flag[] = [
-  { name: "root", type: "string", default: "/run/skiff", describe: "directory for container state" },
+  { name: "root", type: "string", default: defaultStateRoot(process.env, rootlessFacts()), describe: "directory for container state (default /run/skiff; $XDG_RUNTIME_DIR/skiff when rootless)" },
   { name: "log", type: "string", describe: "append log records to this file" },
   { name: "log-format", type: "string", default: "text", choices: ["text", "json"], describe: "log record format" },
   { name: "debug", type: "boolean", default: false, describe: "log debug records" },
   { name: "systemd-cgroup", type: "boolean", default: false, describe: "use systemd to manage cgroups (cgroupsPath slice:prefix:name)" },
-  { name: "rootless", type: "string", describe: "accepted for runc compatibility (true|false|auto)" },
+  { name: "rootless", type: "string", choices: ["true", "false", "auto"], describe: "rootless cgroup handling: true, false or auto (default: auto, rootless when not host root)" },
 ];
 
 export interface GlobalOptions {

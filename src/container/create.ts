@@ -18,7 +18,7 @@ import { platform } from "../platform/index.js";
 import { loadConfig } from "../spec/load.js";
 import type { LinuxResources, Spec } from "../spec/types.js";
 import { hookState, runHooks, runPoststopHooks } from "./hooks.js";
-import { hostRootIds, writeIdMaps } from "./id-maps.js";
+import { hostRootIds, idMapMethod, writeIdMaps } from "./id-maps.js";
 import { readProcStat } from "./proc.js";
 import { seccompProgram } from "./seccomp-program.js";
 import { killAndReap } from "./reap.js";
@@ -36,6 +36,8 @@ export interface CreateOptions {
   noNewKeyring?: boolean;
   preserveFds?: number;
   systemdCgroup?: boolean;
+  /** Not host root (--rootless, or detected): cgroups it cannot write are skipped when no limit needs them. */
+  rootless?: boolean;
   /** "wait": keep the helper as the init's parent to collect its exit status (run) */
   mode?: "detach" | "wait";
   /** The config, when the caller has already loaded it (run) */
@@ -75,10 +77,15 @@ function rootfsOf(spec: Spec, bundle: string): string {
   return rootfs;
 }
 
-/** linux.resources plus the device rules every container gets (runc appends the same). */
-function effectiveResources(spec: Spec): LinuxResources {
-  const r = spec.linux?.resources ?? {};
-  return { ...r, devices: [...(r.devices ?? []), ...defaultDeviceRules(spec.linux?.devices)] };
+/**
+ * linux.resources plus the device rules every container gets (runc appends the same). Rootless,
+ * there are none: an unprivileged user can neither write a devices cgroup nor load its eBPF
+ * program, and its user namespace already keeps the container from making device nodes (runc
+ * ignores device rules there too).
+ */
+function effectiveResources(spec: Spec, rootless: boolean): LinuxResources {
+  const { devices, ...r } = spec.linux?.resources ?? {};
+  return rootless ? r : { ...r, devices: [...(devices ?? []), ...defaultDeviceRules(spec.linux?.devices)] };
 }
 
 function ownStartTime(): string {
@@ -136,7 +143,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   try {
     // Read once: the cgroup manager and the host facts both look at the mounts.
     const mountinfo = fs.readFileSync("/proc/self/mountinfo", "utf8");
-    cgroups = createCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: opts.systemdCgroup, mountinfo });
+    cgroups = createCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: opts.systemdCgroup, mountinfo, rootless: opts.rootless });
     checkExistingCgroup(cgroups);
     // Before anything is made, say what will be: if this process dies (kill -9) from here on,
     // `delete` finds the cgroups to empty and remove, and `state` reports the create's fate.
@@ -165,6 +172,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     helper = spawnHelper(platform().initBinary(), stdio, extra);
     joined = cgroups.apply(helper.pid);
     joined.catch(() => undefined); // handled: it may fail while the plan compiles; `await joined` below still throws
+    const idMaps = idMapMethod(spec, { euid: process.geteuid?.() ?? 0, egid: process.getegid?.() ?? 0 });
     const granted = grantedCapabilities(spec.process?.capabilities, hasNamespace(spec.linux?.namespaces, "user"));
     for (const w of granted.warnings) log("warning", w);
     checkRlimitsAgainstHost(rlimitPlan(spec.process?.rlimits));
@@ -172,6 +180,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       id,
       host: hostFacts(mountinfo),
       sessionKeyring: opts.noNewKeyring ? undefined : `_ses.${id}`,
+      setgroupsDenied: idMaps === "own-ids",
       capabilities: granted.sets,
       spec,
       bundle,
@@ -186,7 +195,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       seccomp: await seccompProgram(spec, store),
     });
     await joined;
-    cgroups.set(effectiveResources(spec));
+    cgroups.set(effectiveResources(spec, opts.rootless ?? false));
     sendPlan(helper.sock, plan);
     for (;;) {
       const msg = readMessage(helper.sock);
@@ -194,7 +203,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       trace("init message %o", msg);
       if (msg.type === Msg.PID) initPid = msg.a;
       else if (msg.type === Msg.MAPS) {
-        writeIdMaps(msg.a, spec);
+        writeIdMaps(msg.a, spec, idMaps);
         ack(helper.sock, true);
       } else if (msg.type === Msg.SYNC && msg.a === SyncTag.CREATE_RUNTIME) {
         hooksStarted = true;

@@ -28,6 +28,16 @@ import { statusOf } from "./status.js";
 import { stepError } from "./step-error.js";
 import { ownConsoleSocket, receivePtyMaster, relayTerminal, terminalSize } from "./tty.js";
 
+
+/** The container's user namespace denies setgroups (a rootless single mapping, see id-maps.ts). */
+function setgroupsDenied(initPid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${initPid}/setgroups`, "utf8").trim() === "deny";
+  } catch {
+    return false;
+  }
+}
+
 export interface ExecOptions extends Omit<ExecProcessFlags, "args"> {
   store: StateStore;
   id: string;
@@ -192,6 +202,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
       consoleSocketFd: consoleFd === undefined ? undefined : fdInHelper(consoleFd),
       seccomp,
       lsm,
+      setgroupsDenied: setgroupsDenied(rec.pid),
       container: { ociVersion: rec.ociVersion, id: rec.id, bundle: rec.bundle, ...(rec.annotations && { annotations: rec.annotations }) },
     });
     helper = spawnHelper(platform().initBinary(), stdio, extra);

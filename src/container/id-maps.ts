@@ -1,15 +1,48 @@
 // linux.uidMappings / gidMappings, written by the parent into the helper's new user namespace.
+// Root writes them itself. An unprivileged user may write only a single mapping of its own ids,
+// and the gid map only after denying setgroups; anything more goes through the setuid
+// newuidmap/newgidmap (Debian's uidmap), which check /etc/subuid and /etc/subgid (runc's rules).
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import { SkiffError } from "../errors.js";
 import type { IDMapping, Spec } from "../spec/types.js";
 
 export function formatIdMap(maps: readonly IDMapping[]): string {
   return maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join("");
 }
 
-export function writeIdMaps(pid: number, spec: Spec): void {
-  const linux = spec.linux ?? {};
-  fs.writeFileSync(`/proc/${pid}/uid_map`, formatIdMap(linux.uidMappings ?? []));
-  fs.writeFileSync(`/proc/${pid}/gid_map`, formatIdMap(linux.gidMappings ?? []));
+/** How the maps get written: by us, by us after denying setgroups, or by newuidmap/newgidmap. */
+export type IdMapMethod = "direct" | "own-ids" | "newidmap";
+
+const isOwnId = (maps: readonly IDMapping[] | undefined, id: number) => maps?.length === 1 && maps[0].size === 1 && maps[0].hostID === id;
+
+export function idMapMethod(spec: Spec, caller: { euid: number; egid: number }): IdMapMethod {
+  if (caller.euid === 0) return "direct";
+  return isOwnId(spec.linux?.uidMappings, caller.euid) && isOwnId(spec.linux?.gidMappings, caller.egid) ? "own-ids" : "newidmap";
+}
+
+/** Callers: the pid whose namespace gets the maps, and what idMapMethod chose. */
+export function writeIdMaps(pid: number, spec: Spec, method: IdMapMethod): void {
+  const uid = spec.linux?.uidMappings ?? [];
+  const gid = spec.linux?.gidMappings ?? [];
+  if (method === "newidmap") {
+    newIdMap("newuidmap", "linux.uidMappings", "/etc/subuid", pid, uid);
+    newIdMap("newgidmap", "linux.gidMappings", "/etc/subgid", pid, gid);
+    return;
+  }
+  if (method === "own-ids") fs.writeFileSync(`/proc/${pid}/setgroups`, "deny");
+  fs.writeFileSync(`/proc/${pid}/uid_map`, formatIdMap(uid));
+  fs.writeFileSync(`/proc/${pid}/gid_map`, formatIdMap(gid));
+}
+
+function newIdMap(tool: string, field: string, subIds: string, pid: number, maps: readonly IDMapping[]): void {
+  const args = [String(pid), ...maps.flatMap((m) => [String(m.containerID), String(m.hostID), String(m.size)])];
+  const r = spawnSync(tool, args, { encoding: "utf8" });
+  if (r.error) {
+    const missing = (r.error as NodeJS.ErrnoException).code === "ENOENT";
+    throw new SkiffError("PermissionDenied", `${field}: mapping more than your own id needs ${tool}${missing ? " (not installed: Debian package uidmap)" : `: ${r.error.message}`}`);
+  }
+  if (r.status !== 0) throw new SkiffError("PermissionDenied", `${field}: ${tool} refused the mapping (check ${subIds}): ${r.stderr.trim()}`);
 }
 
 /** The host uid/gid the container's root maps to (the owner of files it must open). */

@@ -9,7 +9,6 @@ import { flock, LOCK_EX } from "../linux/libc.js";
 import type { SavedCgroups } from "../cgroups/index.js";
 import type { Spec } from "../spec/types.js";
 
-export const DEFAULT_ROOT = "/run/skiff";
 export const EXEC_FIFO = "exec.fifo";
 const STATE_FILE = "state.json";
 /**
@@ -64,7 +63,8 @@ export class StateStore {
     validateId(id);
     const dir = this.dir(id);
     try {
-      fs.mkdirSync(this.root, { recursive: true, mode: 0o711 });
+      // A rootless user's state stays its own (runc: 0700); root's lets a non-root init reach exec.fifo.
+      fs.mkdirSync(this.root, { recursive: true, mode: process.geteuid?.() === 0 ? 0o711 : 0o700 });
       fs.mkdirSync(dir, { mode: 0o711 });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new SkiffError("AlreadyExists", `container with id exists: ${id}`);

@@ -44,6 +44,8 @@ export interface PlanInput extends RootfsFacts {
   id?: string;
   /** What the host offers (hostFacts()); without it: no LSM, no resctrl, NUMA not checked. */
   host?: HostFacts;
+  /** The user namespace's setgroups is "deny" (a rootless single mapping): no setgroups step. */
+  setgroupsDenied?: boolean;
   /** Name of the session keyring the container joins (runc: "_ses.<id>"); none with --no-new-keyring. */
   sessionKeyring?: string;
 }
@@ -119,7 +121,7 @@ export function compileCreatePlan(input: PlanInput): Plan {
     ...(input.sessionKeyring ? [step(Op.SESSION_KEYRING, `join session keyring ${input.sessionKeyring}`, [], [input.sessionKeyring])] : []),
     ...lsmSteps(p, host.lsm),
     ...privilegedProcessSteps(p),
-    ...identitySteps(p, input.capabilities, seccompEarly, agent),
+    ...identitySteps(p, input.capabilities, { seccompEarly, agentMessage: agent, setgroupsDenied: input.setgroupsDenied }),
     resolveExecStep(p),
     step(Op.READY, "report created"),
     step(Op.WAIT_START, "wait for start", [input.stateDirFd], [EXEC_FIFO]),

@@ -27,6 +27,8 @@ export interface ExecPlanInput {
   seccomp?: SeccompProgram;
   /** Which security modules can take process.apparmorProfile / process.selinuxLabel here. */
   lsm: HostFacts["lsm"];
+  /** The container's user namespace denies setgroups (a rootless single mapping). */
+  setgroupsDenied?: boolean;
   /** The container, for the state a seccomp agent receives. */
   container: Omit<State, "status" | "pid">;
 }
@@ -57,7 +59,7 @@ export function compileExecPlan(input: ExecPlanInput): Plan {
     ...privilegedProcessSteps(p),
     ...execAffinitySteps(p),
     ...lsmSteps(p, input.lsm),
-    ...identitySteps(p, input.capabilities, seccompEarly, agent),
+    ...identitySteps(p, input.capabilities, { seccompEarly, agentMessage: agent, setgroupsDenied: input.setgroupsDenied }),
     resolveExecStep(p),
     ...(seccompLate ? [seccompStep(seccompLate, agent)] : []),
     ...execSteps(p, input.preserveFds),

@@ -79,8 +79,19 @@ export function execAffinitySteps(p: Process): Step[] {
  * The switch to the configured user and capabilities. `caps` are the sets that can be granted
  * here (grantedCapabilities: the host may lack some, which is a warning, not an error).
  */
-export function identitySteps(p: Process, caps: CapabilitySets, seccompEarly?: SeccompProgram, agentMessage?: readonly string[]): Step[] {
+export interface IdentityOptions {
+  /** The filter to load before the user switch (without no_new_privs: it needs CAP_SYS_ADMIN). */
+  seccompEarly?: SeccompProgram;
+  agentMessage?: readonly string[];
+  /** setgroups(2) is denied in this user namespace: no supplementary groups can be set. */
+  setgroupsDenied?: boolean;
+}
+
+export function identitySteps(p: Process, caps: CapabilitySets, { seccompEarly, agentMessage, setgroupsDenied }: IdentityOptions = {}): Step[] {
   const u = p.user;
+  if (setgroupsDenied && (u.additionalGids ?? []).length > 0) {
+    throw new SkiffError("InvalidConfig", "process.user.additionalGids: cannot be set in a user namespace that denies setgroups (a rootless container mapping only your own ids)");
+  }
   const steps: Step[] = [step(Op.CAP_BOUNDING, "drop capabilities from the bounding set", [caps.bounding])];
   if (p.noNewPrivileges) steps.push(step(Op.PRCTL, "set no_new_privs", [PR_SET_NO_NEW_PRIVS, 1, 0]));
   // Without no_new_privs the filter needs CAP_SYS_ADMIN to load, so it goes in before the
@@ -88,7 +99,7 @@ export function identitySteps(p: Process, caps: CapabilitySets, seccompEarly?: S
   if (seccompEarly) steps.push(seccompStep(seccompEarly, agentMessage));
   steps.push(
     step(Op.PRCTL, "keep capabilities across the uid change", [PR_SET_KEEPCAPS, 1, 0]),
-    step(Op.SETGROUPS, `set additional gids [${(u.additionalGids ?? []).join(",")}]`, u.additionalGids ?? []),
+    ...(setgroupsDenied ? [] : [step(Op.SETGROUPS, `set additional gids [${(u.additionalGids ?? []).join(",")}]`, u.additionalGids ?? [])]),
     step(Op.SETRESGID, `set gid ${u.gid}`, [u.gid]),
     step(Op.SETRESUID, `set uid ${u.uid}`, [u.uid]),
     step(Op.PRCTL, "stop keeping capabilities", [PR_SET_KEEPCAPS, 0, 0]),

@@ -62,6 +62,7 @@ export function features(opts: FeaturesOptions = {}): object {
       mountExtensions: { idmap: enabled },
       netDevices: enabled,
     },
-    ...(opts.version ? { annotations: { "skiff.version": opts.version } } : {}),
+    // Rootless runs (an unprivileged user, user namespace first) are supported: README "Rootless".
+    annotations: { ...(opts.version ? { "skiff.version": opts.version } : {}), "skiff.rootless": "true" },
   };
 }

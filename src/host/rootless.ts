@@ -1,0 +1,45 @@
+// Rootless: skiff run by a user without host root (runc's rules). Read from the process's own
+// facts: its effective uid and whether it sits in a user namespace that maps less than the host.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { SkiffError } from "../errors.js";
+
+/** The whole 32-bit id range mapped onto itself: the initial user namespace. */
+const FULL_RANGE_MAP = /^\s*0\s+0\s+4294967295\s*$/;
+
+export interface RootlessFacts {
+  euid: number;
+  /** /proc/self/uid_map says this process's user namespace maps less than the host's ids. */
+  inUserNamespace: boolean;
+}
+
+export function rootlessFacts(): RootlessFacts {
+  let uidMap = "";
+  try {
+    uidMap = fs.readFileSync("/proc/self/uid_map", "utf8");
+  } catch {
+    // no /proc: assume the initial namespace
+  }
+  return { euid: process.geteuid?.() ?? 0, inUserNamespace: uidMap !== "" && !FULL_RANGE_MAP.test(uidMap) };
+}
+
+/** `--rootless true|false|auto` (absent = auto): auto is an unprivileged euid, or root in a user namespace. */
+export function isRootless(flag: string | undefined, facts: RootlessFacts): boolean {
+  if (flag === "true") return true;
+  if (flag === "false") return false;
+  if (flag !== undefined && flag !== "auto") throw new SkiffError("InvalidArgument", `--rootless: must be true, false or auto (got "${flag}")`);
+  return facts.euid !== 0 || facts.inUserNamespace;
+}
+
+export const DEFAULT_STATE_ROOT = "/run/skiff";
+
+/**
+ * The state root without --root: $XDG_RUNTIME_DIR/skiff for an unprivileged user (or root in a
+ * user namespace whose $USER is not root), as runc uses $XDG_RUNTIME_DIR/runc; else /run/skiff.
+ */
+export function defaultStateRoot(env: NodeJS.ProcessEnv, facts: RootlessFacts): string {
+  const xdg = env.XDG_RUNTIME_DIR;
+  if (!xdg) return DEFAULT_STATE_ROOT;
+  const honour = facts.euid !== 0 || (facts.inUserNamespace && env.USER !== "root");
+  return honour ? path.join(xdg, "skiff") : DEFAULT_STATE_ROOT;
+}
