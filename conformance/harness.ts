@@ -152,6 +152,19 @@ export function readHostFacts(): HostFacts {
 }
 
 /**
+ * The realtime runtime (µs per period) the root v1 cpu cgroup has not handed to its children:
+ * a new group may take at most that much. undefined without a v1 cpu hierarchy with realtime
+ * groups (pure v2, or a kernel without CONFIG_RT_GROUP_SCHED).
+ */
+export function freeRealtimeRuntime(host: HostFacts): number | undefined {
+  const root = host.cgroupMounts.find((m) => m.fsType === "cgroup" && m.controllers.includes("cpu"))?.mountPoint;
+  if (root === undefined || !fs.existsSync(path.join(root, "cpu.rt_runtime_us"))) return undefined;
+  const runtime = (dir: string) => Math.max(0, Number(fs.readFileSync(path.join(dir, "cpu.rt_runtime_us"), "utf8")));
+  const children = fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory());
+  return runtime(root) - children.reduce((sum, e) => sum + runtime(path.join(root, e.name)), 0);
+}
+
+/**
  * The host directory of process `pid`'s cgroup in the hierarchy holding `controller`
  * ("" for the cgroup v2 hierarchy), or undefined when no such hierarchy is mounted.
  */

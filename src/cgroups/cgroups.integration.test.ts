@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { isSkiffError } from "../errors.js";
 import type { LinuxResources } from "../spec/types.js";
 import { createCgroupManager, detectMode, exactJson, loadCgroupManager, type CgroupManager } from "./index.js";
+import { freeRealtimeRuntime, readHostFacts } from "../../conformance/harness.js";
 import { cgroupMode, cgroupMountPoints, rootDisk } from "../testing/host.js";
 import { PYTHON, cgroupLines, errorOf, delay, eventually, firstLine, isRoot, removeCgroups, start, startCounter, stopAll } from "./testing.js";
 
@@ -31,14 +32,6 @@ function read(m: CgroupManager, controller: string, file: string): string {
 
 // The disk under /, for the blkio throttles (none when / is not on a block device).
 const [diskMajor, diskMinor] = (rootDisk ?? "0:0").split(":").map(Number) as [number, number];
-
-/** The realtime runtime the root cpu cgroup has not handed to its children (a group may take that much). */
-function freeRealtimeRuntime(): number {
-  const runtime = (dir: string) => Number(fs.readFileSync(path.join(dir, "cpu.rt_runtime_us"), "utf8"));
-  const root = "/sys/fs/cgroup/cpu";
-  const children = fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory());
-  return runtime(root) - children.reduce((sum, e) => sum + Math.max(0, runtime(path.join(root, e.name))), 0);
-}
 
 /** Whether the cgroup above the manager's (ours, made by create) has `file` for `controller`. */
 function parentHas(m: CgroupManager, controller: string, file: string): boolean {
@@ -107,7 +100,7 @@ describe.runIf(isRoot && cgroupMode !== "v2")(`cgroup v1 hierarchies (this host:
     const kernelTCP = parentHas(m, "memory", "memory.kmem.tcp.limit_in_bytes");
     const burst = parentHas(m, "cpu", "cpu.cfs_burst_us");
     const idle = parentHas(m, "cpu", "cpu.idle");
-    const realtime = parentHas(m, "cpu", "cpu.rt_runtime_us") && freeRealtimeRuntime() >= 10000;
+    const realtime = parentHas(m, "cpu", "cpu.rt_runtime_us") && (freeRealtimeRuntime(readHostFacts()) ?? 0) >= 10000;
     const weightFile = ["blkio.weight", "blkio.bfq.weight"].find((f) => parentHas(m, "blkio", f));
     const disk = [{ major: diskMajor, minor: diskMinor }];
     const resources: LinuxResources = {

@@ -60,7 +60,7 @@ describe("races", () => {
       expect(fs.existsSync(path.join(rt.root, id))).toBe(false);
       expect(cgroupDirsNamed(id)).toEqual([]);
     }
-  });
+  }, 180_000); // 60 containers: ~70 s in the emulated test guest (docs/test-guest.md)
 
   it("delete --force racing kill: the container goes, each command answers cleanly", async () => {
     for (let round = 0; round < 5; round++) {
