@@ -160,7 +160,8 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     // Socket activation (runc's rule): fds passed to us for LISTEN_PID come first, then
     // the --preserve-fds ones; the program is told with LISTEN_FDS/LISTEN_PID=1.
     const listenFds = socketActivationFds(process.env, process.pid);
-    if (listenFds > 0 && spec.process) spec.process.env = [...(spec.process.env ?? []), `LISTEN_FDS=${listenFds}`, "LISTEN_PID=1"];
+    // Only this process is told: the saved config stays the user's, so a later exec does not inherit it.
+    const initSpec = listenFds > 0 && spec.process ? { ...spec, process: { ...spec.process, env: [...(spec.process.env ?? []), `LISTEN_FDS=${listenFds}`, "LISTEN_PID=1"] } } : spec;
     const preserveFds = listenFds + (opts.preserveFds ?? 0);
     // The helper's fds: stdio and preserved fds, the sync socket, then these.
     const stdio = Array.from({ length: 3 + preserveFds }, (_, i) => i);
@@ -182,7 +183,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       sessionKeyring: opts.noNewKeyring ? undefined : `_ses.${id}`,
       setgroupsDenied: idMaps === "own-ids",
       capabilities: granted.sets,
-      spec,
+      spec: initSpec,
       bundle,
       rootfs,
       isDirectory,

@@ -114,6 +114,22 @@ describe("socket activation (LISTEN_FDS)", () => {
     }
   });
 
+  it("an exec into a socket-activated container is not told LISTEN_FDS: only the init was handed fds", () => {
+    const b = makeBundle(["sleep", "300"]);
+    rt.trackDir(b.dir);
+    const pipe = pipeWith("activated\n");
+    const id = rt.track(uniqueId("fds"));
+    try {
+      const cmd = `export LISTEN_PID=$$ LISTEN_FDS=1; exec "${SKIFF}" --root "${rt.root}" run --detach --bundle "${b.dir}" ${id}`;
+      expect(spawnSync("sh", ["-c", cmd], { stdio: ["ignore", "ignore", "pipe", pipe], encoding: "utf8", timeout: 30_000 }).stderr).toBe("");
+    } finally {
+      fs.closeSync(pipe);
+    }
+    expect(rt.ok(["exec", id, "cat", "/proc/1/environ"]).stdout).toContain("LISTEN_FDS=1");
+    expect(rt.ok(["exec", id, "sh", "-c", 'echo "[$LISTEN_FDS][$LISTEN_PID]"']).stdout).toBe("[][]\n");
+    rt.ok(["delete", "--force", id]);
+  });
+
   it("LISTEN_FDS meant for another pid is ignored", () => {
     const b = makeBundle(["sh", "-c", 'echo "[$LISTEN_FDS]"; ls /proc/$$/fd; :']);
     rt.trackDir(b.dir);
