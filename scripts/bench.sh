@@ -17,7 +17,7 @@ runs=("skiff-run=$skiff --root $work/skiff run --bundle $work/bundle b-skiff-{i}
 if crun --root "$work/crun" run --bundle "$work/bundle" b-crun-probe >/dev/null 2>&1; then
   runs+=("crun-run=$(command -v crun) --root $work/crun run --bundle $work/bundle b-crun-{i}")
 else
-  echo "crun cannot run containers on this host (see REFERENCE.md: hybrid cgroups); left out"
+  echo "crun cannot run containers on this host (it refuses hybrid cgroup hosts); left out"
 fi
 # A created container for `state`, and the memory its waiting init holds.
 "$skiff" --root "$work/skiff" create --bundle "$work/bundle" s-skiff

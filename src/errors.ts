@@ -1,5 +1,5 @@
 // One error type for the whole runtime. The kind is stable and maps to the words callers
-// pattern-match on (containerd and podman read our error text: see docs/callers.md).
+// pattern-match on (containerd and podman read our error text and map it).
 
 export type ErrorKind =
   | "NotFound" // unknown container id: message contains "does not exist"

@@ -25,7 +25,7 @@ function tracer(namespace: string): Tracer {
   return Object.assign(t, { extend: (sub: string) => tracer(`${namespace}:${sub}`) });
 }
 
-/** DEBUG=skiff:* style tracing of each step (DESIGN.md §5). */
+/** DEBUG=skiff:* style tracing of each step. */
 export const trace = tracer("skiff");
 
 interface Sink {

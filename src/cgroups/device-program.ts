@@ -7,8 +7,8 @@ import { SkiffError } from "../errors.js";
 import { sys } from "../linux/libc.js";
 import type { DeviceCgroupRule } from "../spec/types.js";
 
-// Kernel ABI numbers (include/uapi/linux/bpf.h).
-const SYS_BPF = 321;
+// Kernel ABI numbers (include/uapi/linux/bpf.h); bpf(2)'s syscall number differs per architecture.
+const SYS_BPF_BY_ARCH: Partial<Record<NodeJS.Architecture, number>> = { x64: 321, arm64: 280 };
 const BPF_PROG_LOAD = 5, BPF_PROG_ATTACH = 8, BPF_PROG_DETACH = 9, BPF_PROG_GET_FD_BY_ID = 13, BPF_PROG_QUERY = 16;
 const BPF_PROG_TYPE_CGROUP_DEVICE = 15;
 const BPF_CGROUP_DEVICE = 6;
@@ -96,7 +96,9 @@ function ruleBlock(rule: DeviceCgroupRule): Insn[] {
 }
 
 function bpf(cmd: number, attr: Buffer, what: string): number {
-  return sys("syscall", ["i64", "i64", "buffer", "i64"], [SYS_BPF, cmd, attr, attr.length], what, "i64");
+  const nr = SYS_BPF_BY_ARCH[process.arch];
+  if (nr === undefined) throw new SkiffError("Internal", `${what}: bpf(2) is not wired for ${process.arch}`);
+  return sys("syscall", ["i64", "i64", "buffer", "i64"], [nr, cmd, attr, attr.length], what, "i64");
 }
 
 // The address of a Buffer's memory as C sees it: memcpy returns its destination. Both FFI

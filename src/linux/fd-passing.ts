@@ -1,5 +1,5 @@
 // Unix sockets that carry file descriptors (SCM_RIGHTS): how a pty master comes back from the
-// container (the console socket protocol, REFERENCE.md). Node has no API for either, so the
+// container (the console socket protocol, docs/exec-and-terminals.md). Node has no API for either, so the
 // msghdr and its control message are laid out in Buffers and handed to libc (x86_64/aarch64
 // LP64 layout).
 import { SkiffError } from "../errors.js";

@@ -1,4 +1,4 @@
-// The one seam between the two JavaScript engines skiff runs on (DESIGN.md §1): how the
+// The one seam between the two JavaScript engines skiff runs on (docs/architecture.md): how the
 // skiff-init binary is found and how libc is called. The entry point sets it: main-bun.ts
 // (dist/skiff: skiff-init embedded, bun:ffi) or main-node.ts / the test setup (node.ts:
 // native/build/skiff-init, ffi-rs).

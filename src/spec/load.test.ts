@@ -48,7 +48,7 @@ describe("validateSpec accepts real configs", () => {
 });
 
 describe("validateSpec rejects schema violations with path and rule", () => {
-  it("names the namespace type rule exactly as DESIGN.md shows", () => {
+  it("names the namespace type rule with its JSON path and the allowed values", () => {
     const bad = { ...minimal(), linux: { namespaces: [{ type: "pid" }, { type: "pidd" }] } };
     expect(rejection(() => validateSpec(bad))).toEqual([
       "config.json: /linux/namespaces/1/type: must be one of pid, network, mount, ipc, uts, user, cgroup, time",
