@@ -4,6 +4,8 @@
 # --bytecode ships JSC bytecode instead of source, --splitting keeps every dynamically imported
 # part (each command's work, yargs for help and errors, the validators, libseccomp) in chunks of
 # their own that load only when used: start-up falls from ~36 ms to ~10 ms.
+# dbus-next (the systemd cgroup driver) requires x11 and usocket only inside functions skiff never
+# calls (X11 session-bus discovery, unix fd passing): external, so the bundler need not find them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v musl-gcc >/dev/null || bash scripts/install-deps.sh # skiff-init is built with musl-gcc
@@ -11,5 +13,5 @@ make -s -C native
 node scripts/gen-validators.mjs
 npx tsc  # type-check, and emit dist/node (the Node fallback entry: dist/node/src/main-node.js)
 mkdir -p dist
-npx bun build --compile --minify --bytecode --splitting --format=esm src/main-bun.ts --outfile dist/skiff >/dev/null
+npx bun build --compile --minify --bytecode --splitting --format=esm --external x11 --external usocket src/main-bun.ts --outfile dist/skiff >/dev/null
 echo "built dist/skiff"

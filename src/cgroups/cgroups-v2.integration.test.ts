@@ -92,7 +92,7 @@ describe.runIf(isRoot)("cgroups v2 (a private cgroup2 mount)", () => {
     process.kill(sleeper.pid, "SIGKILL");
     await sleeper.exited;
     managers.splice(managers.indexOf(m), 1);
-    m.destroy();
+    await m.destroy();
     expect(fs.existsSync(path.join(root, base, group))).toBe(false);
   });
 
@@ -138,12 +138,12 @@ describe.runIf(isRoot)("cgroups v2 (a private cgroup2 mount)", () => {
     expect(deviceProgramCount(dir)).toBe(1);
     expect(await tryOpen(m, ["/dev/null:r+", "/dev/zero:r", "/dev/urandom:r", "/dev/urandom:w"])).toEqual(["ok", "EPERM", "ok", "EPERM"]);
 
-    m.update({ devices: [{ allow: false, access: "rwm" }, { allow: true, type: "c", major: 1, minor: 5, access: "rw" }] });
+    await m.update({ devices: [{ allow: false, access: "rwm" }, { allow: true, type: "c", major: 1, minor: 5, access: "rw" }] });
     expect(deviceProgramCount(dir)).toBe(1); // the old program is gone, not stacked
     expect(await tryOpen(m, ["/dev/null:r", "/dev/zero:r+"])).toEqual(["EPERM", "ok"]);
 
     // Default allow with one deny: the deny matches any overlapping access.
-    m.update({ devices: [{ allow: false, type: "c", major: 1, minor: 5, access: "w" }] });
+    await m.update({ devices: [{ allow: false, type: "c", major: 1, minor: 5, access: "w" }] });
     expect(await tryOpen(m, ["/dev/zero:r", "/dev/zero:r+", "/dev/null:r+"])).toEqual(["ok", "EPERM", "ok"]);
   });
 

@@ -12,7 +12,7 @@ import type { LinuxResources } from "../spec/types.js";
 import { createCgroupManager, detectMode, exactJson, loadCgroupManager, type CgroupManager } from "./index.js";
 import { freeRealtimeRuntime, readHostFacts } from "../../conformance/harness.js";
 import { cgroupMode, cgroupMountPoints, rootDisk } from "../testing/host.js";
-import { PYTHON, cgroupLines, errorOf, delay, eventually, firstLine, isRoot, removeCgroups, start, startCounter, stopAll } from "./testing.js";
+import { PYTHON, cgroupLines, errorOf, rejectionOf, delay, eventually, firstLine, isRoot, removeCgroups, start, startCounter, stopAll } from "./testing.js";
 
 const MiB = 1024 * 1024;
 const group = `skiff-it-${process.pid}`;
@@ -87,7 +87,7 @@ describe.runIf(isRoot && cgroupMode !== "v2")(`cgroup v1 hierarchies (this host:
     const created = [...m.saved.created];
     expect(created.length).toBeGreaterThan(0);
     managers.splice(managers.indexOf(m), 1);
-    m.destroy();
+    await m.destroy();
     for (const dir of created) expect(fs.existsSync(dir)).toBe(false);
   });
 
@@ -243,12 +243,12 @@ describe.runIf(isRoot && cgroupMode !== "v2")(`cgroup v1 hierarchies (this host:
     expect(Object.keys(json)).toEqual(["cpu", "cpuset", "memory", "pids", "blkio", "hugetlb", "intel_rdt", "network_interfaces"]);
   });
 
-  it("updates with runc's merge: fields not named keep their values", () => {
+  it("updates with runc's merge: fields not named keep their values", async () => {
     const m = newManager();
     m.create();
     m.set({ memory: { limit: 64 * MiB, swap: 128 * MiB }, cpu: { quota: 20000, period: 100000 }, pids: { limit: 30 } });
     const reloaded = loadCgroupManager(JSON.parse(JSON.stringify(m.saved)));
-    reloaded.update({ memory: { limit: 96 * MiB }, cpu: { quota: 30000 } });
+    await reloaded.update({ memory: { limit: 96 * MiB }, cpu: { quota: 30000 } });
     expect(read(m, "memory", "memory.limit_in_bytes")).toBe(String(96 * MiB));
     expect(read(m, "memory", "memory.memsw.limit_in_bytes")).toBe(String(128 * MiB));
     expect(read(m, "cpu", "cpu.cfs_quota_us")).toBe("30000");
@@ -256,7 +256,7 @@ describe.runIf(isRoot && cgroupMode !== "v2")(`cgroup v1 hierarchies (this host:
     expect(read(m, "pids", "pids.max")).toBe("30");
     expect(reloaded.saved.resources).toEqual({ memory: { limit: 96 * MiB, swap: 128 * MiB }, cpu: { quota: 30000, period: 100000 }, pids: { limit: 30 } });
     // Raising the limit above memsw is refused before anything is written.
-    expect(() => reloaded.update({ memory: { limit: 256 * MiB } })).toThrow(/must be >= memory\.limit/);
+    await expect(reloaded.update({ memory: { limit: 256 * MiB } })).rejects.toThrow(/must be >= memory\.limit/);
     expect(read(m, "memory", "memory.limit_in_bytes")).toBe(String(96 * MiB));
   });
 
@@ -267,7 +267,7 @@ describe.runIf(isRoot && cgroupMode !== "v2")(`cgroup v1 hierarchies (this host:
     await m.apply(user.pid);
     user.child.stdin!.write("go\n");
     await firstLine(user);
-    const err = errorOf(() => m.update({ memory: { limit: 4 * MiB, swap: -1, checkBeforeUpdate: true } }));
+    const err = await rejectionOf(m.update({ memory: { limit: 4 * MiB, swap: -1, checkBeforeUpdate: true } }));
     expect(isSkiffError(err, "InvalidConfig")).toBe(true);
     expect(err.message).toMatch(/^linux\.resources\.memory\.limit: unable to set memory limit to 4194304 \(current usage: [0-9]+, peak usage: [0-9]+\)$/);
     expect(read(m, "memory", "memory.limit_in_bytes")).not.toBe(String(4 * MiB));

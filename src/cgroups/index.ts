@@ -12,6 +12,7 @@ import type { LinuxResources } from "../spec/types.js";
 import { errnoOf, mkdirTracked, pidsUnder, readCgroupFile, removeCgroupTree, writeCgroupFile, writeCgroupFileAsync } from "./files.js";
 import { modeOf, ownPathOn, parseCgroupMounts, parseProcCgroup, type CgroupMode, type Hierarchy } from "./mounts.js";
 import { directoriesBetween, directoryOn, placementOf, relativeBase } from "./paths.js";
+import { baseProperties, resourceProperties, systemdUnitOf } from "./systemd.js";
 import type { CgroupStats } from "./stats.js";
 import { freezeV1, isFrozenV1, oomKillsV1, setV1, statsV1, type V1Paths } from "./v1.js";
 import { BASELINE_CONTROLLERS, enableControllers, freezeV2, isFrozenV2, oomKillsV2, setV2, statsV2 } from "./v2.js";
@@ -39,6 +40,8 @@ export interface SavedCgroups {
   /** The resources last applied: `update` merges its changes into these, as runc does. */
   resources?: LinuxResources;
   rootless?: boolean;
+  /** The systemd cgroup driver's unit (--systemd-cgroup): its cgroup is paths[""]. */
+  systemd?: { unit: string; slice: string };
 }
 
 export interface CgroupManager {
@@ -56,8 +59,11 @@ export interface CgroupManager {
   apply(pid: number): Promise<void>;
   /** Writes every field of `resources`; errors name the field. */
   set(resources: LinuxResources): void;
-  /** `skiff update`: merges `changes` into the saved resources (runc's semantics) and applies them. */
-  update(changes: LinuxResources): void;
+  /**
+   * `skiff update`: merges `changes` into the saved resources (runc's semantics) and applies
+   * them (to the files, and to the systemd unit's properties under the systemd driver).
+   */
+  update(changes: LinuxResources): Promise<void>;
   freeze(): void;
   thaw(): void;
   isFrozen(): boolean;
@@ -67,8 +73,11 @@ export interface CgroupManager {
   stats(): CgroupStats;
   /** How many processes the OOM killer has killed in the container's memory cgroup so far. */
   oomKills(): number;
-  /** Removes the directories create() made (the container's own with any sub-cgroups in it). */
-  destroy(): void;
+  /**
+   * Removes the directories create() made (the container's own with any sub-cgroups in it);
+   * under the systemd driver, stops the unit first.
+   */
+  destroy(): Promise<void>;
   /**
    * The container's directory on each hierarchy, named as the host mounts it ("cpu,cpuacct",
    * "memory", "systemd", "unified"; "" for a v2 host's one tree): what a `cgroup` mount inside
@@ -88,6 +97,8 @@ export interface CreateOptions {
   id: string;
   cgroupsPath?: string;
   systemd?: boolean;
+  /** The systemd driver starts the unit with these as its properties. */
+  resources?: LinuxResources;
   rootless?: boolean;
   /**
    * Use the cgroup2 hierarchy mounted here instead of the host's cgroups (v2 mode). For tests of
@@ -104,15 +115,13 @@ export function detectMode(mountinfo?: string): CgroupMode {
 }
 
 export function createCgroupManager(opts: CreateOptions): CgroupManager {
-  if (opts.systemd) {
-    throw new SkiffError("InvalidConfig", "--systemd-cgroup is not supported yet: skiff manages cgroups through cgroupfs only");
-  }
-  const placement = placementOf(opts.cgroupsPath, opts.id);
   const root = opts.root ?? process.env.SKIFF_CGROUP2_ROOT;
   const hierarchies: Hierarchy[] = root
     ? [{ kind: "v2", controllers: [], mountpoint: root, mountRoot: "/" }]
     : parseCgroupMounts(opts.mountinfo ?? fs.readFileSync("/proc/self/mountinfo", "utf8"));
   const mode = modeOf(hierarchies);
+  if (opts.systemd) return systemdManager(opts, mode, hierarchies);
+  const placement = placementOf(opts.cgroupsPath, opts.id);
   const own = parseProcCgroup(opts.procCgroup ?? fs.readFileSync("/proc/self/cgroup", "utf8"));
   const paths: Record<string, string> = {};
   let unifiedMount: string | undefined;
@@ -127,6 +136,21 @@ export function createCgroupManager(opts: CreateOptions): CgroupManager {
   }
   debug("mode %s, paths %o", mode, paths);
   return new FsManager({ version: 1, mode, paths, unifiedMount, created: [], rootless: opts.rootless || undefined });
+}
+
+// --systemd-cgroup: the container's cgroup is a transient unit that apply() asks systemd for.
+function systemdManager(opts: CreateOptions, mode: CgroupMode, hierarchies: Hierarchy[]): CgroupManager {
+  const unified = hierarchies.find((h) => h.kind === "v2");
+  if (mode !== "v2" || unified === undefined) {
+    throw new SkiffError("InvalidConfig", `--systemd-cgroup: skiff's systemd cgroup driver needs a pure cgroup v2 host (this one is ${mode}); use cgroupfs paths instead`);
+  }
+  if (opts.rootless) throw new SkiffError("InvalidConfig", "--systemd-cgroup: rootless containers under the systemd driver are not supported (they need the user's systemd instance)");
+  if (!fs.existsSync("/run/systemd/system")) throw new SkiffError("InvalidConfig", "systemd not running on this host, cannot use systemd cgroups manager");
+  const unit = systemdUnitOf(opts.cgroupsPath, opts.id);
+  const dir = directoryOn(unified, { path: unit.cgroup, absolute: true }, "/");
+  debug("systemd unit %s in %s: %s", unit.unit, unit.slice, dir);
+  const saved: SavedCgroups = { version: 1, mode, paths: { [UNIFIED]: dir }, unifiedMount: unified.mountpoint, created: [], systemd: { unit: unit.unit, slice: unit.slice } };
+  return new FsManager(saved, { id: opts.id, resources: opts.resources ?? {} });
 }
 
 export function loadCgroupManager(saved: SavedCgroups): CgroupManager {
@@ -159,7 +183,14 @@ class FsManager implements CgroupManager {
   readonly mode: CgroupMode;
   readonly saved: SavedCgroups;
 
-  constructor(saved: SavedCgroups) {
+  /**
+   * @param newUnit the systemd unit apply() must start (a new container under the systemd
+   * driver); absent, apply() joins the cgroup that exists.
+   */
+  constructor(
+    saved: SavedCgroups,
+    private readonly newUnit?: { id: string; resources: LinuxResources },
+  ) {
     this.saved = saved;
     this.mode = saved.mode;
   }
@@ -182,10 +213,12 @@ class FsManager implements CgroupManager {
   }
 
   missingDirectories(): string[] {
+    if (this.saved.systemd) return []; // systemd makes the unit's cgroup
     return this.directories.flatMap((dir) => directoriesBetween(hierarchyMountOf(this.saved, dir), dir).filter((d) => !fs.existsSync(d)));
   }
 
   create(): void {
+    if (this.saved.systemd) return; // apply() starts the unit, which makes the cgroup
     for (const dir of this.directories) {
       if (fs.existsSync(dir)) continue;
       let made: string[];
@@ -206,6 +239,7 @@ class FsManager implements CgroupManager {
   }
 
   async apply(pid: number): Promise<void> {
+    if (this.saved.systemd && this.newUnit) return this.startUnit(this.saved.systemd, pid, this.newUnit);
     const join = async (dir: string) => {
       try {
         await writeCgroupFileAsync(dir, "cgroup.procs", String(pid), `joining cgroup ${dir}`);
@@ -229,12 +263,30 @@ class FsManager implements CgroupManager {
     this.saved.resources = mergeResources(this.saved.resources, resources);
   }
 
-  update(changes: LinuxResources): void {
+  async update(changes: LinuxResources): Promise<void> {
     // Devices are not re-applied unless asked: rewriting the list would briefly deny devices
     // to the running container.
     const merged = mergeResources(this.saved.resources, changes);
+    const unit = this.saved.systemd;
+    if (unit) {
+      // runc's order: the unit's properties first (systemd writes them to the files), then the
+      // files, which also carry what has no property.
+      await withSystemd(async (bus) => bus.setProperties(unit.unit, resourceProperties(merged, await bus.version())));
+    }
     this.set(changes.devices ? merged : { ...merged, devices: undefined });
     this.saved.resources = merged;
+  }
+
+  // A transient scope (or slice) holding `pid`, with Delegate=yes and the resources as unit
+  // properties (runc's Apply and Set); the controllers the unit lacks are then enabled as on
+  // any v2 path, and set() writes the files.
+  private async startUnit(unit: NonNullable<SavedCgroups["systemd"]>, pid: number, init: { id: string; resources: LinuxResources }): Promise<void> {
+    debug("starting %s in %s", unit.unit, unit.slice);
+    await withSystemd(async (bus) => {
+      const properties = [...baseProperties(unit, init.id, pid), ...resourceProperties(init.resources, await bus.version())];
+      await bus.startUnit(unit.unit, properties);
+    });
+    enableControllers(this.saved.unifiedMount ?? mountpointOf(this.unifiedDir), this.unifiedDir, BASELINE_CONTROLLERS, new Map());
   }
 
   freeze(): void {
@@ -278,7 +330,14 @@ class FsManager implements CgroupManager {
     return hierarchiesOf(this.saved);
   }
 
-  destroy(): void {
+  async destroy(): Promise<void> {
+    const unit = this.saved.systemd;
+    if (unit) {
+      await withSystemd((bus) => bus.stopUnit(unit.unit));
+      // Stopping removes the unit's cgroup; what a container made inside it may remain.
+      removeCgroupTree(this.unifiedDir);
+      return;
+    }
     const leaves = new Set(this.directories);
     const errors: string[] = [];
     for (const dir of [...this.saved.created].reverse()) {
@@ -293,6 +352,17 @@ class FsManager implements CgroupManager {
     }
     this.saved.created = this.saved.created.filter((d) => fs.existsSync(d));
     if (errors.length > 0) throw new SkiffError("Syscall", `removing cgroups: ${errors.join("; ")}`);
+  }
+}
+
+/** One D-Bus connection for `work` (the library loads only here: the systemd driver's commands). */
+async function withSystemd<T>(work: (bus: import("./systemd-bus.js").SystemdBus) => Promise<T>): Promise<T> {
+  const { SystemdBus } = await import("./systemd-bus.js");
+  const bus = new SystemdBus();
+  try {
+    return await work(bus);
+  } finally {
+    bus.close();
   }
 }
 

@@ -11,7 +11,7 @@
 // - absent: the relative path "<id>". That is what runc does (runc 1.1 puts container "x" in
 //   memory:/process_api/<hash>/x and cpu:/x on a hybrid host, and beside the calling service,
 //   /system.slice/x, on a v2 host), so skiff users see the same tree.
-// - systemd's "slice:prefix:name" form is refused: skiff has no systemd driver yet.
+// - systemd's "slice:prefix:name" form is refused: it belongs to --systemd-cgroup (systemd.ts).
 import * as path from "node:path";
 import { SkiffError } from "../errors.js";
 import type { CgroupMode, Hierarchy } from "./mounts.js";
@@ -29,7 +29,7 @@ export function placementOf(cgroupsPath: string | undefined, id: string): Placem
   if (SYSTEMD_PATH.test(raw)) {
     throw new SkiffError(
       "InvalidConfig",
-      `linux.cgroupsPath ${JSON.stringify(raw)} is a systemd "slice:prefix:name" path: --systemd-cgroup is not supported yet; use a cgroupfs path such as "/${id}" or "${id}"`,
+      `linux.cgroupsPath ${JSON.stringify(raw)} is a systemd "slice:prefix:name" path: pass --systemd-cgroup to use the systemd cgroup driver, or give a cgroupfs path such as "/${id}" or "${id}"`,
     );
   }
   const absolute = raw.startsWith("/");

@@ -109,6 +109,17 @@ export function errorOf(f: () => void): SkiffError {
   throw new Error("expected a SkiffError");
 }
 
+/** The SkiffError the promise rejects with; anything else (or success) fails the test. */
+export async function rejectionOf(p: Promise<unknown>): Promise<SkiffError> {
+  const failure = await p.then(
+    () => undefined,
+    (e: unknown) => e ?? new Error("rejected with nothing"),
+  );
+  return errorOf(() => {
+    if (failure !== undefined) throw failure;
+  });
+}
+
 /**
  * Empties and removes the managers' cgroups: thaws them (a frozen v1 task cannot die), kills
  * every process in them (the tests' processes and what those forked), waits until they are
@@ -125,7 +136,7 @@ export async function removeCgroups(managers: CgroupManager[]): Promise<void> {
       errors.push(e);
     }
     try {
-      m.destroy();
+      await m.destroy();
     } catch (e) {
       errors.push(e);
     }

@@ -9,6 +9,6 @@ export const deleteCommand: Command = {
   handler: async (args) => {
     const a = args as unknown as GlobalOptions & { id: string; force: boolean };
     const { deleteContainer } = await import("../container/delete.js");
-    deleteContainer(new StateStore(a.root), a.id, a.force);
+    await deleteContainer(new StateStore(a.root), a.id, a.force);
   },
 };

@@ -29,6 +29,6 @@ export const updateCommand: Command = {
       changes = fromFlags.resources;
     }
     const { updateContainer } = await import("../container/update.js");
-    updateContainer(new StateStore(a.root), a.id, changes);
+    await updateContainer(new StateStore(a.root), a.id, changes);
   },
 };

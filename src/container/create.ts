@@ -143,7 +143,8 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   try {
     // Read once: the cgroup manager and the host facts both look at the mounts.
     const mountinfo = fs.readFileSync("/proc/self/mountinfo", "utf8");
-    cgroups = createCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: opts.systemdCgroup, mountinfo, rootless: opts.rootless });
+    const resources = effectiveResources(spec, opts.rootless ?? false);
+    cgroups = createCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: opts.systemdCgroup, resources, mountinfo, rootless: opts.rootless });
     checkExistingCgroup(cgroups);
     // Before anything is made, say what will be: if this process dies (kill -9) from here on,
     // `delete` finds the cgroups to empty and remove, and `state` reports the create's fate.
@@ -196,7 +197,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       seccomp: await seccompProgram(spec, store),
     });
     await joined;
-    cgroups.set(effectiveResources(spec, opts.rootless ?? false));
+    cgroups.set(resources);
     sendPlan(helper.sock, plan);
     for (;;) {
       const msg = readMessage(helper.sock);
@@ -236,7 +237,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       fs.closeSync(helper.sock);
     }
     try {
-      cgroups?.destroy();
+      await cgroups?.destroy();
     } catch (err) {
       trace("cgroup cleanup: %s", (err as Error).message);
     }

@@ -8,11 +8,11 @@ import { killAndReap } from "./reap.js";
 import type { ContainerRecord, StateStore } from "./state-store.js";
 import { statusOf } from "./status.js";
 
-export function deleteContainer(store: StateStore, id: string, force: boolean): void {
-  store.withLock(id, () => deleteLocked(store, id, force));
+export function deleteContainer(store: StateStore, id: string, force: boolean): Promise<void> {
+  return store.withLock(id, () => deleteLocked(store, id, force));
 }
 
-function deleteLocked(store: StateStore, id: string, force: boolean): void {
+async function deleteLocked(store: StateStore, id: string, force: boolean): Promise<void> {
   let rec;
   try {
     rec = store.load(id);
@@ -45,7 +45,7 @@ function deleteLocked(store: StateStore, id: string, force: boolean): void {
       trace("kill leftover %d: %s", pid, (e as Error).message);
     }
   }
-  cgroups.destroy();
+  await cgroups.destroy();
   store.remove(id);
   // A create that died half-way never reached its hooks' promise of a poststop.
   if (!rec.creating) runPoststopHooks(rec.config.hooks?.poststop, hookState(rec, "stopped"));

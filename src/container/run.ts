@@ -34,7 +34,7 @@ export async function runContainer(opts: CreateOptions & { detach?: boolean; kee
     if (own) master = receivePtyMaster(own.ours);
     startContainer(opts.store, opts.id);
   } catch (e) {
-    deleteContainer(opts.store, opts.id, true);
+    await deleteContainer(opts.store, opts.id, true);
     throw e;
   } finally {
     if (own) fs.closeSync(own.ours);
@@ -51,6 +51,6 @@ export async function runContainer(opts: CreateOptions & { detach?: boolean; kee
   } finally {
     stopForwarding();
     fs.closeSync(helper.sock);
-    if (!opts.keep) deleteContainer(opts.store, opts.id, true);
+    if (!opts.keep) await deleteContainer(opts.store, opts.id, true);
   }
 }

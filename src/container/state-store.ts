@@ -80,7 +80,7 @@ export class StateStore {
    * change and save its record (update, delete) never interleave and lose a change.
    * Without a directory there is nothing to guard: fn runs and finds no container.
    */
-  withLock<T>(id: string, fn: () => T): T {
+  async withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
     validateId(id);
     let fd: number;
     try {
@@ -91,7 +91,7 @@ export class StateStore {
     }
     try {
       flock(fd, LOCK_EX);
-      return fn();
+      return await fn();
     } finally {
       fs.closeSync(fd);
     }

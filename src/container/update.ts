@@ -20,12 +20,12 @@ export function runcUpdateRules(changes: LinuxResources): LinuxResources {
   return { ...rest, memory: { ...m, swap: -1 } };
 }
 
-export function updateContainer(store: StateStore, id: string, changes: LinuxResources): void {
-  store.withLock(id, () => {
+export function updateContainer(store: StateStore, id: string, changes: LinuxResources): Promise<void> {
+  return store.withLock(id, async () => {
     const rec = store.load(id);
     const cgroups = loadCgroupManager(rec.cgroups);
     if (statusOf(store, rec, () => cgroups.isFrozen()) === "stopped") throw new SkiffError("NotRunning", "container not running");
-    cgroups.update(runcUpdateRules(changes));
+    await cgroups.update(runcUpdateRules(changes));
     store.save({ ...rec, cgroups: cgroups.saved });
   });
 }

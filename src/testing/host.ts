@@ -87,6 +87,9 @@ export function ownCgroup2(pid: number | "self" = "self"): string {
   return line === undefined ? "/" : line.slice(3);
 }
 
+/** Whether the systemd cgroup driver can work here: pure cgroup v2 with systemd running (PID 1). */
+export const systemdRunning: boolean = cgroupMode === "v2" && fs.existsSync("/run/systemd/system");
+
 /** The bounding set of this (root) process, the most a container can be given. */
 export const boundingSet: bigint = BigInt(`0x${/^CapBnd:\s*([0-9a-f]+)$/m.exec(fs.readFileSync("/proc/self/status", "utf8"))![1]}`);
 

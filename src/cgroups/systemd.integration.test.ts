@@ -1,0 +1,158 @@
+// The systemd cgroup driver (--systemd-cgroup) with real containers and the real systemd: the
+// transient unit's name, slice and properties as `systemctl show` reports them, the cgroup's
+// files, update, pause, and delete stopping the unit. Runs where systemd is PID 1 on a pure
+// cgroup v2 host (the test guest; see docs/test-guest.md); skipped elsewhere. Where runc is
+// installed, the same config under runc's systemd driver must give the same unit properties.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { Spec } from "../spec/types.js";
+import { makeBundle, Runtime, uniqueId } from "../testing/harness.js";
+import { cgroup2Mount, systemdRunning } from "../testing/host.js";
+import { isRoot } from "./testing.js";
+
+const rt = new Runtime();
+const units: string[] = [];
+afterAll(() => {
+  rt.cleanup();
+  // A unit a failed test left: stop it and let systemd forget it.
+  for (const unit of units) {
+    spawnSync("systemctl", ["stop", unit]);
+    spawnSync("systemctl", ["reset-failed", unit]);
+  }
+});
+
+const SHOWN = ["Slice", "ControlGroup", "Delegate", "MemoryMax", "MemoryLow", "MemorySwapMax", "TasksMax", "CPUWeight", "CPUQuotaPerSecUSec", "CPUQuotaPeriodUSec", "AllowedCPUs", "IOWeight", "MemoryAccounting", "TasksAccounting"];
+
+function show(unit: string, props = SHOWN): Record<string, string> {
+  const r = spawnSync("systemctl", ["show", unit, ...props.map((p) => `--property=${p}`)], { encoding: "utf8" });
+  return Object.fromEntries(r.stdout.trim().split("\n").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+}
+
+function unitState(unit: string): string {
+  const s = show(unit, ["LoadState", "ActiveState"]);
+  return `${s.LoadState}/${s.ActiveState}`;
+}
+
+const cpus = fs.readFileSync("/sys/devices/system/cpu/online", "utf8").trim();
+
+function limitedBundle(cgroupsPath: string | undefined): ReturnType<typeof makeBundle> {
+  const b = makeBundle(["sleep", "1000"], (c: Spec) => {
+    c.linux!.cgroupsPath = cgroupsPath;
+    c.linux!.resources = {
+      ...c.linux!.resources,
+      memory: { limit: 128 * 1024 * 1024, reservation: 32 * 1024 * 1024 },
+      pids: { limit: 42 },
+      cpu: { shares: 512, quota: 50000, period: 100000, cpus },
+    };
+  });
+  rt.trackDir(b.dir);
+  return b;
+}
+
+/** runc with its stderr in a file: a detached container keeps runc's stdio, so no pipes. */
+function runcCall(root: string, args: string[]): { status: number | null; stderr: string } {
+  const file = path.join(root, "stderr");
+  const fd = fs.openSync(file, "w+");
+  try {
+    const r = spawnSync("runc", ["--root", root, ...args], { stdio: ["ignore", "ignore", fd], timeout: 60_000 });
+    return { status: r.status, stderr: fs.readFileSync(file, "utf8") };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const read = (dir: string, file: string) => fs.readFileSync(path.join(dir, file), "utf8").trim();
+
+describe.runIf(isRoot && systemdRunning)("the systemd cgroup driver", () => {
+  it("starts a transient scope with the resources as properties; update, pause, delete stop it", () => {
+    const id = rt.track(uniqueId("sd"));
+    const unit = `skiff-test-${id}.scope`;
+    units.push(unit);
+    const b = limitedBundle(`system.slice:skiff-test:${id}`);
+    rt.ok(["--systemd-cgroup", "run", "-d", "--bundle", b.dir, id]);
+    const props = show(unit);
+    expect(props).toMatchObject({
+      Slice: "system.slice",
+      ControlGroup: `/system.slice/${unit}`,
+      Delegate: "yes",
+      MemoryMax: String(128 * 1024 * 1024),
+      MemoryLow: String(32 * 1024 * 1024),
+      TasksMax: "42",
+      CPUWeight: "20", // shares 512 → weight, runc's conversion
+      CPUQuotaPerSecUSec: "500ms",
+      CPUQuotaPeriodUSec: "100ms",
+      MemoryAccounting: "yes",
+      TasksAccounting: "yes",
+    });
+    const dir = path.join(cgroup2Mount!, "system.slice", unit);
+    expect(fs.readFileSync(`/proc/${rt.state(id).pid}/cgroup`, "utf8")).toContain(`0::/system.slice/${unit}`);
+    expect([read(dir, "memory.max"), read(dir, "memory.low"), read(dir, "pids.max"), read(dir, "cpu.max"), read(dir, "cpu.weight")]).toEqual([
+      String(128 * 1024 * 1024),
+      String(32 * 1024 * 1024),
+      "42",
+      "50000 100000",
+      "20",
+    ]);
+
+    rt.ok(["update", "--memory", "64M", "--pids-limit", "17", "--cpu-quota", "20000", id]);
+    expect(show(unit)).toMatchObject({ MemoryMax: String(64 * 1024 * 1024), TasksMax: "17", CPUQuotaPerSecUSec: "200ms" });
+    expect([read(dir, "memory.max"), read(dir, "pids.max"), read(dir, "cpu.max")]).toEqual([String(64 * 1024 * 1024), "17", "20000 100000"]);
+
+    rt.ok(["pause", id]);
+    expect(read(dir, "cgroup.freeze")).toBe("1");
+    expect(rt.state(id).status).toBe("paused");
+    rt.ok(["resume", id]);
+    expect(read(dir, "cgroup.freeze")).toBe("0");
+
+    rt.ok(["kill", id, "KILL"]);
+    for (let i = 0; i < 100 && rt.state(id).status !== "stopped"; i++) spawnSync("sleep", ["0.05"]);
+    rt.ok(["delete", id]);
+    expect(unitState(unit)).toMatch(/^not-found\/inactive$|\/inactive$/);
+    expect(fs.existsSync(dir)).toBe(false);
+  });
+
+  it("with no cgroupsPath makes runc-<id>.scope in system.slice, as runc does", () => {
+    const id = rt.track(uniqueId("sd"));
+    const unit = `runc-${id}.scope`;
+    units.push(unit);
+    const b = limitedBundle(undefined);
+    rt.ok(["--systemd-cgroup", "run", "-d", "--bundle", b.dir, id]);
+    expect(show(unit, ["Slice", "ControlGroup", "ActiveState"])).toEqual({ Slice: "system.slice", ControlGroup: `/system.slice/${unit}`, ActiveState: "active" });
+    rt.ok(["delete", "--force", id]);
+    expect(unitState(unit)).toMatch(/\/inactive$/);
+  });
+
+  it("refuses a cgroupsPath not of the form slice:prefix:name with runc's message, leaving nothing", () => {
+    const id = uniqueId("sd");
+    const b = limitedBundle("/not/systemd");
+    const r = rt.skiff(["--systemd-cgroup", "create", "--bundle", b.dir, id]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('expected cgroupsPath to be of format "slice:prefix:name" for systemd cgroups, got "/not/systemd" instead');
+    expect(fs.existsSync(path.join(rt.root, id))).toBe(false);
+  });
+
+  const runc = spawnSync("runc", ["--version"]).status === 0;
+  it.runIf(runc)("gives the unit the same properties runc's systemd driver does for the same config", () => {
+    const runcRoot = rt.trackDir(fs.mkdtempSync(path.join(os.tmpdir(), "skiff-runc-root-")));
+    const shown: Record<string, string>[] = [];
+    for (const [name, cmd] of [
+      ["skiff", (args: string[]) => rt.skiff(args)],
+      ["runc", (args: string[]) => runcCall(runcRoot, args)],
+    ] as const) {
+      const id = uniqueId(`cmp-${name}`);
+      const unit = `cmp-${id}.scope`;
+      units.push(unit);
+      const b = limitedBundle(`system.slice:cmp:${id}`);
+      const r = cmd(["--systemd-cgroup", "run", "-d", "--bundle", b.dir, id]);
+      expect(r.status, `${name}: ${r.stderr}`).toBe(0);
+      const props = show(unit);
+      shown.push({ ...props, ControlGroup: props.ControlGroup!.replace(id, "ID") });
+      cmd(["--systemd-cgroup", "delete", "--force", id]);
+      expect(unitState(unit), name).toMatch(/\/inactive$/);
+    }
+    expect(shown[0]).toEqual(shown[1]);
+  });
+});
