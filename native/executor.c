@@ -42,6 +42,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "protocol.h"
@@ -110,8 +111,10 @@ static void fail(int err, const char *fmt, ...) {
   va_end(ap);
   send_msg(MSG_ERROR, (int32_t)current_step, err, text);
   if (start_fd >= 0) {
-    /* `start` is reading: tell it why the container will not run. */
-    dprintf(start_fd, "E%s", text);
+    /* `start` is reading: tell it why the container will not run, naming the errno. */
+    const char *why = err ? errstr(err) : "";
+    if (!why[0] || strstr(text, why)) dprintf(start_fd, "E%s", text);
+    else dprintf(start_fd, "E%s: %s", text, why);
   }
   _exit(1);
 }
@@ -521,20 +524,29 @@ static void op_hook(const struct step *s) {
   if (write(in[1], sync_data[doc], sync_len[doc]) < 0 && errno != EPIPE) fail(errno, "write hook stdin");
   close(in[1]);
   signal(SIGPIPE, SIG_DFL);
+  int status, r, reaped = 0;
   int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-  if (pidfd < 0) fail(errno, "pidfd_open hook");
-  struct pollfd p = {pidfd, POLLIN, 0};
-  int r;
-  do r = poll(&p, 1, timeout > 0 ? timeout * 1000 : -1);
-  while (r < 0 && errno == EINTR);
-  close(pidfd);
-  int status;
+  if (pidfd >= 0) {
+    struct pollfd p = {pidfd, POLLIN, 0};
+    do r = poll(&p, 1, timeout > 0 ? timeout * 1000 : -1);
+    while (r < 0 && errno == EINTR);
+    close(pidfd);
+  } else {
+    /* No pidfd_open (an older kernel, or a seccomp profile without it: startContainer hooks
+     * run under the container's filter): poll the child every 10 ms. */
+    long waited_ms = 0;
+    while ((r = waitpid(pid, &status, WNOHANG)) == 0 && (timeout <= 0 || waited_ms < timeout * 1000L)) {
+      nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+      waited_ms += 10;
+    }
+    reaped = r == pid;
+  }
   if (r == 0) {
     kill(pid, SIGKILL);
     waitpid(pid, &status, 0);
     fail(ETIMEDOUT, "%s hook %s timed out after %d s", stage, s->strs[0], timeout);
   }
-  while (waitpid(pid, &status, 0) < 0)
+  while (!reaped && waitpid(pid, &status, 0) < 0)
     if (errno != EINTR) fail(errno, "wait for hook");
   int exec_errno;
   if (read(execerr[0], &exec_errno, sizeof exec_errno) == sizeof exec_errno) fail(exec_errno, "%s hook %s: exec: %s", stage, s->strs[0], errstr(exec_errno));
@@ -550,17 +562,61 @@ static void op_hook(const struct step *s) {
  * cwd outside its root (CVE-2024-21626). The kernel's getcwd says where we landed: a path not
  * reachable from our root comes back prefixed "(unreachable)", a deleted one as ENOENT.
  */
-static void op_chdir(const char *cwd) {
-  if (chdir(cwd) < 0) fail(errno, "chdir to cwd %s", cwd);
+static int cwd_pending;
+
+/* process.cwd is tried as root before the user switch (CHDIR_TRY: a cwd only root may enter
+ * still works, as with runc); refused for permissions, it is retried as the target user
+ * (CHDIR_RETRY). */
+static void op_chdir(const char *cwd, unsigned mode) {
+  if (mode == CHDIR_RETRY && !cwd_pending) return;
+  if (chdir(cwd) < 0) {
+    if (mode == CHDIR_TRY && (errno == EACCES || errno == EPERM)) {
+      cwd_pending = 1;
+      return;
+    }
+    fail(errno, "chdir to cwd %s", cwd);
+  }
+  cwd_pending = 0;
   char here[4096];
   long n = syscall(SYS_getcwd, here, sizeof here);
   if (n < 0) fail(errno, "cwd %s: getcwd", cwd);
   if (n > 0 && here[0] != '/') fail(EPERM, "it resolves outside the container's root: possible breakout");
 }
 
+/* Marks every open fd from `first` close-on-exec, one by one: for kernels (or a seccomp filter
+ * inherited from our caller) without close_range. */
+static void cloexec_from_proc(int first) {
+  int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) fail(errno, "open /proc/self/fd");
+  char buf[4096];
+  long n;
+  while ((n = syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0) {
+    for (long off = 0; off < n;) {
+      struct {
+        uint64_t ino;
+        int64_t off;
+        unsigned short reclen;
+        unsigned char type;
+        char name[];
+      } *d = (void *)(buf + off);
+      off += d->reclen;
+      if (d->name[0] < '0' || d->name[0] > '9') continue;
+      int fd = atoi(d->name);
+      if (fd < first || fd == dir) continue;
+      int fl = fcntl(fd, F_GETFD);
+      if (fl >= 0 && !(fl & FD_CLOEXEC) && fcntl(fd, F_SETFD, fl | FD_CLOEXEC) < 0) fail(errno, "mark fd %d close-on-exec", fd);
+    }
+  }
+  if (n < 0) fail(errno, "read /proc/self/fd");
+  close(dir);
+}
+
 static void op_close_fds(int first) {
   /* Mark, not close: the sync socket must live until execve to report a late failure. */
-  if (syscall(SYS_close_range, (unsigned)first, ~0u, 4 /* CLOSE_RANGE_CLOEXEC */) < 0) fail(errno, "close_range");
+  if (syscall(SYS_close_range, (unsigned)first, ~0u, 4 /* CLOSE_RANGE_CLOEXEC */) < 0) {
+    if (errno != ENOSYS && errno != EPERM && errno != EINVAL) fail(errno, "close_range");
+    cloexec_from_proc(first);
+  }
   for (int fd = 0; fd < first; fd++) {
     int fl = fcntl(fd, F_GETFD);
     if (fl >= 0 && (fl & FD_CLOEXEC)) fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
@@ -1080,8 +1136,8 @@ static void run_step(const struct step *s) {
     op_capset((uint64_t)s->ints[0], (uint64_t)s->ints[1], (uint64_t)s->ints[2], (uint64_t)s->ints[3]);
     break;
   case OP_CHDIR:
-    need(s, 0, 1);
-    op_chdir(s->strs[0]);
+    need(s, 1, 1);
+    op_chdir(s->strs[0], (unsigned)s->ints[0]);
     break;
   case OP_RESOLVE_EXEC:
     need(s, 0, 2);

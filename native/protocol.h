@@ -38,7 +38,7 @@ enum plan_op {
   OP_SETRESUID = 21,    /* ints: uid */
   OP_CAP_BOUNDING = 22, /* ints: mask of capabilities to keep */
   OP_CAPSET = 23,       /* ints: effective, permitted, inheritable, ambient masks */
-  OP_CHDIR = 24,        /* strs: path */
+  OP_CHDIR = 24,        /* ints: CHDIR_* mode; strs: path */
   OP_RESOLVE_EXEC = 25, /* strs: file, PATH value */
   OP_READY = 27,        /* tell the parent the container is created */
   OP_WAIT_START = 28,   /* ints: fd of the state directory (O_PATH); strs: fifo name in it */
@@ -71,6 +71,11 @@ enum plan_op {
 #define MOUNT_MKFILE 4u         /* create a missing target as an empty file */
 #define MOUNT_IGNORE_ENOENT 8u  /* a missing target is skipped */
 #define MOUNT_KEEP_LOCKED 16u   /* on EPERM retry a remount with the mount's locked flags */
+
+/* OP_CHDIR modes */
+#define CHDIR_MUST 0u    /* fail on any error */
+#define CHDIR_TRY 1u     /* as root, before the user switch: refused for permissions, retried later */
+#define CHDIR_RETRY 2u   /* as the target user, only if CHDIR_TRY was refused */
 
 /* messages from the helper/init to the parent: struct msg + len bytes of text */
 enum msg_type {

@@ -51,7 +51,10 @@ describe("compileCreatePlan: issue 3 steps", () => {
     const at = (op: Op) => steps.findIndex((s) => s.op === op);
     expect(at(Op.AGENT_CONNECT)).toBeLessThan(at(Op.PIVOT_ROOT));
     const load = steps[at(Op.SECCOMP)];
-    expect(at(Op.SECCOMP)).toBeGreaterThan(at(Op.STARTED));
+    // loaded after the wait for start, before the startContainer hooks (they run under it, as with runc)
+    expect(at(Op.SECCOMP)).toBeGreaterThan(at(Op.WAIT_START));
+    expect(at(Op.SECCOMP)).toBeLessThan(at(Op.STARTED));
+    expect(at(Op.CLOSE_FDS)).toBeLessThan(at(Op.SECCOMP));
     const pieces = (load.strs ?? []).slice(1) as string[];
     expect(JSON.parse(pieces.join("4242"))).toEqual({
       ociVersion: i.spec.ociVersion,

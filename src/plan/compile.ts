@@ -15,12 +15,13 @@ import { memoryPolicy } from "./memory-policy.js";
 import { netDeviceMoves, netDeviceMoveSteps, netDevicePrepareSteps } from "./net-devices.js";
 import { personalityValue } from "./personality.js";
 import {
-  execSteps,
+  closeFdsStep,
+  execStep,
   identitySteps,
   privilegedProcessSteps,
   resolveExecStep,
   seccompAgentSteps,
-  seccompStep,
+  seccompSteps,
   type SeccompProgram,
 } from "./process.js";
 import { Op, SyncTag } from "./protocol.js";
@@ -84,8 +85,6 @@ export function compileCreatePlan(input: PlanInput): Plan {
   // One stop for the parent: prestart/createRuntime hooks, and the state documents the init's
   // own hooks read. Without hooks, no stop at all.
   const hookSync = hasAnyHooks(hooks as Record<string, Hook[] | undefined>) ? [step(Op.SYNC, "run prestart and createRuntime hooks", [SyncTag.CREATE_RUNTIME])] : [];
-  const seccompLate = input.seccomp && p.noNewPrivileges ? input.seccomp : undefined;
-  const seccompEarly = input.seccomp && !p.noNewPrivileges ? input.seccomp : undefined;
   const agent = agentMessagePieces(input.seccomp, { ociVersion: spec.ociVersion, id: input.id ?? "", bundle: input.bundle, ...(spec.annotations && { annotations: spec.annotations }) }, "creating");
   const host = input.host ?? NO_HOST_FEATURES;
   checkIntelRdt(spec, host.resctrl);
@@ -121,14 +120,16 @@ export function compileCreatePlan(input: PlanInput): Plan {
     ...(input.sessionKeyring ? [step(Op.SESSION_KEYRING, `join session keyring ${input.sessionKeyring}`, [], [input.sessionKeyring])] : []),
     ...lsmSteps(p, host.lsm),
     ...privilegedProcessSteps(p),
-    ...identitySteps(p, input.capabilities, { seccompEarly, agentMessage: agent, setgroupsDenied: input.setgroupsDenied }),
+    ...identitySteps(p, input.capabilities, { seccomp: input.seccomp, setgroupsDenied: input.setgroupsDenied }),
     resolveExecStep(p),
+    closeFdsStep(input.preserveFds),
     step(Op.READY, "report created"),
     step(Op.WAIT_START, "wait for start", [input.stateDirFd], [EXEC_FIFO]),
+    // From here on only what runc's init also does under its filter: hooks, "0", execve.
+    ...seccompSteps(p, input.capabilities, input.seccomp, agent),
     ...containerHookSteps("startContainer", hooks?.startContainer),
     step(Op.STARTED, "report started"),
-    ...(seccompLate ? [seccompStep(seccompLate, agent)] : []),
-    ...execSteps(p, input.preserveFds),
+    execStep(p),
   ];
   return { steps };
 }

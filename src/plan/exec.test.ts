@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Process } from "../spec/types.js";
 import { capabilitySets } from "./capabilities.js";
 import { compileExecPlan, execProcess, type ExecPlanInput } from "./exec.js";
-import { Op } from "./protocol.js";
+import { ChdirMode, Op } from "./protocol.js";
 
 const base: Process = {
   terminal: true,
@@ -58,6 +58,11 @@ describe("compileExecPlan", () => {
     expect(o.slice(0, 2)).toEqual([Op.FORK, Op.SETSID]);
     expect(o.indexOf(Op.SETRESUID)).toBeLessThan(o.indexOf(Op.RESOLVE_EXEC));
     expect(o.slice(-2)).toEqual([Op.CLOSE_FDS, Op.EXEC]);
+    // cwd as root first, then again as the user only if root was refused
+    const chdirs = compileExecPlan(input()).steps.filter((s) => s.op === Op.CHDIR);
+    expect(chdirs.map((s) => s.ints)).toEqual([[ChdirMode.TRY], [ChdirMode.RETRY]]);
+    expect(o.indexOf(Op.CHDIR)).toBeLessThan(o.indexOf(Op.SETRESUID));
+    expect(o.lastIndexOf(Op.CHDIR)).toBeGreaterThan(o.indexOf(Op.SETRESUID));
     expect(o).not.toContain(Op.WAIT_START);
     expect(o).not.toContain(Op.MOUNT);
   });
@@ -76,12 +81,16 @@ describe("compileExecPlan", () => {
     expect(plan.steps[i].ints).toEqual([7, 24, 80]);
   });
 
-  it("loads seccomp before the user switch without no_new_privs, just before exec with it", () => {
+  it("loads seccomp last: only execve after it, or with no_new_privs unset the capset that drops CAP_SYS_ADMIN kept for the load", () => {
     const seccomp = { bpf: Buffer.alloc(8), flags: 0 };
-    const early = ops(input({ seccomp }));
-    expect(early.indexOf(Op.SECCOMP)).toBeLessThan(early.indexOf(Op.SETRESUID));
-    const late = ops(input({ seccomp, process: { ...plain, noNewPrivileges: true } }));
-    expect(late.indexOf(Op.SECCOMP)).toBe(late.indexOf(Op.CLOSE_FDS) - 1);
+    const nnp = compileExecPlan(input({ seccomp, process: { ...plain, noNewPrivileges: true } })).steps;
+    expect(nnp.slice(-3).map((s) => s.op)).toEqual([Op.CLOSE_FDS, Op.SECCOMP, Op.EXEC]);
+    const privileged = compileExecPlan(input({ seccomp })).steps;
+    expect(privileged.slice(-4).map((s) => s.op)).toEqual([Op.CLOSE_FDS, Op.SECCOMP, Op.CAPSET, Op.EXEC]);
+    const sysAdmin = 1n << 21n;
+    const [kept, final] = privileged.filter((s) => s.op === Op.CAPSET);
+    expect(BigInt(kept.ints![0]) & sysAdmin).toBe(sysAdmin);
+    expect(final.ints).toEqual(nnp.find((s) => s.op === Op.CAPSET)!.ints);
   });
 
   it("writes LSM labels where the kernel reads them, and refuses them when no module can", () => {

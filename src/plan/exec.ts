@@ -9,7 +9,7 @@ import type { HostFacts } from "./host-facts.js";
 import { lsmSteps } from "./lsm.js";
 import { namespaceSteps } from "./namespaces.js";
 import { step, type Plan, type Step } from "./plan.js";
-import { execAffinitySteps, execSteps, identitySteps, privilegedProcessSteps, resolveExecStep, seccompAgentSteps, seccompStep, type SeccompProgram } from "./process.js";
+import { closeFdsStep, execAffinitySteps, execStep, identitySteps, privilegedProcessSteps, resolveExecStep, seccompAgentSteps, seccompSteps, type SeccompProgram } from "./process.js";
 import { agentMessagePieces } from "./seccomp-agent.js";
 import { Op } from "./protocol.js";
 
@@ -39,10 +39,6 @@ export function compileExecPlan(input: ExecPlanInput): Plan {
     throw new SkiffError("InvalidArgument", "process.terminal is true: a console socket is required");
   }
   if (input.namespaces.some((n) => !n.path)) throw new SkiffError("Internal", "exec joins namespaces only: each needs a path");
-  // Without no_new_privs the filter needs CAP_SYS_ADMIN to load, so it goes in with the
-  // identity switch; with it, as late as possible so fewer of skiff's own calls are filtered.
-  const seccompLate = input.seccomp && p.noNewPrivileges ? input.seccomp : undefined;
-  const seccompEarly = input.seccomp && !p.noNewPrivileges ? input.seccomp : undefined;
   const agent = agentMessagePieces(input.seccomp, input.container, "running");
   // The mount namespace is joined last, after the fork: until then the process still sees the
   // host's filesystem, where a seccomp agent's socket and its own host pid (/proc/self) are.
@@ -59,10 +55,12 @@ export function compileExecPlan(input: ExecPlanInput): Plan {
     ...privilegedProcessSteps(p),
     ...execAffinitySteps(p),
     ...lsmSteps(p, input.lsm),
-    ...identitySteps(p, input.capabilities, { seccompEarly, agentMessage: agent, setgroupsDenied: input.setgroupsDenied }),
+    ...identitySteps(p, input.capabilities, { seccomp: input.seccomp, setgroupsDenied: input.setgroupsDenied }),
     resolveExecStep(p),
-    ...(seccompLate ? [seccompStep(seccompLate, agent)] : []),
-    ...execSteps(p, input.preserveFds),
+    closeFdsStep(input.preserveFds),
+    // Nothing but execve under the filter.
+    ...seccompSteps(p, input.capabilities, input.seccomp, agent),
+    execStep(p),
   ];
   return { steps };
 }

@@ -4,7 +4,7 @@
 // (hooks written for runc use paths like ./lib); startContainer after it, just before the program.
 import type { Hook } from "../spec/types.js";
 import { step, type Step } from "./plan.js";
-import { HookDocument, Op } from "./protocol.js";
+import { ChdirMode, HookDocument, Op } from "./protocol.js";
 
 export function containerHookSteps(kind: "createContainer" | "startContainer", hooks: readonly Hook[] | undefined, rootfs?: string): Step[] {
   const doc = kind === "createContainer" ? HookDocument.CREATING : HookDocument.CREATED;
@@ -13,7 +13,7 @@ export function containerHookSteps(kind: "createContainer" | "startContainer", h
     return step(Op.HOOK, `run ${kind} hook ${h.path}`, [h.timeout ?? 0, doc, args.length], [h.path, ...args, ...(h.env ?? [])]);
   });
   if (steps.length === 0 || rootfs === undefined) return steps;
-  return [step(Op.CHDIR, `enter the rootfs ${rootfs} for the ${kind} hooks`, [], [rootfs]), ...steps];
+  return [step(Op.CHDIR, `enter the rootfs ${rootfs} for the ${kind} hooks`, [ChdirMode.MUST], [rootfs]), ...steps];
 }
 
 export function hasAnyHooks(hooks: Record<string, readonly Hook[] | undefined> | undefined): boolean {

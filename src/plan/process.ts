@@ -7,7 +7,7 @@ import type { CapabilitySets } from "./capabilities.js";
 import { step, type Step } from "./plan.js";
 import { idMask, parseIdList } from "./cpu-list.js";
 import { ioPriorityValue } from "./io-priority.js";
-import { Op } from "./protocol.js";
+import { ChdirMode, Op } from "./protocol.js";
 import { rlimitPlan } from "./rlimits.js";
 import { encodeSchedAttr, schedAttr } from "./scheduler.js";
 
@@ -75,47 +75,58 @@ export function execAffinitySteps(p: Process): Step[] {
   return [step(Op.SET_AFFINITY, `set process.execCPUAffinity.final ${final}`, [], [idMask(cpus)])];
 }
 
+const CAP_SYS_ADMIN = 1n << 21n;
+
 /**
  * The switch to the configured user and capabilities. `caps` are the sets that can be granted
- * here (grantedCapabilities: the host may lack some, which is a warning, not an error).
+ * here (grantedCapabilities: the host may lack some, which is a warning, not an error). The cwd
+ * is entered as root first, as runc does (a cwd only root may enter still works), and retried
+ * as the target user where root was refused (a directory only that user may enter).
+ *
+ * With a seccomp filter but without no_new_privs, loading the filter needs CAP_SYS_ADMIN: it is
+ * kept here and dropped by seccompSteps right after the load, so the filter can go in last.
  */
 export interface IdentityOptions {
-  /** The filter to load before the user switch (without no_new_privs: it needs CAP_SYS_ADMIN). */
-  seccompEarly?: SeccompProgram;
-  agentMessage?: readonly string[];
+  /** The filter seccompSteps loads later: without no_new_privs CAP_SYS_ADMIN is kept for it. */
+  seccomp?: SeccompProgram;
   /** setgroups(2) is denied in this user namespace: no supplementary groups can be set. */
   setgroupsDenied?: boolean;
 }
 
-export function identitySteps(p: Process, caps: CapabilitySets, { seccompEarly, agentMessage, setgroupsDenied }: IdentityOptions = {}): Step[] {
+export function identitySteps(p: Process, caps: CapabilitySets, { seccomp, setgroupsDenied }: IdentityOptions = {}): Step[] {
   const u = p.user;
   if (setgroupsDenied && (u.additionalGids ?? []).length > 0) {
     throw new SkiffError("InvalidConfig", "process.user.additionalGids: cannot be set in a user namespace that denies setgroups (a rootless container mapping only your own ids)");
   }
+  const loadCap = seccomp && !p.noNewPrivileges ? CAP_SYS_ADMIN : 0n;
   const steps: Step[] = [step(Op.CAP_BOUNDING, "drop capabilities from the bounding set", [caps.bounding])];
   if (p.noNewPrivileges) steps.push(step(Op.PRCTL, "set no_new_privs", [PR_SET_NO_NEW_PRIVS, 1, 0]));
-  // Without no_new_privs the filter needs CAP_SYS_ADMIN to load, so it goes in before the
-  // user switch drops it (runc does the same).
-  if (seccompEarly) steps.push(seccompStep(seccompEarly, agentMessage));
   steps.push(
+    step(Op.CHDIR, `chdir to cwd ${p.cwd}`, [ChdirMode.TRY], [p.cwd]),
     step(Op.PRCTL, "keep capabilities across the uid change", [PR_SET_KEEPCAPS, 1, 0]),
     ...(setgroupsDenied ? [] : [step(Op.SETGROUPS, `set additional gids [${(u.additionalGids ?? []).join(",")}]`, u.additionalGids ?? [])]),
     step(Op.SETRESGID, `set gid ${u.gid}`, [u.gid]),
     step(Op.SETRESUID, `set uid ${u.uid}`, [u.uid]),
     step(Op.PRCTL, "stop keeping capabilities", [PR_SET_KEEPCAPS, 0, 0]),
-    step(Op.CAPSET, "set capabilities", [caps.effective, caps.permitted, caps.inheritable, caps.ambient]),
+    step(Op.CAPSET, "set capabilities", [caps.effective | loadCap, caps.permitted | loadCap, caps.inheritable, caps.ambient]),
     step(Op.UMASK, `set umask ${(u.umask ?? 0o022).toString(8)}`, [u.umask ?? 0o022]),
-    step(Op.CHDIR, `chdir to cwd ${p.cwd}`, [], [p.cwd]),
+    step(Op.CHDIR, `chdir to cwd ${p.cwd}`, [ChdirMode.RETRY], [p.cwd]),
   );
   return steps;
 }
 
 /**
- * Loads the filter. `agentMessage` (with a listener): the text for the seccomp agent, in pieces
- * the init joins with its pid (see pidPieces).
+ * Loads the filter, as the last step before the program's own (startContainer hooks, execve):
+ * whatever skiff-init does after it must be allowed by the profile, and profiles are written for
+ * what runc's init does there. `agentMessage` (with a listener): the text for the seccomp agent,
+ * in pieces the init joins with its pid (see pidPieces). Without no_new_privs the capabilities
+ * identitySteps kept for the load go right after it.
  */
-export function seccompStep(s: SeccompProgram, agentMessage: readonly string[] = []): Step {
-  return step(Op.SECCOMP, "load seccomp filter", [s.flags], [s.bpf, ...agentMessage]);
+export function seccompSteps(p: Process, caps: CapabilitySets, s: SeccompProgram | undefined, agentMessage: readonly string[] = []): Step[] {
+  if (!s) return [];
+  const load = step(Op.SECCOMP, "load seccomp filter", [s.flags], [s.bpf, ...agentMessage]);
+  if (p.noNewPrivileges) return [load];
+  return [load, step(Op.CAPSET, "set capabilities", [caps.effective, caps.permitted, caps.inheritable, caps.ambient])];
 }
 
 /** Connects to the seccomp agent while its host path is still reachable (before the root switch). */
@@ -141,11 +152,12 @@ export function resolveExecStep(p: Process): Step {
   return step(Op.RESOLVE_EXEC, `find executable "${args[0]}"`, [], [args[0], envValue(processEnv(p), "PATH") ?? DEFAULT_PATH]);
 }
 
-/** The last steps: mark every fd but stdio and the preserved ones close-on-exec, then execve. */
-export function execSteps(p: Process, preserveFds: number): Step[] {
+/** Marks every fd but stdio and the preserved ones close-on-exec: before the seccomp filter. */
+export function closeFdsStep(preserveFds: number): Step {
+  return step(Op.CLOSE_FDS, `close fds from ${3 + preserveFds}`, [3 + preserveFds]);
+}
+
+export function execStep(p: Process): Step {
   const args = p.args ?? [];
-  return [
-    step(Op.CLOSE_FDS, `close fds from ${3 + preserveFds}`, [3 + preserveFds]),
-    step(Op.EXEC, `exec ${args[0]}`, [args.length], [...args, ...processEnv(p)]),
-  ];
+  return step(Op.EXEC, `exec ${args[0]}`, [args.length], [...args, ...processEnv(p)]);
 }

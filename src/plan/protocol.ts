@@ -63,6 +63,13 @@ export const MountMode = {
   KEEP_LOCKED: 16,
 } as const;
 
+/** OP_CHDIR modes: the cwd is tried as root before the user switch, retried as the user if refused. */
+export const ChdirMode = {
+  MUST: 0,
+  TRY: 1,
+  RETRY: 2,
+} as const;
+
 export enum Msg {
   PID = 1,
   MAPS = 2,
