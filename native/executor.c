@@ -393,9 +393,11 @@ static void op_pivot_root(const char *rootfs) {
   close(newroot);
 }
 
-static void op_chroot(const char *rootfs) {
+/* `move`: --no-pivot, the rootfs mount moves onto / first; without it (no mount namespace of
+ * our own: the runtime's mounts must not change) a plain chroot. */
+static void op_chroot(const char *rootfs, int move) {
   if (chdir(rootfs) < 0) fail(errno, "chdir %s", rootfs);
-  if (mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0) fail(errno, "move %s to /", rootfs);
+  if (move && mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0) fail(errno, "move %s to /", rootfs);
   if (chroot(".") < 0) fail(errno, "chroot %s", rootfs);
   if (chdir("/") < 0) fail(errno, "chdir /");
 }
@@ -1079,8 +1081,8 @@ static void run_step(const struct step *s) {
     op_pivot_root(s->strs[0]);
     break;
   case OP_CHROOT:
-    need(s, 0, 1);
-    op_chroot(s->strs[0]);
+    need(s, 1, 1);
+    op_chroot(s->strs[0], s->ints[0] != 0);
     break;
   case OP_MASK_PATH:
     need(s, 0, 1);

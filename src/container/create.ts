@@ -177,6 +177,9 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const idMaps = idMapMethod(spec, { euid: process.geteuid?.() ?? 0, egid: process.getegid?.() ?? 0 });
     const granted = grantedCapabilities(spec.process?.capabilities, hasNamespace(spec.linux?.namespaces, "user"));
     for (const w of granted.warnings) log("warning", w);
+    if (spec.mounts?.length && !hasNamespace(spec.linux?.namespaces, "mount")) {
+      log("warning", "mounts: not mounted: without a mount namespace they would change the runtime's own mounts");
+    }
     checkRlimitsAgainstHost(rlimitPlan(spec.process?.rlimits));
     const plan: Plan = compileCreatePlan({
       id,

@@ -25,7 +25,7 @@ import {
   type SeccompProgram,
 } from "./process.js";
 import { Op, SyncTag } from "./protocol.js";
-import { maskAndReadonlySteps, mountSteps, prepareRootSteps, readonlyRootSteps, switchRootSteps, type RootfsFacts } from "./rootfs.js";
+import { maskAndReadonlySteps, mountSteps, prepareRootSteps, readonlyRootSteps, sharedMountsRootStep, switchRootSteps, type RootfsFacts } from "./rootfs.js";
 import { sysctlSteps } from "./sysctl-steps.js";
 
 export interface PlanInput extends RootfsFacts {
@@ -77,7 +77,9 @@ export function compileCreatePlan(input: PlanInput): Plan {
   const p = spec.process;
   if (!p) throw new SkiffError("InvalidConfig", "process: required to create a container");
   const ns = spec.linux?.namespaces ?? [];
-  if (!hasNamespace(ns, "mount")) throw new SkiffError("InvalidConfig", "linux.namespaces: a mount namespace is required");
+  // Without one the runtime's mounts are shared: config.json's mounts are not made there (the
+  // caller is warned), and the root is a plain chroot.
+  const ownMounts = hasNamespace(ns, "mount");
   if (p.terminal && input.consoleSocketFd === undefined) {
     throw new SkiffError("InvalidArgument", "process.terminal is true: a --console-socket is required");
   }
@@ -89,7 +91,7 @@ export function compileCreatePlan(input: PlanInput): Plan {
   const host = input.host ?? NO_HOST_FEATURES;
   checkIntelRdt(spec, host.resctrl);
   checkMountLabel(spec, host.lsm);
-  const slots = idmapSlots(spec);
+  const slots = ownMounts ? idmapSlots(spec) : new Map<number, number>();
   const netDevices = netDeviceMoves(spec);
 
   const steps: Step[] = [
@@ -101,13 +103,11 @@ export function compileCreatePlan(input: PlanInput): Plan {
     step(Op.FORK, "fork the container init", [input.mode === "wait" ? 1 : 0]),
     // init phase
     step(Op.SETSID, "start a new session"),
-    ...prepareRootSteps(spec, input),
-    ...(spec.mounts ?? []).flatMap((m, i) => mountSteps(m, i, input, slots.get(i))),
-    ...deviceSteps(spec, input.rootfs),
+    ...(ownMounts ? [...prepareRootSteps(spec, input), ...(spec.mounts ?? []).flatMap((m, i) => mountSteps(m, i, input, slots.get(i))), ...deviceSteps(spec, input.rootfs)] : []),
     ...seccompAgentSteps(input.seccomp),
     ...hookSync,
     ...containerHookSteps("createContainer", hooks?.createContainer, input.rootfs),
-    ...switchRootSteps(spec, input, input.noPivot),
+    ...(ownMounts ? switchRootSteps(spec, input, input.noPivot) : [sharedMountsRootStep(input)]),
     ...sysctlSteps(spec),
     ...maskAndReadonlySteps(spec),
     ...readonlyRootSteps(spec),

@@ -43,6 +43,37 @@ describe("namespaces", () => {
     expect(out.trim()).toBe(fs.readlinkSync("/proc/self/ns/net"));
   });
 
+  it("without a mount namespace: mounts are skipped with a warning, the root is a chroot, the host's mounts stay as they were", () => {
+    const before = fs.readFileSync("/proc/self/mountinfo", "utf8");
+    const b = makeBundle(["sh", "-c", "cat /etc/group; ls /proc | wc -l"], (c) => {
+      c.linux!.namespaces = [{ type: "pid" }];
+      c.linux!.maskedPaths = [];
+      c.linux!.readonlyPaths = [];
+      c.root!.readonly = false;
+      delete c.hostname;
+    });
+    rt.trackDir(b.dir);
+    expect(b.config.mounts!.length).toBeGreaterThan(0);
+    const r = rt.skiff(["run", "--bundle", b.dir, uniqueId()]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain("mounts: not mounted: without a mount namespace they would change the runtime's own mounts");
+    // the rootfs's own /etc/group, and an unmounted /proc
+    expect(r.stdout).toBe(fs.readFileSync(`${b.rootfs}/etc/group`, "utf8") + "0\n");
+    expect(fs.readFileSync("/proc/self/mountinfo", "utf8")).toBe(before);
+    // a read-only root would remount the host's filesystem: refused
+    const ro = makeBundle(["true"], (c) => {
+      c.linux!.namespaces = [{ type: "pid" }];
+      c.linux!.maskedPaths = [];
+      c.linux!.readonlyPaths = [];
+      c.root!.readonly = true;
+      delete c.hostname;
+    });
+    rt.trackDir(ro.dir);
+    const refused = rt.skiff(["run", "--bundle", ro.dir, uniqueId()]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr.trim()).toBe("config.json: /root/readonly: needs a mount namespace in /linux/namespaces");
+  });
+
   it("a namespace path is joined", async () => {
     const holder = spawn("unshare", ["--uts", "sh", "-c", "hostname joined-uts; exec sleep 60"], { stdio: "ignore" });
     started.push(holder);

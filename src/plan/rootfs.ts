@@ -76,12 +76,20 @@ export function prepareRootSteps(spec: Spec, facts: RootfsFacts): Step[] {
 }
 
 export function switchRootSteps(spec: Spec, facts: RootfsFacts, noPivot: boolean): Step[] {
-  const steps = [noPivot ? step(Op.CHROOT, `move to ${facts.rootfs} and chroot`, [], [facts.rootfs]) : step(Op.PIVOT_ROOT, `pivot_root to ${facts.rootfs}`, [], [facts.rootfs])];
+  const steps = [noPivot ? step(Op.CHROOT, `move to ${facts.rootfs} and chroot`, [1], [facts.rootfs]) : step(Op.PIVOT_ROOT, `pivot_root to ${facts.rootfs}`, [], [facts.rootfs])];
   const wanted = rootfsPropagationFlags(spec.linux?.rootfsPropagation);
   if (wanted !== undefined && !(wanted & MS.PRIVATE)) {
     steps.push(step(Op.MOUNT, `set rootfsPropagation ${spec.linux?.rootfsPropagation}`, [wanted | MS.REC, 0], ["", "/", "", "", ""]));
   }
   return steps;
+}
+
+/**
+ * Without a mount namespace of its own the container shares the runtime's mounts: nothing may be
+ * mounted there (it would outlive the container), so the root is entered by a plain chroot.
+ */
+export function sharedMountsRootStep(facts: RootfsFacts): Step {
+  return step(Op.CHROOT, `chroot to ${facts.rootfs} (no mount namespace)`, [0], [facts.rootfs]);
 }
 
 export function maskAndReadonlySteps(spec: Spec): Step[] {

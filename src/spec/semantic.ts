@@ -194,8 +194,11 @@ function capabilityViolations(caps: Capabilities | undefined, base: string, out:
 
 function mountViolations(spec: Spec, ns: NamespaceIndex, out: Violation[]): void {
   const mounts: Mount[] = spec.mounts ?? [];
-  if (mounts.length > 0 && !ns.has("mount")) {
-    out.push({ path: "/mounts", message: "needs a mount namespace in /linux/namespaces" });
+  // Mounts without a mount namespace are accepted, as runc does; create skips them (with a
+  // warning) rather than change the runtime's own mounts. A read-only root would remount the
+  // host's filesystem holding the rootfs.
+  if (spec.root?.readonly && !ns.has("mount")) {
+    out.push({ path: "/root/readonly", message: "needs a mount namespace in /linux/namespaces" });
   }
   const relativeOk = allowsRelativeMountDestinations(spec.ociVersion);
   mounts.forEach((m, i) => {
