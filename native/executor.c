@@ -748,7 +748,32 @@ static void op_seccomp(const struct step *s) {
 
 /* A pty from the container's own devpts: the master goes to the console socket, the slave
  * becomes stdio and controlling terminal. */
-static void op_console(int sock, int rows, int cols, const char *ptmx) {
+/*
+ * config-linux.md "/dev/console": the init's pty slave is bound there. The target must be a
+ * plain file or device, opened without following a final symlink, and the slave's own fd is what
+ * gets bound (open_tree + move_mount): no path of the container's is resolved twice (the
+ * CVE-2025-52565 class).
+ */
+static void bind_console(int slave) {
+  int target = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (target < 0 && errno == ENOENT) {
+    int made = open("/dev/console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (made < 0) fail(errno, "create /dev/console");
+    close(made);
+    target = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  }
+  if (target < 0) fail(errno, "open /dev/console");
+  struct stat st;
+  if (fstat(target, &st) < 0) fail(errno, "stat /dev/console");
+  if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) fail(EXDEV, "/dev/console is neither a file nor a device: refusing to bind the console there");
+  int tree = open_tree(slave, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+  if (tree < 0) fail(errno, "clone the pty for /dev/console");
+  if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) fail(errno, "bind the pty at /dev/console");
+  close(tree);
+  close(target);
+}
+
+static void op_console(int sock, int rows, int cols, int console, const char *ptmx) {
   int master = open(ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (master < 0) fail(errno, "open %s", ptmx);
   int unlock = 0, n;
@@ -762,6 +787,7 @@ static void op_console(int sock, int rows, int cols, const char *ptmx) {
     struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
     ioctl(slave, TIOCSWINSZ, &ws);
   }
+  if (console) bind_console(slave);
   send_fd(sock, master, name, strlen(name), "pty master to console socket");
   close(master);
   close(sock);
@@ -1227,8 +1253,8 @@ static void run_step(const struct step *s) {
     wait_ack();
     break;
   case OP_CONSOLE:
-    need(s, 3, 1);
-    op_console((int)s->ints[0], (int)s->ints[1], (int)s->ints[2], s->strs[0]);
+    need(s, 4, 1);
+    op_console((int)s->ints[0], (int)s->ints[1], (int)s->ints[2], (int)s->ints[3], s->strs[0]);
     break;
   case OP_DUP_STDIO:
     need(s, 1, 0);

@@ -46,7 +46,7 @@ enum plan_op {
   OP_CLOSE_FDS = 30,    /* ints: first fd not kept */
   OP_EXEC = 31,         /* ints: argc; strs: argv..., envp... */
   OP_SYNC = 32,         /* ints: tag; the parent acts (e.g. runs hooks) and acknowledges */
-  OP_CONSOLE = 33,      /* ints: console socket fd, rows, cols; strs: ptmx path */
+  OP_CONSOLE = 33,      /* ints: console socket fd, rows, cols, bind at /dev/console (0|1); strs: ptmx path */
   OP_DUP_STDIO = 34,    /* ints: fd to make 0, 1 and 2 */
   OP_HOOK = 35,         /* ints: timeout (s, 0: none), state document index, argc; strs: path, argv..., envp... */
   OP_STARTED = 36,      /* tell `start` the program is about to be executed ("0" on exec.fifo) */

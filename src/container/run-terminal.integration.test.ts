@@ -1,6 +1,9 @@
 // `run` with process.terminal and no --console-socket, from an interactive terminal: skiff
 // relays between the user's terminal and the container's pty (script(1) plays the terminal).
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { makeBundle, Runtime, SKIFF, uniqueId } from "../testing/harness.js";
 
@@ -29,6 +32,32 @@ describe("run with a terminal", () => {
     const r = underTerminal(["run", "--bundle", b.dir, uniqueId()], "hello\n");
     expect(r.stdout).toContain("got:hello");
     expect(r.status).toBe(0);
+  });
+
+  it("the init's pty is bound at /dev/console (config-linux.md)", () => {
+    const b = makeBundle(["sh", "-c", "stat -c '%F %t' /dev/console; grep -c ' /dev/console ' /proc/self/mountinfo"], (c) => (c.process!.terminal = true));
+    rt.trackDir(b.dir);
+    const r = underTerminal(["run", "--bundle", b.dir, uniqueId()]);
+    // character special file, major 0x88 (136, the Unix98 pty slaves)
+    expect(r.stdout).toMatch(/character special file 88\r\n1\r\n/);
+    expect(r.status).toBe(0);
+  });
+
+  it("a rootfs planting /dev/console as a symlink to a host file: refused, the file untouched", () => {
+    const dir = rt.trackDir(fs.mkdtempSync(path.join(os.tmpdir(), "skiff-console-")));
+    const target = path.join(dir, "target");
+    fs.writeFileSync(target, "untouched\n");
+    const b = makeBundle(["true"], (c) => {
+      c.process!.terminal = true;
+      c.mounts = c.mounts!.filter((m) => m.destination !== "/dev");
+    });
+    rt.trackDir(b.dir);
+    fs.mkdirSync(path.join(b.rootfs, "dev"), { recursive: true });
+    fs.symlinkSync(target, path.join(b.rootfs, "dev/console"));
+    const r = underTerminal(["run", "--bundle", b.dir, uniqueId()]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("/dev/console is neither a file nor a device");
+    expect(fs.readFileSync(target, "utf8")).toBe("untouched\n");
   });
 
   it("--detach with a terminal and no console socket is refused", () => {

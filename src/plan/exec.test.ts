@@ -78,7 +78,7 @@ describe("compileExecPlan", () => {
     const plan = compileExecPlan(input({ process: p, consoleSocketFd: 7, lsm: { apparmor: true, selinux: false } }));
     const i = plan.steps.findIndex((s) => s.op === Op.CONSOLE);
     expect(plan.steps[i - 1].op).toBe(Op.SETSID);
-    expect(plan.steps[i].ints).toEqual([7, 24, 80]);
+    expect(plan.steps[i].ints).toEqual([7, 24, 80, 0]); // exec does not take over /dev/console
   });
 
   it("loads seccomp last: only execve after it, or with no_new_privs unset the capset that drops CAP_SYS_ADMIN kept for the load", () => {

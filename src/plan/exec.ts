@@ -51,7 +51,8 @@ export function compileExecPlan(input: ExecPlanInput): Plan {
     ...seccompAgentSteps(input.seccomp),
     ...namespaceSteps(mountNs),
     step(Op.SETSID, "start a new session"),
-    ...(p.terminal ? [step(Op.CONSOLE, "create the console and send it to the console socket", [input.consoleSocketFd!, p.consoleSize?.height ?? 0, p.consoleSize?.width ?? 0], ["/dev/ptmx"])] : []),
+    // The container's /dev/console stays the init's (as with runc).
+    ...(p.terminal ? [step(Op.CONSOLE, "create the console and send it to the console socket", [input.consoleSocketFd!, p.consoleSize?.height ?? 0, p.consoleSize?.width ?? 0, 0], ["/dev/ptmx"])] : []),
     ...privilegedProcessSteps(p),
     ...execAffinitySteps(p),
     ...lsmSteps(p, input.lsm),
