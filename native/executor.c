@@ -1273,6 +1273,16 @@ static void run_step(const struct step *s) {
     need(s, 1, 0);
     if (personality((unsigned long)s->ints[0]) < 0) fail(errno, "personality");
     break;
+  case OP_MKDIR_IN_ROOT: {
+    need(s, 0, 2);
+    int fd = open_in_root(s->strs[0], s->strs[1], 0, 1);
+    if (fd < 0) fail(errno, "create %s", s->strs[1]);
+    struct stat st;
+    if (fstat(fd, &st) < 0) fail(errno, "create %s: stat", s->strs[1]);
+    if (!S_ISDIR(st.st_mode)) fail(ENOTDIR, "create %s", s->strs[1]);
+    close(fd);
+    break;
+  }
   case OP_SESSION_KEYRING:
     need(s, 0, 1);
     /* A keyring of the container's own instead of the caller's session keyring. Kernels

@@ -62,6 +62,7 @@ enum plan_op {
   OP_NETDEV_PREPARE = 46,/* helper, before the namespaces: strs: host name, container name, ... */
   OP_NETDEV_MOVE = 47,  /* helper, in the container's network namespace: move the prepared devices here */
   OP_SESSION_KEYRING = 48, /* strs: name: join a new session keyring of that name */
+  OP_MKDIR_IN_ROOT = 49, /* strs: rootfs, path: a directory and its missing parents, resolved inside rootfs */
   OP__COUNT
 };
 

@@ -104,6 +104,8 @@ export function compileCreatePlan(input: PlanInput): Plan {
     // init phase
     step(Op.SETSID, "start a new session"),
     ...(ownMounts ? [...prepareRootSteps(spec, input), ...(spec.mounts ?? []).flatMap((m, i) => mountSteps(m, i, input, slots.get(i))), ...deviceSteps(spec, input.rootfs)] : []),
+    // A missing cwd is made, as runc does (after the mounts: it may be inside one).
+    step(Op.MKDIR_IN_ROOT, `create cwd ${p.cwd}`, [], [input.rootfs, p.cwd]),
     ...seccompAgentSteps(input.seccomp),
     ...hookSync,
     ...containerHookSteps("createContainer", hooks?.createContainer, input.rootfs),

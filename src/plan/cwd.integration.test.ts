@@ -62,3 +62,57 @@ describe("exec --cwd /proc/self/fd/N stays inside the container", () => {
     expectContained(rt.skiff(["exec", "--cwd", `/proc/self/fd/${n}`, id, "sh", "-c", climb]), n);
   });
 });
+
+// runc's order (issue 11): a missing cwd is made inside the root; the cwd is entered as root
+// before the user switch and retried as the user if root was refused.
+describe("process.cwd as runc sets it up", () => {
+  it("a missing cwd is created inside the root, also behind an absolute symlink, never on the host", () => {
+    const hostSide = path.join(os.tmpdir(), `skiff-cwd-made-${process.pid}`);
+    const b = makeBundle(["pwd"], (c) => (c.process!.cwd = "/link/made/here"));
+    rt.trackDir(b.dir);
+    fs.symlinkSync(hostSide, path.join(b.rootfs, "link"));
+    const r = rt.skiff(["run", "--bundle", b.dir, uniqueId()]);
+    expect(r.stderr).toBe("");
+    // the symlink resolved as if the rootfs were "/"
+    expect(r.stdout).toBe(`${hostSide}/made/here\n`);
+    expect(fs.statSync(path.join(b.rootfs, hostSide, "made/here")).isDirectory()).toBe(true);
+    expect(fs.existsSync(hostSide)).toBe(false);
+  });
+
+  it("a cwd that is a file is refused at create, naming it", () => {
+    const b = makeBundle(["pwd"], (c) => (c.process!.cwd = "/etc/passwd"));
+    rt.trackDir(b.dir);
+    const r = rt.skiff(["run", "--bundle", b.dir, uniqueId()]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe("create cwd /etc/passwd: not a directory");
+  });
+
+  it("a user may start in a cwd only root can enter (/root, 0700), and in one only that user can enter", () => {
+    const b = makeBundle(["sh", "-c", "pwd; id -u"], (c) => {
+      c.process!.cwd = "/root";
+      c.process!.user = { uid: 1000, gid: 1000 };
+    });
+    rt.trackDir(b.dir);
+    fs.chmodSync(path.join(b.rootfs, "root"), 0o700);
+    expect(rt.ok(["run", "--bundle", b.dir, uniqueId()]).stdout).toBe("/root\n1000\n");
+
+    // runc's cwd.bats: the container's user owns its 0700 cwd; `exec --user 0` enters it too
+    const own = makeBundle(["sleep", "60"], (c) => {
+      c.process!.cwd = "/home/u42";
+      c.process!.user = { uid: 42, gid: 42 };
+    });
+    rt.trackDir(own.dir);
+    fs.mkdirSync(path.join(own.rootfs, "home/u42"), { recursive: true });
+    fs.chownSync(path.join(own.rootfs, "home/u42"), 42, 42);
+    fs.chmodSync(path.join(own.rootfs, "home/u42"), 0o700);
+    const id = rt.track(uniqueId());
+    rt.ok(["run", "-d", "--bundle", own.dir, id]);
+    expect(rt.ok(["exec", "--user", "0", id, "pwd"]).stdout).toBe("/home/u42\n");
+    expect(rt.ok(["exec", id, "pwd"]).stdout).toBe("/home/u42\n");
+    // exec does not create a cwd (nor does runc's): it is an error naming it and the errno
+    const missing = rt.skiff(["exec", "--user", "1000", "--cwd", "/nonexistent", id, "true"]);
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toContain("chdir to cwd /nonexistent: no such file or directory");
+    rt.ok(["delete", "--force", id]);
+  });
+});

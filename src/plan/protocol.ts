@@ -52,6 +52,7 @@ export enum Op {
   NETDEV_PREPARE = 46,
   NETDEV_MOVE = 47,
   SESSION_KEYRING = 48,
+  MKDIR_IN_ROOT = 49,
 }
 
 /** OP_MOUNT mode bits. */
