@@ -286,6 +286,16 @@ static int do_mount(const char *src, const char *target, const char *fstype, uns
   return r;
 }
 
+/* Mounts over procfs files redirect what the kernel shows the container: only the targets the
+ * plan marks (/proc itself, runc's allow-list) may be on procfs. Checked on the resolved fd, so a
+ * symlink into /proc is caught as well as a literal /proc path. */
+static void refuse_proc_target(int fd, const char *target, unsigned mode) {
+  if (mode & MOUNT_ON_PROC) return;
+  struct statfs fs;
+  if (fstatfs(fd, &fs) < 0) fail(errno, "stat mount point %s", target);
+  if (fs.f_type == PROC_SUPER_MAGIC) fail(EPERM, "/%s is inside /proc, where only runc's allow-list may be mounted over", target);
+}
+
 static void op_mount(const struct step *s) {
   need(s, 2, 5);
   unsigned long flags = (unsigned long)s->ints[0];
@@ -300,6 +310,7 @@ static void op_mount(const struct step *s) {
       if (errno == ENOENT && (mode & MOUNT_IGNORE_ENOENT)) return;
       fail(errno, "open mount point %s", target);
     }
+    refuse_proc_target(fd, target, mode);
     fd_path(path, sizeof path, fd);
     where = path;
   }
@@ -928,6 +939,7 @@ static void op_move_tree(const struct step *s) {
   if (slot < 0 || slot >= MAX_TREES || !trees[slot]) fail(EINVAL, "no idmapped tree in slot %d", slot);
   int target = open_in_root(s->strs[0], s->strs[1], mode & MOUNT_MKFILE, mode & (MOUNT_MKDIR | MOUNT_MKFILE));
   if (target < 0) fail(errno, "open mount point %s", s->strs[1]);
+  refuse_proc_target(target, s->strs[1], mode);
   if (move_mount(trees[slot] - 1, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
     fail(errno, "attach idmapped mount on %s", s->strs[1]);
   close(target);

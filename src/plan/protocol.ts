@@ -62,6 +62,7 @@ export const MountMode = {
   MKFILE: 4,
   IGNORE_ENOENT: 8,
   KEEP_LOCKED: 16,
+  ON_PROC: 32,
 } as const;
 
 /** OP_CHDIR modes: the cwd is tried as root before the user switch, retried as the user if refused. */

@@ -22,6 +22,12 @@ export function containerRelative(dest: string): string {
   return path.posix.normalize("/" + dest).replace(/^\/+/, "");
 }
 
+/**
+ * Where a mount may cover procfs: /proc itself, and the files lxcfs emulates (runc's list).
+ * Anywhere else under /proc is refused by skiff-init on the resolved target, symlinks included.
+ */
+const PROC_MOUNT_ALLOWED = new Set(["proc", "proc/cpuinfo", "proc/diskstats", "proc/meminfo", "proc/stat", "proc/swaps", "proc/uptime", "proc/loadavg", "proc/slabinfo", "proc/net/dev", "proc/sys/kernel/ns_last_pid"]);
+
 /** `idmapSlot`: the mount is idmapped; its clone waits in this slot (idmap.ts). */
 export function mountSteps(m: Mount, index: number, facts: RootfsFacts, idmapSlot?: number): Step[] {
   const where = `mounts[${index}]`;
@@ -31,6 +37,7 @@ export function mountSteps(m: Mount, index: number, facts: RootfsFacts, idmapSlo
   if (m.type === "cgroup" || m.type === "cgroup2") return cgroupMountSteps(m, facts.cgroups, facts.rootfs);
   const o = parseMountOptions(m.options, m.type);
   const dest = containerRelative(m.destination);
+  const inRoot = MountMode.IN_ROOT | (PROC_MOUNT_ALLOWED.has(dest) ? MountMode.ON_PROC : 0);
   const steps: Step[] = [];
   const label = `mount ${m.source ?? m.type ?? "none"} on ${m.destination}`;
   if (o.bind) {
@@ -39,26 +46,26 @@ export function mountSteps(m: Mount, index: number, facts: RootfsFacts, idmapSlo
     const create = facts.isDirectory(source) ? MountMode.MKDIR : MountMode.MKFILE;
     steps.push(
       idmapSlot === undefined
-        ? step(Op.MOUNT, label, [MS.BIND | (o.recursive ? MS.REC : 0), MountMode.IN_ROOT | create], [source, dest, "", "", facts.rootfs])
-        : step(Op.MOVE_TREE, `${label} (idmapped)`, [idmapSlot, create], [facts.rootfs, dest]),
+        ? step(Op.MOUNT, label, [MS.BIND | (o.recursive ? MS.REC : 0), inRoot | create], [source, dest, "", "", facts.rootfs])
+        : step(Op.MOVE_TREE, `${label} (idmapped)`, [idmapSlot, (inRoot & MountMode.ON_PROC) | create], [facts.rootfs, dest]),
     );
     // A bind mount ignores every flag but MS_BIND|MS_REC: the rest needs a remount.
     const remountFlags = o.flags & ~MS.REMOUNT;
     if (remountFlags) {
       steps.push(
-        step(Op.MOUNT, `remount ${m.destination} (${(m.options ?? []).join(",")})`, [MS.BIND | MS.REMOUNT | remountFlags, MountMode.IN_ROOT | MountMode.KEEP_LOCKED], ["", dest, "", "", facts.rootfs]),
+        step(Op.MOUNT, `remount ${m.destination} (${(m.options ?? []).join(",")})`, [MS.BIND | MS.REMOUNT | remountFlags, inRoot | MountMode.KEEP_LOCKED], ["", dest, "", "", facts.rootfs]),
       );
     }
   } else {
     const type = m.type ?? "";
-    steps.push(step(Op.MOUNT, label, [o.flags, MountMode.IN_ROOT | MountMode.MKDIR], [m.source ?? type, dest, type, o.data, facts.rootfs]));
+    steps.push(step(Op.MOUNT, label, [o.flags, inRoot | MountMode.MKDIR], [m.source ?? type, dest, type, o.data, facts.rootfs]));
   }
   if (o.recursiveAttrs) {
     const { set, clr } = o.recursiveAttrs;
     steps.push(step(Op.MOUNT_SETATTR, `set recursive attributes of ${m.destination}`, [set, clr, 1], [facts.rootfs, dest]));
   }
   if (o.propagation) {
-    steps.push(step(Op.MOUNT, `set propagation of ${m.destination}`, [o.propagation, MountMode.IN_ROOT], ["", dest, "", "", facts.rootfs]));
+    steps.push(step(Op.MOUNT, `set propagation of ${m.destination}`, [o.propagation, inRoot], ["", dest, "", "", facts.rootfs]));
   }
   return steps;
 }

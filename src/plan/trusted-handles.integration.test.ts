@@ -21,14 +21,15 @@ function hostTarget(): string {
   return file;
 }
 
-function run(edit: (c: Spec) => void) {
+function run(edit: (c: Spec) => void, plant?: (rootfs: string) => void) {
   const b = makeBundle(["true"], edit);
   rt.trackDir(b.dir);
+  plant?.(b.rootfs);
   return rt.skiff(["run", "--bundle", b.dir, uniqueId("procfs")]);
 }
 
 describe("procfs writes cannot be redirected", () => {
-  it("oomScoreAdj: a host file bound over /proc/1/oom_score_adj is not written", () => {
+  it("oomScoreAdj: a host file bound over /proc/1/oom_score_adj is refused, not written", () => {
     const target = hostTarget();
     const r = run((c) => {
       c.process!.oomScoreAdj = 500;
@@ -36,10 +37,11 @@ describe("procfs writes cannot be redirected", () => {
     });
     expect(fs.readFileSync(target, "utf8")).toBe("untouched\n");
     expect(r.status).toBe(1);
-    expect(r.stderr.trim()).toBe("set oomScoreAdj 500: invalid cross-device link (open /proc/self/oom_score_adj)");
+    // Two guards: the mount over /proc is refused first; the write would refuse it too.
+    expect(r.stderr.trim()).toMatch(/is inside \/proc, where only runc's allow-list may be mounted over|invalid cross-device link \(open \/proc\/self\/oom_score_adj\)/);
   });
 
-  it("sysctl: a host file bound over /proc/sys/kernel/domainname is not written", () => {
+  it("sysctl: a host file bound over /proc/sys/kernel/domainname is refused, not written", () => {
     const target = hostTarget();
     const r = run((c) => {
       c.linux!.sysctl = { "kernel.domainname": "pwned" };
@@ -47,7 +49,7 @@ describe("procfs writes cannot be redirected", () => {
     });
     expect(fs.readFileSync(target, "utf8")).toBe("untouched\n");
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain("invalid cross-device link (open /proc/sys/kernel/domainname)");
+    expect(r.stderr.trim()).toMatch(/is inside \/proc, where only runc's allow-list may be mounted over|invalid cross-device link \(open \/proc\/sys\/kernel\/domainname\)/);
   });
 
   it("a /proc that is not procfs is refused", () => {
@@ -84,5 +86,22 @@ describe("masked paths are covered by the null device, whatever the rootfs plant
     else fs.symlinkSync(target, planted);
     expect(rt.ok(["run", "--bundle", b.dir, uniqueId("null")]).stdout).toBe("end\n");
     expect(fs.readFileSync(target, "utf8")).toBe("untouched\n");
+  });
+});
+
+describe("mounts over /proc: only runc's allow-list", () => {
+  it("a bind over /proc/self/attr/exec or /proc/sys/kernel is refused, also through a symlink", () => {
+    const target = hostTarget();
+    for (const destination of ["/proc/self/attr/exec", "/proc/sys/kernel/hostname", "/via-link/hostname"]) {
+      const r = run((c) => c.mounts!.push({ destination, type: "bind", source: target, options: ["bind"] }), (rootfs) => fs.symlinkSync("/proc/sys/kernel", path.join(rootfs, "via-link")));
+      expect(r.status, destination).toBe(1);
+      expect(r.stderr.trim()).toBe(`mount ${target} on ${destination}: operation not permitted (${destination} is inside /proc, where only runc's allow-list may be mounted over)`);
+    }
+  });
+
+  it("the lxcfs files runc allows can be bound: /proc/uptime", () => {
+    const b = makeBundle(["cat", "/proc/uptime"], (c) => c.mounts!.push({ destination: "/proc/uptime", type: "bind", source: hostTarget(), options: ["bind", "ro"] }));
+    rt.trackDir(b.dir);
+    expect(rt.ok(["run", "--bundle", b.dir, uniqueId("uptime")]).stdout).toBe("untouched\n");
   });
 });
