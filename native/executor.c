@@ -455,7 +455,10 @@ static void op_readonly_path(const char *path) {
     if (errno == ENOENT) return;
     fail(errno, "bind %s", path);
   }
-  if (do_mount("", path, "", MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, "", 1) < 0)
+  /* The mount's own nosuid/nodev/noexec stay (a bind remount would clear them: /proc/sys with
+   * exec allowed), as runc keeps them. */
+  unsigned long keep = locked_flags(path) & (MS_NOSUID | MS_NODEV | MS_NOEXEC);
+  if (do_mount("", path, "", MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | keep, "", 1) < 0)
     fail(errno, "remount %s read-only", path);
 }
 

@@ -156,6 +156,12 @@ describe("filesystem restrictions", () => {
       c.linux!.readonlyPaths = ["/etc", "/no/such/path"];
     });
     expect(out).toBe("tmp-ok\ntouch: /etc/x: Read-only file system\ndone\n");
+    // a read-only /proc sub-path keeps the proc mount's nosuid,nodev,noexec (as runc keeps them)
+    const options = output(["sh", "-c", "awk '$5 == \"/proc/sys\" {print $6}' /proc/self/mountinfo"], (c) => {
+      c.linux!.readonlyPaths = ["/proc/sys"];
+      c.mounts!.find((m) => m.destination === "/proc")!.options = ["nosuid", "nodev", "noexec"];
+    });
+    expect(options.trim().split(",").sort()).toEqual(expect.arrayContaining(["nodev", "noexec", "nosuid", "ro"]));
   });
 
   it("sysctl: namespaced keys are set inside; a host-wide key is refused", () => {
