@@ -51,6 +51,11 @@ describe("cgroup v1 device lists", () => {
     expect(lines(to, deviceListOf([{ allow: true, access: "rwm" }], "r"))).toEqual(["devices.allow a *:* rwm"]);
   });
 
+  it("add exceptions in rule order, so devices.list lists them as configured", () => {
+    const to = deviceListOf([DENY_ALL, { allow: true, type: "c", major: 10, minor: 229, access: "rwm" }, { allow: true, type: "b", major: 8, minor: 20, access: "rw" }, ...defaultDeviceRules()], "r");
+    expect(lines(parseDeviceList("a *:* rwm"), to).slice(0, 3)).toEqual(["devices.deny a *:* rwm", "devices.allow c 10:229 rwm", "devices.allow b 8:20 rw"]);
+  });
+
   it("refuse to take access out of a wildcard exception (cgroup v1 would ignore it)", () => {
     expect(() => deviceListOf([DENY_ALL, { allow: true, type: "c", access: "m" }, { allow: false, type: "c", major: 1, minor: 3, access: "m" }], "linux.resources.devices")).toThrow(
       "linux.resources.devices[2]: cgroup v1 cannot take m of c 1:3 out of the wider rule c *:* m",

@@ -113,7 +113,10 @@ export function deviceTransition(from: DeviceList, to: DeviceList): DeviceTransi
     const dropped = bits & ~(to.exceptions.get(key) ?? 0);
     if (dropped) writes.push({ file: revertFile, line: `${key} ${accessText(dropped)}` });
   }
-  for (const [key, bits] of sorted(to.exceptions)) {
+  // In rule order (a Map keeps it): the kernel lists exceptions in the order they were added,
+  // and config-linux.md has the rules applied in the listed order (runtime-tools reads
+  // devices.list back expecting linux.resources.devices first, in order).
+  for (const [key, bits] of to.exceptions) {
     const gained = bits & ~(old.get(key) ?? 0);
     if (gained) writes.push({ file: exceptionFile, line: `${key} ${accessText(gained)}` });
   }
