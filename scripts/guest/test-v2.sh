@@ -48,7 +48,7 @@ fi
 mkdir -p "$report" && rm -f "$report"/{vitest,conformance}.json # never count an old run's
 [ -x dist/skiff ] || { echo "test-v2.sh: dist/skiff is missing: npm run build" >&2; exit 1; }
 
-bash scripts/guest/run.sh --mode "$mode" --timeout 1200 --keep "$report" -- bash scripts/guest/test-v2.sh --inside
+bash scripts/guest/run.sh --mode "$mode" --timeout 2400 --keep "$report" -- bash scripts/guest/test-v2.sh --inside
 guest_rc=$?
 node scripts/test-counts.mjs "v2 guest ($mode)" "$report/vitest.json" "$report/conformance.json"
 exit "$guest_rc"
