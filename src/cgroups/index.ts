@@ -64,6 +64,8 @@ export interface CgroupManager {
    * them (to the files, and to the systemd unit's properties under the systemd driver).
    */
   update(changes: LinuxResources): Promise<void>;
+  /** The container has a freezer (v1 freezer controller, or its v2 cgroup); rootless ones may not. */
+  canFreeze(): boolean;
   freeze(): void;
   thaw(): void;
   isFrozen(): boolean;
@@ -287,6 +289,10 @@ class FsManager implements CgroupManager {
       await bus.startUnit(unit.unit, properties);
     });
     enableControllers(this.saved.unifiedMount ?? mountpointOf(this.unifiedDir), this.unifiedDir, BASELINE_CONTROLLERS, new Map());
+  }
+
+  canFreeze(): boolean {
+    return (this.mode === "v2" ? this.saved.paths[UNIFIED] : this.saved.paths.freezer) !== undefined;
   }
 
   freeze(): void {

@@ -17,14 +17,16 @@ export function killContainer(store: StateStore, id: string, signal: number, all
   const rec = store.load(id);
   const cgroups = loadCgroupManager(rec.cgroups);
   const status = statusOf(store, rec, () => cgroups.isFrozen());
-  if (status === "stopped" && !all) throw new SkiffError("NotRunning", "container not running");
   const thawIfKilled = () => {
     if (signal === SIGKILL && cgroups.isFrozen()) cgroups.thaw();
   };
-  if (all) {
+  // A rootless container may have no cgroup to list its processes in: then --all is the init
+  // (pid 1 of its namespace, whose death takes the rest along).
+  if (all && cgroups.hierarchies().length > 0) {
     // Frozen while signalling (runc's way), so no process forks a child the loop would miss.
     const wasFrozen = cgroups.isFrozen();
-    if (!wasFrozen && status !== "stopped") cgroups.freeze();
+    const freeze = !wasFrozen && status !== "stopped" && cgroups.canFreeze();
+    if (freeze) cgroups.freeze();
     try {
       for (const pid of cgroups.pids()) {
         try {
@@ -34,11 +36,12 @@ export function killContainer(store: StateStore, id: string, signal: number, all
         }
       }
     } finally {
-      if (!wasFrozen && status !== "stopped") cgroups.thaw();
+      if (freeze) cgroups.thaw();
       else thawIfKilled();
     }
     return;
   }
+  if (status === "stopped") throw new SkiffError("NotRunning", "container not running");
   const fd = openProcess(rec.pid, rec.initStartTime);
   if (fd === undefined) throw new SkiffError("NotRunning", "container not running");
   try {
