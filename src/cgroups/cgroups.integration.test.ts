@@ -91,6 +91,33 @@ describe.runIf(isRoot && cgroupMode !== "v2")(`cgroup v1 hierarchies (this host:
     for (const dir of created) expect(fs.existsSync(dir)).toBe(false);
   });
 
+  it("fills an empty cpuset made by someone else on the way (a pod's parent), so the container can join", async () => {
+    const pod = `${group}/pod${++serial}`;
+    const podCpuset = createCgroupManager({ id: "pod", cgroupsPath: pod }).saved.paths.cpuset!;
+    fs.mkdirSync(podCpuset, { recursive: true }); // as an engine makes a pod cgroup: cpus and mems empty
+    try {
+      expect(fs.readFileSync(path.join(podCpuset, "cpuset.cpus"), "utf8").trim()).toBe("");
+      const m = createCgroupManager({ id: "c", cgroupsPath: `${pod}/c` });
+      managers.push(m);
+      m.create();
+      expect(fs.readFileSync(path.join(podCpuset, "cpuset.cpus"), "utf8").trim()).not.toBe("");
+      const sleeper = start("sleep", ["1000"]);
+      await m.apply(sleeper.pid);
+      expect(cgroupLines(sleeper.pid).find((l) => l.split(":")[1] === "cpuset")).toMatch(new RegExp(`/${pod}/c$`));
+      process.kill(sleeper.pid, "SIGKILL");
+      await sleeper.exited;
+      managers.splice(managers.indexOf(m), 1);
+      m.destroy();
+    } finally {
+      fs.rmdirSync(podCpuset);
+      try {
+        fs.rmdirSync(path.dirname(podCpuset)); // the group, if this test made it
+      } catch {
+        // still in use by another test's cgroups, which remove it
+      }
+    }
+  });
+
   it("writes every resource this host supports and reads each one back", () => {
     const m = newManager();
     m.create();

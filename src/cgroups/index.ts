@@ -222,20 +222,22 @@ class FsManager implements CgroupManager {
   create(): void {
     if (this.saved.systemd) return; // apply() starts the unit, which makes the cgroup
     for (const dir of this.directories) {
-      if (fs.existsSync(dir)) continue;
-      let made: string[];
-      try {
-        made = mkdirTracked(directoriesBetween(hierarchyMountOf(this.saved, dir), dir));
-      } catch (e) {
-        if (!this.saved.rootless || !isPermissionError(e)) throw e;
-        // Rootless: a hierarchy we may not write is skipped, as runc does; set() then reports
-        // any limit that would have needed it.
-        debug("rootless: no cgroup %s (%s)", dir, (e as Error).message);
-        for (const [key, d] of Object.entries(this.saved.paths)) if (d === dir) delete this.saved.paths[key];
-        continue;
+      const between = directoriesBetween(hierarchyMountOf(this.saved, dir), dir);
+      if (!fs.existsSync(dir)) {
+        try {
+          this.saved.created.push(...mkdirTracked(between));
+        } catch (e) {
+          if (!this.saved.rootless || !isPermissionError(e)) throw e;
+          // Rootless: a hierarchy we may not write is skipped, as runc does; set() then reports
+          // any limit that would have needed it.
+          debug("rootless: no cgroup %s (%s)", dir, (e as Error).message);
+          for (const [key, d] of Object.entries(this.saved.paths)) if (d === dir) delete this.saved.paths[key];
+          continue;
+        }
       }
-      this.saved.created.push(...made);
-      if (this.saved.paths.cpuset === dir) made.forEach(inheritCpuset);
+      // Every empty v1 cpuset on the way, also one made by someone else (a pod's parent), gets
+      // its parent's cpus and mems (runc's rule): nothing can join below an empty one.
+      if (this.saved.paths.cpuset === dir) between.forEach(inheritCpuset);
     }
     if (this.mode === "v2") enableControllers(this.saved.unifiedMount ?? mountpointOf(this.unifiedDir), this.unifiedDir, BASELINE_CONTROLLERS, new Map());
   }
@@ -402,7 +404,7 @@ function mountpointOf(dir: string): string {
 }
 
 // A new v1 cpuset cgroup starts with empty cpus and mems, and joining it fails until they are
-// set: give it its parent's, so the container may use what its parent may.
+// set: give it its parent's (when empty), so the container may use what its parent may.
 function inheritCpuset(dir: string): void {
   const parent = path.dirname(dir);
   for (const file of ["cpuset.cpus", "cpuset.mems"]) {
