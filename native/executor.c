@@ -597,6 +597,19 @@ static void op_hook(const struct step *s) {
   if (WEXITSTATUS(status) != 0) fail(ECANCELED, "%s hook %s exited with status %d", stage, s->strs[0], WEXITSTATUS(status));
 }
 
+/* The process user owns its stdio, so a non-root user can use its terminal (the pty the
+ * console step made belongs to root, its group comes from devpts' gid= option and is kept).
+ * /dev/null is left alone; errors that only mean "not ours to change" are ignored. */
+static void op_stdio_owner(uid_t uid) {
+  struct stat null_st, st;
+  if (stat("/dev/null", &null_st) < 0) null_st.st_rdev = 0;
+  for (int fd = 0; fd <= 2; fd++) {
+    if (fstat(fd, &st) < 0) continue;
+    if (st.st_uid == uid || (S_ISCHR(st.st_mode) && st.st_rdev == null_st.st_rdev)) continue;
+    if (fchown(fd, uid, st.st_gid) < 0 && errno != EINVAL && errno != EPERM && errno != EROFS) fail(errno, "chown stdio fd %d to uid %u", fd, (unsigned)uid);
+  }
+}
+
 /*
  * Writes a procfs file (sysctl, oom_score_adj, LSM attributes, time offsets) without trusting the
  * path: /proc must be a procfs root (its magic, inode 1), and the file is opened beneath it with
@@ -1204,6 +1217,10 @@ static void run_step(const struct step *s) {
     need(s, 3, 0);
     if (prctl((int)s->ints[0], (unsigned long)s->ints[1], (unsigned long)s->ints[2], 0, 0) < 0)
       fail(errno, "prctl %d", (int)s->ints[0]);
+    break;
+  case OP_STDIO_OWNER:
+    need(s, 1, 0);
+    op_stdio_owner((uid_t)s->ints[0]);
     break;
   case OP_UMASK:
     need(s, 1, 0);

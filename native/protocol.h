@@ -63,6 +63,7 @@ enum plan_op {
   OP_NETDEV_MOVE = 47,  /* helper, in the container's network namespace: move the prepared devices here */
   OP_SESSION_KEYRING = 48, /* strs: name: join a new session keyring of that name */
   OP_MKDIR_IN_ROOT = 49, /* strs: rootfs, path: a directory and its missing parents, resolved inside rootfs */
+  OP_STDIO_OWNER = 50,  /* ints: uid: give fds 0-2 (a pty, a pipe; not /dev/null) that owner, keeping their group */
   OP__COUNT
 };
 

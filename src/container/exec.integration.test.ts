@@ -276,6 +276,39 @@ describe("exec with a terminal", () => {
     }
   });
 
+  it("a --process without user runs as root (as runc reads it); consoleSize and a non-root user's own pty apply", async () => {
+    const { id } = runningContainer();
+    const dir = tmpDir();
+    const sockPath = path.join(dir, "console.sock");
+    const listener = listenUnix(sockPath);
+    const processFile = path.join(dir, "process.json");
+    const run = async (proc: object): Promise<string> => {
+      fs.writeFileSync(processFile, JSON.stringify({ terminal: true, cwd: "/", ...proc }));
+      const pidFile = path.join(dir, "exec.pid");
+      rt.ok(["exec", "--detach", "--tty", "--console-socket", sockPath, "--pid-file", pidFile, "--process", processFile, id]);
+      const conn = acceptUnix(listener);
+      const got = recvFd(conn);
+      fs.closeSync(conn);
+      try {
+        const out = readUntil(got!.fd, /marker-42/);
+        expect(await waitFor(() => !processAlive(Number(fs.readFileSync(pidFile, "utf8"))))).toBe(true);
+        return out;
+      } finally {
+        fs.closeSync(got!.fd);
+      }
+    };
+    try {
+      const probe = ["sh", "-c", "id -u; stty size; stat -c %u:%g $(tty); echo marker-$((6*7))"];
+      const root = await run({ args: probe, consoleSize: { height: 10, width: 110 } });
+      expect(root.split("\r\n").slice(0, 2)).toEqual(["0", "10 110"]);
+      const user = await run({ args: probe, user: { uid: 1000, gid: 1000 } });
+      expect(user.split("\r\n")[0]).toBe("1000");
+      expect(user.split("\r\n")[2]).toMatch(/^1000:\d+$/);
+    } finally {
+      fs.closeSync(listener);
+    }
+  });
+
   it("without a console socket skiff relays its own terminal: raw mode, size, exit status, restored", () => {
     const { id } = runningContainer();
     // script(1) gives skiff a real terminal of 33x77 rows/columns to relay.

@@ -70,7 +70,10 @@ const PROC_NS_NAME: Record<NamespaceType, string> = {
 function processOf(opts: ExecOptions, config: Spec, lsm: ExecPlanInput["lsm"]): Process {
   if (opts.processFile) {
     if (opts.args.length > 0) throw new SkiffError("InvalidArgument", "exec: give either --process or a command, not both");
-    return validateProcess(readJsonFile(opts.processFile), opts.processFile);
+    const file = readJsonFile(opts.processFile);
+    // runc reads a process without `user` as root (Go's zero value); callers rely on that.
+    if (typeof file === "object" && file !== null && !Array.isArray(file) && !("user" in file)) (file as Record<string, unknown>).user = { uid: 0, gid: 0 };
+    return validateProcess(file, opts.processFile);
   }
   if (!config.process) throw new SkiffError("InvalidConfig", "the container's config has no process to base exec on: use --process");
   return validateProcess(execProcess(config.process, opts, lsm), "exec");

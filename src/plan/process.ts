@@ -103,6 +103,7 @@ export function identitySteps(p: Process, caps: CapabilitySets, { seccomp, setgr
   if (p.noNewPrivileges) steps.push(step(Op.PRCTL, "set no_new_privs", [PR_SET_NO_NEW_PRIVS, 1, 0]));
   steps.push(
     step(Op.CHDIR, `chdir to cwd ${p.cwd}`, [ChdirMode.TRY], [p.cwd]),
+    ...(u.uid !== 0 ? [step(Op.STDIO_OWNER, `give stdio to uid ${u.uid}`, [u.uid])] : []),
     step(Op.PRCTL, "keep capabilities across the uid change", [PR_SET_KEEPCAPS, 1, 0]),
     ...(setgroupsDenied ? [] : [step(Op.SETGROUPS, `set additional gids [${(u.additionalGids ?? []).join(",")}]`, u.additionalGids ?? [])]),
     step(Op.SETRESGID, `set gid ${u.gid}`, [u.gid]),

@@ -53,6 +53,7 @@ export enum Op {
   NETDEV_MOVE = 47,
   SESSION_KEYRING = 48,
   MKDIR_IN_ROOT = 49,
+  STDIO_OWNER = 50,
 }
 
 /** OP_MOUNT mode bits. */
