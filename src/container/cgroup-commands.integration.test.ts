@@ -229,6 +229,18 @@ describe("pause and resume", () => {
   });
 });
 
+describe("a pids limit of 1", () => {
+  it("is the init alone: it runs, and only its own forks fail (skiff-init's set-up does not count)", () => {
+    const b = makeBundle(["sh", "-c", "echo started; (true) || echo fork-refused"], (c) => {
+      c.linux!.resources = { ...c.linux!.resources, pids: { limit: 1 } };
+    });
+    rt.trackDir(b.dir);
+    const r = rt.skiff(["run", "--bundle", b.dir, rt.track(uniqueId("cgc"))]);
+    expect(r.stdout).toBe("started\n");
+    expect(r.stderr).toContain("can't fork");
+  });
+});
+
 describe("a cgroup that already exists", () => {
   it("a second container in it is a warning; a frozen one fails create at once (runc's checks)", () => {
     const cgroupsPath = uniqueId("shared-cg");

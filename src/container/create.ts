@@ -200,7 +200,10 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       seccomp: await seccompProgram(spec, store),
     });
     await joined;
-    cgroups.set(resources);
+    // The pids limit goes in once the init is set up (as runc sets limits): skiff-init's fork of
+    // the init and its hooks must not count against it (a limit of 1 is the init alone).
+    const { pids, ...withoutPids } = resources;
+    cgroups.set(withoutPids);
     sendPlan(helper.sock, plan);
     for (;;) {
       const msg = readMessage(helper.sock);
@@ -225,6 +228,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       } else if (msg.type === Msg.ERROR) throw stepError(plan, msg);
       else if (msg.type === Msg.READY) break;
     }
+    if (pids) cgroups.set({ pids });
     const stat = readProcStat(initPid);
     if (!stat) throw new SkiffError("Internal", `container init ${initPid} vanished during create`);
     const record = recordOf(initPid, stat.startTime, cgroups.saved);
