@@ -133,7 +133,7 @@ export function seccompSteps(p: Process, caps: CapabilitySets, s: SeccompProgram
 /** Connects to the seccomp agent while its host path is still reachable (before the root switch). */
 export function seccompAgentSteps(s: SeccompProgram | undefined): Step[] {
   if (!hasSeccompAgent(s)) return [];
-  return [step(Op.AGENT_CONNECT, `connect to the seccomp agent at linux.seccomp.listenerPath ${s.listenerPath}`, [], [s.listenerPath])];
+  return [step(Op.AGENT_CONNECT, `failed to connect with seccomp agent at linux.seccomp.listenerPath ${s.listenerPath}`, [], [s.listenerPath])];
 }
 
 /** A pid no process has: where it shows in a rendering, the real pid goes. */

@@ -377,6 +377,17 @@ describe("seccomp", () => {
   const agents: ChildProcess[] = [];
   afterAll(() => agents.forEach((a) => a.kill("SIGKILL")));
 
+  it("SCMP_ACT_NOTIFY without an agent listening: one error in runc's words, nothing left", () => {
+    const b = bundle(["true"], (c) => {
+      c.linux!.seccomp = { defaultAction: "SCMP_ACT_ALLOW", listenerPath: path.join(agent.dir, "nobody-listens.sock"), syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_NOTIFY" }] };
+    });
+    const id = uniqueId();
+    const r = rt.skiff(["run", "--bundle", b.dir, id]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^failed to connect with seccomp agent at linux\.seccomp\.listenerPath .*nobody-listens\.sock: no such file or directory/);
+    expect(rt.skiff(["state", id]).status).toBe(1);
+  });
+
   for (const noNewPrivileges of [true, false]) {
     it(`SCMP_ACT_NOTIFY sends the listener fd and the state to listenerPath (noNewPrivileges ${noNewPrivileges})`, async () => {
       const sock = path.join(agent.dir, `agent-${noNewPrivileges}.sock`);
