@@ -173,7 +173,9 @@ export async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<bo
  * test run created. `names` are paths below each hierarchy's root, parents first.
  */
 export function engineCgroupParents(names: string[]): { remove(): void } {
-  const roots = fs.readdirSync("/sys/fs/cgroup").map((h) => path.join("/sys/fs/cgroup", h));
+  const top = "/sys/fs/cgroup";
+  const before = new Set(fs.readdirSync(top));
+  const roots = [...before].map((h) => path.join(top, h));
   const missing = roots.flatMap((r) => names.map((n) => path.join(r, n))).filter((d) => !fs.existsSync(d));
   return {
     remove() {
@@ -183,6 +185,13 @@ export function engineCgroupParents(names: string[]): { remove(): void } {
         } catch {
           // not made after all, or still in use
         }
+      }
+      // conmon also makes plain directories on a v1 host's /sys/fs/cgroup tmpfs for controllers
+      // the host does not mount (hugetlb, net_cls, ...): new entries that are no mount points go.
+      const tmpfs = fs.statSync(top).dev;
+      for (const e of fs.readdirSync(top)) {
+        const p = path.join(top, e);
+        if (!before.has(e) && fs.statSync(p).dev === tmpfs) fs.rmSync(p, { recursive: true, force: true });
       }
     },
   };
