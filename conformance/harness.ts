@@ -1,6 +1,6 @@
 // The conformance harness: builds bundles, drives any OCI runtime through its standard
 // operations (create, start, state, kill, delete), and cleans up after every test.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Hook, Spec, State } from "../src/spec/types.js";
@@ -564,4 +564,23 @@ export function createFailsTest(def: {
       checkEqual(existingCgroupDirs(t.host, refusedCgroup), [], "cgroups left behind by the failed create");
     },
   };
+}
+
+// open_tree(OPEN_TREE_CLONE) a detached copy of the mount at argv[1] and mount_setattr
+// MOUNT_ATTR_IDMAP on it with the user namespace argv[2]: "ok" or the errno's text. The copy is
+// never attached anywhere and goes with the fd.
+const IDMAP_PROBE = `
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+fd = libc.syscall(428, -100, sys.argv[1].encode(), 1 | 0o2000000)
+attr = (ctypes.c_uint64 * 4)(0x00100000, 0, 0, os.open(sys.argv[2], os.O_RDONLY))
+ok = fd >= 0 and libc.syscall(442, fd, b"", 0x1000, ctypes.byref(attr), 32) == 0
+print("ok" if ok else os.strerror(ctypes.get_errno()))
+`;
+
+/** Whether the filesystem holding `dir` can be idmapped (ext4, xfs, btrfs; not 9p, nor overlayfs or tmpfs on older kernels). */
+export function idmapSupported(dir: string): boolean {
+  const script = 'unshare --user --map-root-user sleep 60 & p=$!; while [ "$(readlink /proc/$p/ns/user)" = "$(readlink /proc/self/ns/user)" ]; do sleep 0.01; done; python3 -c "$0" "$1" /proc/$p/ns/user; kill $p';
+  return spawnSync("sh", ["-c", script, IDMAP_PROBE, dir], { encoding: "utf8" }).stdout.trim() === "ok";
 }

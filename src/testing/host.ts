@@ -3,7 +3,6 @@
 // controllers, the bounding set, the active LSMs, the NUMA nodes, the root disk. Tests check
 // what is right for this host, or skip saying what the host lacks: the same suite runs on the
 // hybrid CI machine, in the pure-v2 test guest (docs/test-guest.md) and on users' machines.
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { capabilityNames } from "../plan/capabilities.js"; // the names only
@@ -135,23 +134,4 @@ export function cgroupDirOf(pid: number, controller: string): string {
   }
   if (cgroup2Mount === undefined) throw new Error("this host has no cgroup2 tree");
   return path.join(cgroup2Mount, ownCgroup2(pid));
-}
-
-// open_tree(OPEN_TREE_CLONE) a detached copy of the mount at argv[1] and mount_setattr
-// MOUNT_ATTR_IDMAP on it with the user namespace argv[2]: "ok" or the errno's text. The copy is
-// never attached anywhere and goes with the fd.
-const IDMAP_PROBE = `
-import ctypes, os, sys
-libc = ctypes.CDLL(None, use_errno=True)
-libc.syscall.restype = ctypes.c_long
-fd = libc.syscall(428, -100, sys.argv[1].encode(), 1 | 0o2000000)
-attr = (ctypes.c_uint64 * 4)(0x00100000, 0, 0, os.open(sys.argv[2], os.O_RDONLY))
-ok = fd >= 0 and libc.syscall(442, fd, b"", 0x1000, ctypes.byref(attr), 32) == 0
-print("ok" if ok else os.strerror(ctypes.get_errno()))
-`;
-
-/** Whether the filesystem holding `dir` can be idmapped (ext4, xfs, btrfs; not 9p, nor overlayfs or tmpfs on older kernels). */
-export function idmapSupported(dir: string): boolean {
-  const script = 'unshare --user --map-root-user sleep 60 & p=$!; while [ "$(readlink /proc/$p/ns/user)" = "$(readlink /proc/self/ns/user)" ]; do sleep 0.01; done; python3 -c "$0" "$1" /proc/$p/ns/user; kill $p';
-  return spawnSync("sh", ["-c", script, IDMAP_PROBE, dir], { encoding: "utf8" }).stdout.trim() === "ok";
 }
