@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prctl, PR_SET_CHILD_SUBREAPER } from "../linux/libc.js";
 import { cgroupDirsNamed, makeBundle, processAlive, Runtime, SKIFF, uniqueId, waitFor, type Bundle } from "../testing/harness.js";
+import type { Spec } from "../spec/types.js";
 
 const rt = new Runtime();
 let bundle: Bundle;
@@ -81,6 +82,38 @@ describe("kill -9 of skiff create at any moment", () => {
     expect(fs.existsSync(path.join(rt.root, id))).toBe(false);
     expect(cgroupDirsNamed(id)).toEqual([]);
     // a helper that lost its parent before joining the cgroups exits on the closed socket
+    expect(await waitFor(() => adoptedProcesses().length === 0, 3000)).toBe(true);
+  });
+});
+
+describe("a failure at each step of create leaves nothing", () => {
+  // One config per place create can fail after it has made something: hooks in the runtime
+  // and in the container, cgroup writes, id maps, sysctl writes, device nodes.
+  const failAt: [string, (c: Spec) => void, RegExp][] = [
+    ["a prestart hook", (c) => (c.hooks = { prestart: [{ path: "/bin/false" }] }), /prestart hook \/bin\/false/],
+    ["a createRuntime hook", (c) => (c.hooks = { createRuntime: [{ path: "/bin/false" }] }), /createRuntime hook \/bin\/false/],
+    ["a createContainer hook", (c) => (c.hooks = { createContainer: [{ path: "/bin/false" }] }), /createContainer hook \/bin\/false/],
+    ["a cgroup write the kernel refuses", (c) => (c.linux!.resources = { cpu: { cpus: "1023" } }), /cpu\.cpus|cpuset/],
+    ["id maps the kernel refuses", (c) => {
+      c.linux!.namespaces!.push({ type: "user" });
+      c.linux!.uidMappings = [{ containerID: 0, hostID: 4294967290, size: 100 }];
+      c.linux!.gidMappings = [{ containerID: 0, hostID: 0, size: 1 }];
+    }, /uid_map|uidMappings/],
+    ["a sysctl value the kernel refuses", (c) => (c.linux!.sysctl = { "net.ipv4.ip_forward": "not-a-number" }), /^set sysctl \/proc\/sys\/net\/ipv4\/ip_forward=not-a-number: invalid argument/],
+    ["a device node that cannot be made", (c) => (c.linux!.devices = [{ path: "/proc/x", type: "c", major: 1, minor: 3 }]), /^create device \/proc\/x: /],
+  ];
+  it.each(failAt)("%s", async (_, edit, message) => {
+    const b = makeBundle(["true"], edit);
+    rt.trackDir(b.dir);
+    const id = uniqueId("step");
+    const r = rt.skiff(["create", "--bundle", b.dir, id]);
+    if (r.status === 0) rt.track(id);
+    expect(r.status).toBe(1);
+    expectNoStackTrace(r.stderr);
+    expect(r.stderr.trim().split("\n").filter((l) => !l.includes("level=warning"))).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+    expect(fs.existsSync(path.join(rt.root, id))).toBe(false);
+    expect(cgroupDirsNamed(id)).toEqual([]);
     expect(await waitFor(() => adoptedProcesses().length === 0, 3000)).toBe(true);
   });
 });
