@@ -21,10 +21,10 @@ describe("process", () => {
     expect(r.stdout).toBe("arg0|bar baz|/root|/tmp\n");
   });
 
-  it("a missing cwd fails create, naming it", () => {
-    const r = run(["true"], (c) => (c.process!.cwd = "/no/such/dir"));
+  it("a cwd that cannot be made fails create, naming it (a missing one is made: cwd.integration.test.ts)", () => {
+    const r = run(["true"], (c) => (c.process!.cwd = "/etc/passwd/sub"));
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain("chdir to cwd /no/such/dir: no such file or directory");
+    expect(r.stderr).toContain("create cwd /etc/passwd/sub: not a directory");
   });
 
   it("user uid, gid, additionalGids and umask", () => {
