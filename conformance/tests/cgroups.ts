@@ -255,7 +255,8 @@ export const cgroupTests: ConformanceTest[] = [
     configure: (r) => (r.blockIO = { weight: 300 }),
     controller: "blkio",
     v1: { "blkio.weight": "300" },
-    v2: { "io.weight": "default 300" },
+    // v2's io.weight runs 1-10000: runc and crun convert, 1 + (300 - 10) * 9999 / 990
+    v2: { "io.weight": "default 2930" },
     unsupported: blkioWeightMissing,
   }),
   resourceTest({
