@@ -25,7 +25,7 @@ import {
   type SeccompProgram,
 } from "./process.js";
 import { Op, SyncTag } from "./protocol.js";
-import { maskAndReadonlySteps, mountSteps, prepareRootSteps, readonlyRootSteps, sharedMountsRootStep, switchRootSteps, type RootfsFacts } from "./rootfs.js";
+import { maskAndReadonlySteps, mountSteps, prepareRootSteps, readonlyDevSteps, readonlyRootSteps, sharedMountsRootStep, switchRootSteps, type RootfsFacts } from "./rootfs.js";
 import { sysctlSteps } from "./sysctl-steps.js";
 
 export interface PlanInput extends RootfsFacts {
@@ -112,6 +112,7 @@ export function compileCreatePlan(input: PlanInput): Plan {
     ...(ownMounts ? switchRootSteps(spec, input, input.noPivot) : [sharedMountsRootStep(input)]),
     ...sysctlSteps(spec),
     ...maskAndReadonlySteps(spec),
+    ...(ownMounts ? readonlyDevSteps(spec) : []),
     ...readonlyRootSteps(spec),
     ...(spec.hostname !== undefined && hasNamespace(ns, "uts") ? [step(Op.SETHOSTNAME, `set hostname "${spec.hostname}"`, [], [spec.hostname])] : []),
     ...(spec.domainname !== undefined && hasNamespace(ns, "uts") ? [step(Op.SETDOMAINNAME, `set domainname "${spec.domainname}"`, [], [spec.domainname])] : []),

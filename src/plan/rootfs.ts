@@ -58,7 +58,9 @@ export function mountSteps(m: Mount, index: number, facts: RootfsFacts, idmapSlo
     }
   } else {
     const type = m.type ?? "";
-    steps.push(step(Op.MOUNT, label, [o.flags, inRoot | MountMode.MKDIR], [m.source ?? type, dest, type, o.data, facts.rootfs]));
+    // A read-only /dev is mounted writable: its devices and links go in first (readonlyDevSteps).
+    const flags = dest === "dev" ? o.flags & ~MS.RDONLY : o.flags;
+    steps.push(step(Op.MOUNT, label, [flags, inRoot | MountMode.MKDIR], [m.source ?? type, dest, type, o.data, facts.rootfs]));
   }
   if (o.recursiveAttrs) {
     const { set, clr } = o.recursiveAttrs;
@@ -104,6 +106,15 @@ export function maskAndReadonlySteps(spec: Spec): Step[] {
     ...(spec.linux?.maskedPaths ?? []).map((p) => step(Op.MASK_PATH, `mask ${p}`, [], [p])),
     ...(spec.linux?.readonlyPaths ?? []).map((p) => step(Op.READONLY_PATH, `make ${p} read-only`, [], [p])),
   ];
+}
+
+/** A /dev mount with "ro" becomes read-only once its devices exist (runc's order). */
+export function readonlyDevSteps(spec: Spec): Step[] {
+  const dev = (spec.mounts ?? []).find((m) => containerRelative(m.destination) === "dev");
+  if (!dev || dev.type === "cgroup" || dev.type === "cgroup2") return [];
+  const o = parseMountOptions(dev.options, dev.type);
+  if (o.bind || !(o.flags & MS.RDONLY)) return [];
+  return [step(Op.MOUNT, "remount /dev read-only", [MS.REMOUNT | o.flags, MountMode.KEEP_LOCKED], ["", "/dev", "", "", ""])];
 }
 
 export function readonlyRootSteps(spec: Spec): Step[] {

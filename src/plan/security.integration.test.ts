@@ -141,6 +141,14 @@ describe("security modules and platform features this host lacks", () => {
 });
 
 describe("filesystem restrictions", () => {
+  it("a /dev mount with ro is read-only once its devices are in (runc's mounts.bats)", () => {
+    const out = output(["sh", "-c", "grep '^tmpfs /dev ' /proc/mounts; ls /dev/null"], (c) => {
+      c.mounts = c.mounts!.map((m) => (m.destination === "/dev" ? { ...m, options: [...(m.options ?? []), "ro"] } : m));
+    });
+    expect(out).toMatch(/^tmpfs \/dev tmpfs ro,/);
+    expect(out).toContain("/dev/null");
+  });
+
   it("maskedPaths: a file reads empty, a directory is an empty read-only tmpfs, a missing path is skipped", () => {
     const out = output(["sh", "-c", "cat /etc/secret; echo .; ls /etc/private; touch /etc/private/x 2>&1; echo done"], (c, dir) => {
       fs.writeFileSync(path.join(dir, "rootfs/etc/secret"), "s3cret\n");
