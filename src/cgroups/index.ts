@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { SkiffError } from "../errors.js";
 import { trace } from "../log.js";
 import type { LinuxResources } from "../spec/types.js";
-import { errnoOf, mkdirTracked, pidsUnder, readCgroupFile, removeCgroupTree, writeCgroupFile, writeCgroupFileAsync } from "./files.js";
+import { errnoOf, exists, mkdirTracked, pidsUnder, readCgroupFile, removeCgroupTree, writeCgroupFile, writeCgroupFileAsync } from "./files.js";
 import { modeOf, ownPathOn, parseCgroupMounts, parseProcCgroup, type CgroupMode, type Hierarchy } from "./mounts.js";
 import { directoriesBetween, directoryOn, placementOf, relativeBase } from "./paths.js";
 import { baseProperties, resourceProperties, systemdUnitOf } from "./systemd.js";
@@ -71,6 +71,11 @@ export interface CgroupManager {
   isFrozen(): boolean;
   /** Every pid in the container's cgroup and its sub-cgroups. */
   pids(): number[];
+  /**
+   * SIGKILLs every process of the cgroup through cgroup.kill (cgroup v2, Linux 5.14+): one
+   * write that no fork escapes. False, with nothing done, where there is no such file.
+   */
+  killThroughCgroup(): boolean;
   /** runc's `events --stats` data. */
   stats(): CgroupStats;
   /** How many processes the OOM killer has killed in the container's memory cgroup so far. */
@@ -322,6 +327,12 @@ class FsManager implements CgroupManager {
     const p = this.saved.paths;
     const dir = this.mode === "v2" ? this.unifiedDir : p.freezer ?? p.pids ?? p.memory ?? p.cpu ?? p[UNIFIED] ?? this.directories[0];
     return dir === undefined ? [] : pidsUnder(dir);
+  }
+
+  killThroughCgroup(): boolean {
+    if (this.mode !== "v2" || !exists(this.unifiedDir, "cgroup.kill")) return false;
+    writeCgroupFile(this.unifiedDir, "cgroup.kill", "1", "kill --all");
+    return true;
   }
 
   stats(): CgroupStats {

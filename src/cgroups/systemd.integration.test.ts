@@ -97,6 +97,10 @@ describe.runIf(isRoot && systemdRunning)("the systemd cgroup driver", () => {
       "20",
     ]);
 
+    // exec joins the scope's cgroup (its cgroup namespace root, if it has one) through cgroupfs
+    const inside = rt.ok(["exec", id, "cat", "/proc/self/cgroup"]).stdout.trim();
+    expect(["0::/", `0::/system.slice/${unit}`]).toContain(inside);
+
     rt.ok(["update", "--memory", "64M", "--pids-limit", "17", "--cpu-quota", "20000", id]);
     expect(show(unit)).toMatchObject({ MemoryMax: String(64 * 1024 * 1024), TasksMax: "17", CPUQuotaPerSecUSec: "200ms" });
     expect([read(dir, "memory.max"), read(dir, "pids.max"), read(dir, "cpu.max")]).toEqual([String(64 * 1024 * 1024), "17", "20000 100000"]);

@@ -115,6 +115,10 @@ export function setV2(mountpoint: string, dir: string, r: LinuxResources): void 
     const file = `hugetlb.${checkPageSize(h.pageSize, field)}.max`;
     if (!exists(dir, file)) throw new SkiffError("InvalidConfig", `${field}: huge page size ${h.pageSize} is not supported by this host (no ${file})`);
     writeCgroupFile(dir, file, String(h.limit), field);
+    // The reservation limit too (Linux 5.7+), as current runc does: pages reserved by mmap
+    // count at mmap time, where .max only catches them at fault time.
+    const rsvd = file.replace(/\.max$/, ".rsvd.max");
+    if (exists(dir, rsvd)) writeCgroupFile(dir, rsvd, String(h.limit), field);
   });
   for (const [device, lim] of Object.entries(r.rdma ?? {})) writeCgroupFile(dir, "rdma.max", rdmaLine(device, lim), `${R}.rdma.${device}`);
   for (const [key, value] of Object.entries(r.unified ?? {})) setUnified(dir, key, value);

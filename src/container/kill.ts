@@ -23,6 +23,7 @@ export function killContainer(store: StateStore, id: string, signal: number, all
   // A rootless container may have no cgroup to list its processes in: then --all is the init
   // (pid 1 of its namespace, whose death takes the rest along).
   if (all && cgroups.hierarchies().length > 0) {
+    if (signal === SIGKILL && cgroups.killThroughCgroup()) return;
     // Frozen while signalling (runc's way), so no process forks a child the loop would miss.
     const wasFrozen = cgroups.isFrozen();
     const freeze = !wasFrozen && status !== "stopped" && cgroups.canFreeze();
