@@ -17,6 +17,8 @@ SUITE=(
   src/cgroups/cgroups-v2.integration.test.ts
   src/cgroups/v2-container.integration.test.ts
   src/cgroups/systemd.integration.test.ts
+  src/cli/podman-systemd.integration.test.ts
+  src/cli/cri-systemd.integration.test.ts
   src/container/cgroup-commands.integration.test.ts
   src/container/lifecycle.integration.test.ts
   src/container/exec.integration.test.ts

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Containerd, CRI_HANDLER, HELLO_SCRIPT, IMAGE, PAUSE_IMAGE } from "../testing/containerd.js";
-import { CONTAINER, CONTAINER_EXITED, CONTAINER_RUNNING, CriClient, NODE, POD, type ContainerConfig, type Message, type PodSandboxConfig } from "../testing/cri.js";
+import { CONTAINER, CONTAINER_EXITED, CONTAINER_RUNNING, CriClient, NODE, POD, until, type ContainerConfig, type Message, type PodSandboxConfig } from "../testing/cri.js";
 import { cgroupDirsNamed, engineCgroupParents, SKIFF, waitFor } from "../testing/harness.js";
 
 const ctrd = new Containerd({ criRuntime: CRI_HANDLER });
@@ -22,20 +22,6 @@ interface Pod {
 /** pods this file made and has not removed yet (afterAll removes them even after a failure) */
 const pods = new Map<string, Pod>();
 let seq = 0;
-
-/** Polls an async condition (tests only). */
-async function until(cond: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await cond()) return true;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 beforeAll(async () => {
   await ctrd.start();

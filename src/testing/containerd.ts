@@ -21,14 +21,18 @@ export const HELLO_SCRIPT = "echo hello from skiff; sleep 3600";
  * handler) run containers with skiff through containerd's runc shim. README.md shows it with
  * /usr/local/bin/skiff and /run/skiff; src/testing/cri.test.ts keeps the two the same.
  */
-export function criRuntimeEntry(name: string, binary: string, root: string): string {
+export function criRuntimeEntry(name: string, binary: string, root: string, systemdCgroup = false): string {
   const table = `plugins."${CRI}".containerd.runtimes.${name}`;
-  return [`[${table}]`, `  runtime_type = "io.containerd.runc.v2"`, `  [${table}.options]`, `    BinaryName = "${binary}"`, `    Root = "${root}"`].join("\n") + "\n";
+  const lines = [`[${table}]`, `  runtime_type = "io.containerd.runc.v2"`, `  [${table}.options]`, `    BinaryName = "${binary}"`, `    Root = "${root}"`];
+  if (systemdCgroup) lines.push("    SystemdCgroup = true");
+  return lines.join("\n") + "\n";
 }
 
 export interface ContainerdOptions {
   /** enable the CRI plugin with a runtime entry of this name for skiff */
   criRuntime?: string;
+  /** the runtime entry's SystemdCgroup: the shim calls skiff with --systemd-cgroup, pods name slices */
+  systemdCgroup?: boolean;
 }
 
 export class Containerd {
@@ -69,7 +73,7 @@ export class Containerd {
           `  runtime_type = "io.containerd.runc.v2"`,
           `  [plugins."${CRI}".containerd.runtimes.runc.options]`,
           `    Root = "${this.defaultRuntimeRoot}"`,
-          criRuntimeEntry(this.options.criRuntime, SKIFF, this.runcRoot),
+          criRuntimeEntry(this.options.criRuntime, SKIFF, this.runcRoot, this.options.systemdCgroup),
         ]
       : [];
     return (
@@ -91,7 +95,17 @@ export class Containerd {
     );
   }
 
+  /** Whether start() mounted a tmpfs on our directory (stop() unmounts it). */
+  private ownTmpfs = false;
+
   async start(): Promise<void> {
+    // The overlayfs snapshotter cannot stack on an overlayfs (a container's or the test
+    // guest's root): work on a tmpfs of our own there.
+    if (spawnSync("stat", ["-f", "-c", "%T", this.dir], { encoding: "utf8" }).stdout.trim() === "overlayfs") {
+      const r = spawnSync("mount", ["-t", "tmpfs", "-o", "mode=0700", "skiff-containerd", this.dir], { encoding: "utf8" });
+      if (r.status !== 0) throw new Error(`mounting a tmpfs on ${this.dir}: ${r.stderr}`);
+      this.ownTmpfs = true;
+    }
     const config = path.join(this.dir, "config.toml");
     fs.writeFileSync(config, this.config());
     const log = fs.openSync(path.join(this.dir, "containerd.log"), "w");
@@ -157,6 +171,7 @@ export class Containerd {
       await new Promise((r) => (this.daemon!.exitCode !== null ? r(undefined) : this.daemon!.once("exit", r)));
     }
     for (const m of this.mounts()) spawnSync("umount", ["-l", m]);
+    if (this.ownTmpfs) spawnSync("umount", ["-l", this.dir]);
     fs.rmSync(this.dir, { recursive: true, force: true });
     this.cgroupParents.remove();
     if (this.madeRunDir) {

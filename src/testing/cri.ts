@@ -321,3 +321,17 @@ export class CriClient {
     this.session?.close();
   }
 }
+
+/** Polls an async condition (tests only). */
+export async function until(cond: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await cond()) return true;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,5 +1,6 @@
 // A private podman for the client tests: its own storage root, run root, tmpdir and
-// containers.conf under a temporary directory, cgroupfs, file events, no network. The
+// containers.conf under a temporary directory, cgroupfs (or, given, systemd's cgroup manager),
+// file events, no network. The
 // containers.conf is the one README shows (plus default_ulimits = []: this machine lacks
 // CAP_SYS_RESOURCE, so podman's default nofile limit could not be set).
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
@@ -9,13 +10,15 @@ import * as path from "node:path";
 import { engineCgroupParents, SKIFF } from "./harness.js";
 import { busyboxImageArchive, IMAGE } from "./image.js";
 
-export function containersConf(skiff: string): string {
+export type CgroupManagerName = "cgroupfs" | "systemd";
+
+export function containersConf(skiff: string, cgroupManager: CgroupManagerName = "cgroupfs"): string {
   return [
     "[containers]",
     "default_ulimits = []",
     'netns = "none"',
     "[engine]",
-    'cgroup_manager = "cgroupfs"',
+    `cgroup_manager = "${cgroupManager}"`,
     'events_logger = "file"',
     'runtime = "skiff"',
     "[engine.runtimes]",
@@ -26,11 +29,15 @@ export function containersConf(skiff: string): string {
 export class Podman {
   readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-podman-"));
   private readonly env = { ...process.env, CONTAINERS_CONF: path.join(this.dir, "containers.conf") };
-  /** podman's cgroupfs manager puts containers and conmon under libpod_parent */
-  private readonly cgroupParents = engineCgroupParents(["libpod_parent", "libpod_parent/conmon"]);
+  /** podman's cgroupfs manager puts containers and conmon under libpod_parent (systemd's: machine.slice) */
+  private readonly cgroupParents: { remove(): void };
+
+  constructor(readonly cgroupManager: CgroupManagerName = "cgroupfs") {
+    this.cgroupParents = cgroupManager === "cgroupfs" ? engineCgroupParents(["libpod_parent", "libpod_parent/conmon"]) : { remove: () => undefined };
+  }
 
   start(): void {
-    fs.writeFileSync(this.env.CONTAINERS_CONF, containersConf(SKIFF));
+    fs.writeFileSync(this.env.CONTAINERS_CONF, containersConf(SKIFF, this.cgroupManager));
     this.ok(["load", "-i", busyboxImageArchive(this.dir)]);
   }
 
