@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCgroupManager } from "../cgroups/index.js";
-import { cgroupDirsNamed, makeBundle, Runtime, SKIFF, uniqueId, type Bundle, type Result } from "../testing/harness.js";
+import { cgroupDirsNamed, makeBundle, Runtime, SKIFF, uniqueId, waitFor, type Bundle, type Result } from "../testing/harness.js";
 import { StateStore } from "./state-store.js";
 
 const rt = new Runtime();
@@ -87,5 +87,23 @@ describe("races", () => {
       expect(saved?.pids?.limit).toBe(pids);
       rt.ok(["delete", "--force", id]);
     }
+  });
+
+  it("kill --all of a forking workload without a pid namespace: nothing escapes (frozen while signalled)", async () => {
+    // Without a pid namespace the init's death takes nothing along: every process must be caught
+    // by --all, also those forked while it signals. pids.max bounds the fork loop.
+    const b = makeBundle(["sh", "-c", "while :; do (sleep 1000 &) ; done"], (c) => {
+      c.linux!.namespaces = c.linux!.namespaces!.filter((n) => n.type !== "pid");
+      c.linux!.resources = { ...c.linux!.resources, pids: { limit: 100 } };
+    });
+    rt.trackDir(b.dir);
+    const id = rt.track(uniqueId("forking"));
+    rt.ok(["run", "--detach", "--bundle", b.dir, id]);
+    const ps = () => JSON.parse(rt.ok(["ps", "--format", "json", id]).stdout) as number[];
+    expect(await waitFor(() => ps().length > 20, 10_000)).toBe(true);
+    rt.ok(["kill", "--all", id, "KILL"]);
+    expect(await waitFor(() => ps().length === 0, 5_000), `left: ${ps().join(" ")}`).toBe(true);
+    rt.ok(["delete", "--force", id]);
+    expect(cgroupDirsNamed(id)).toEqual([]);
   });
 });
