@@ -42,8 +42,18 @@ const xdg = () => path.join(home, "run");
 function asUser(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Result {
   fs.mkdirSync(xdg(), { recursive: true, mode: 0o700 });
   fs.chownSync(xdg(), uid, gid);
-  const r = spawnSync(SKIFF, args, { uid, gid, cwd: home, encoding: "utf8", timeout: 30_000, killSignal: "SIGKILL", env: { PATH: process.env.PATH, XDG_RUNTIME_DIR: xdg(), USER: user, ...extraEnv } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  // Output through files, as the harness does: a created container keeps its stdio open.
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-rl-out-"));
+  const o = fs.openSync(path.join(out, "stdout"), "w+");
+  const e = fs.openSync(path.join(out, "stderr"), "w+");
+  try {
+    const r = spawnSync(SKIFF, args, { uid, gid, cwd: home, stdio: ["ignore", o, e], timeout: 30_000, killSignal: "SIGKILL", env: { PATH: process.env.PATH, XDG_RUNTIME_DIR: xdg(), USER: user, ...extraEnv } });
+    return { status: r.status, stdout: fs.readFileSync(path.join(out, "stdout"), "utf8"), stderr: fs.readFileSync(path.join(out, "stderr"), "utf8") };
+  } finally {
+    fs.closeSync(o);
+    fs.closeSync(e);
+    fs.rmSync(out, { recursive: true, force: true });
+  }
 }
 
 function okAsUser(args: string[]): Result {
