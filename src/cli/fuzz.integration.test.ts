@@ -71,6 +71,14 @@ function expectNothingLeft(id: string): void {
   expect(cgroupDirsNamed(id)).toEqual([]);
 }
 
+/** `skiff run` of the bundle with this config: a working container or a one-line refusal, nothing left. */
+function runsOrRefuses(config: unknown): void {
+  fs.writeFileSync(path.join(valid.dir, "config.json"), JSON.stringify(config));
+  const id = uniqueId("fuzz");
+  expectOneLineAnswer(rt.skiff(["run", "--bundle", valid.dir, id], { timeoutMs: 20_000 }));
+  expectNothingLeft(id);
+}
+
 describe(`fuzzed input (${RUNS} cases each)`, () => {
   it("a config mutated at one field runs or is refused in one line, leaving nothing", () => {
     const base = valid.config as unknown as Json; // `true`, no terminal: it ends by itself
@@ -79,11 +87,7 @@ describe(`fuzzed input (${RUNS} cases each)`, () => {
       fc.property(fc.constantFrom(...targets), replacement, (pointer, value) => {
         const config = mutate(base, pointer, value) as Record<string, unknown>;
         if (pointer.startsWith("/process/args")) (config.process as { args?: unknown }).args ??= ["true"];
-        fs.writeFileSync(path.join(valid.dir, "config.json"), JSON.stringify(config));
-        const id = uniqueId("fuzz");
-        const r = rt.skiff(["run", "--bundle", valid.dir, id], { timeoutMs: 20_000 });
-        expectOneLineAnswer(r);
-        expectNothingLeft(id);
+        runsOrRefuses(config);
       }),
       { numRuns: RUNS },
     );
@@ -93,11 +97,7 @@ describe(`fuzzed input (${RUNS} cases each)`, () => {
   it("an unknown or odd ociVersion runs (1.x) or is refused in one line", () => {
     fc.assert(
       fc.property(ociVersion, (version) => {
-        fs.writeFileSync(path.join(valid.dir, "config.json"), JSON.stringify({ ...valid.config, ociVersion: version }));
-        const id = uniqueId("fuzzv");
-        const r = rt.skiff(["run", "--bundle", valid.dir, id], { timeoutMs: 20_000 });
-        expectOneLineAnswer(r);
-        expectNothingLeft(id);
+        runsOrRefuses({ ...valid.config, ociVersion: version });
       }),
       { numRuns: RUNS },
     );
