@@ -125,7 +125,15 @@ export function pidsUnder(dir: string): number[] {
     const procs = readOptional(d, "cgroup.procs");
     if (procs === undefined) return;
     for (const line of procs.split("\n")) if (line !== "") out.push(Number(line));
-    for (const ent of fs.readdirSync(d, { withFileTypes: true })) if (ent.isDirectory()) walk(path.join(d, ent.name));
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true });
+    } catch (e) {
+      // Gone since its cgroup.procs was read: systemd removes a transient scope once it empties.
+      if (errnoOf(e) === "ENOENT") return;
+      throw e;
+    }
+    for (const ent of entries) if (ent.isDirectory()) walk(path.join(d, ent.name));
   };
   walk(dir);
   return out;
