@@ -17,16 +17,7 @@ flock 9 # guests started together build once
 # qemu-system-x86 (no recommends: no GUI, no firmware beyond SeaBIOS), kmod for depmod/modprobe
 # on the unpacked kernel, busybox-static for the initramfs, dbus so that the guest's systemd
 # starts a system bus (the systemd cgroup driver talks to it).
-need=()
-for p in qemu-system-x86 kmod busybox-static dbus; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
-done
-if ((${#need[@]})); then
-  echo "guest: installing ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+bash "$here/../install-deps.sh" --no-install-recommends qemu-system-x86 kmod busybox-static dbus
 
 if [ ! -s "$cache/kernel.version" ]; then
   echo "guest: fetching Debian's linux-image-amd64"

@@ -3,9 +3,11 @@
 # run as a systemd service; see docs/test-guest.md). Boots the guest, runs there the integration
 # tests that matter on cgroup v2 and the conformance suite against dist/skiff, and prints
 # "v2 guest: N passed, N failed, N skipped". Exits non-zero when anything failed.
-#   scripts/guest/test-v2.sh [--mode systemd|script] [--report DIR]
+#   scripts/guest/test-v2.sh [--mode systemd|script] [--report DIR] [FILE...]
 #   --report DIR   keep the guest's reports there (vitest.json, conformance.json, console.log,
 #                  output); scripts/test.sh reads them for its total
+#   FILE...        run only these test files (any, not only the suite's), without the conformance
+#                  suite: the guest is slow, so a change is tried on the files it touches
 # Assumes dist/skiff is built (npm test builds first; `npm run build` otherwise).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -26,21 +28,26 @@ SUITE=(
 
 if [ "${1:-}" = --inside ]; then
   # In the guest: reports go to the results share (docs/test-guest.md).
-  npx vitest run --project integration "${SUITE[@]}" \
+  shift
+  files=("$@")
+  ((${#files[@]})) || files=("${SUITE[@]}")
+  npx vitest run --project integration "${files[@]}" \
     --reporter=default --reporter=json --outputFile.json=/mnt/skiff-guest/vitest.json
   vitest_rc=$?
+  (($#)) && exit "$vitest_rc"
   RUNTIME=dist/skiff npx bun conformance/run.ts --json /mnt/skiff-guest/conformance.json
   conformance_rc=$?
   [ "$vitest_rc" -eq 0 ] && [ "$conformance_rc" -eq 0 ]
   exit
 fi
 
-mode=systemd report=
+mode=systemd report= files=()
 while (($#)); do
   case "$1" in
     --mode) mode=$2; shift 2 ;;
     --report) report=$2; shift 2 ;;
-    *) echo "test-v2.sh: unknown argument $1" >&2; exit 2 ;;
+    -*) echo "test-v2.sh: unknown argument $1" >&2; exit 2 ;;
+    *) files+=("$1"); shift ;;
   esac
 done
 if [ -z "$report" ]; then
@@ -50,7 +57,9 @@ fi
 mkdir -p "$report" && rm -f "$report"/{vitest,conformance}.json # never count an old run's
 [ -x dist/skiff ] || { echo "test-v2.sh: dist/skiff is missing: npm run build" >&2; exit 1; }
 
-bash scripts/guest/run.sh --mode "$mode" --timeout 2400 --keep "$report" -- bash scripts/guest/test-v2.sh --inside
+bash scripts/guest/run.sh --mode "$mode" --timeout 2400 --keep "$report" -- bash scripts/guest/test-v2.sh --inside "${files[@]}"
 guest_rc=$?
-node scripts/test-counts.mjs "v2 guest ($mode)" "$report/vitest.json" "$report/conformance.json"
+reports=("$report/vitest.json")
+((${#files[@]})) || reports+=("$report/conformance.json")
+node scripts/test-counts.mjs "v2 guest ($mode)" "${reports[@]}"
 exit "$guest_rc"
