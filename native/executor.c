@@ -102,12 +102,15 @@ static void send_msg(uint32_t type, int32_t a, int32_t b, const char *text) {
 }
 
 /* strerror as Go prints it ("no such file or directory"): callers match on that text. */
-static const char *errstr(int err) {
+/* libc's descriptions in the lower case of Go's messages ("no such file or directory"). */
+static const char *lower_first(const char *text) {
   static char buf[128];
-  snprintf(buf, sizeof buf, "%s", strerror(err));
+  snprintf(buf, sizeof buf, "%s", text);
   if (buf[0] >= 'A' && buf[0] <= 'Z') buf[0] = (char)(buf[0] - 'A' + 'a');
   return buf;
 }
+
+static const char *errstr(int err) { return lower_first(strerror(err)); }
 
 static void fail(int err, const char *fmt, ...) {
   char text[4096];
@@ -535,8 +538,8 @@ static void op_wait_start(int dirfd, const char *name) {
 /* Runs a hook (config.md "POSIX-platform Hooks") with a state document on stdin, within its
  * timeout; a hook that fails or times out fails this step. */
 static void op_hook(const struct step *s) {
-  need(s, 3, 1);
-  int timeout = (int)s->ints[0];
+  need(s, 4, 1);
+  int timeout = (int)s->ints[0], index = (int)s->ints[3];
   uint32_t doc = (uint32_t)s->ints[1], argc = (uint32_t)s->ints[2];
   if (doc >= MAX_SYNC_DATA || !sync_data[doc] || 1 + argc > s->nstr) fail(EINVAL, "bad hook step");
   /* The stage, for errors: the startContainer ones reach `start` without the step's description. */
@@ -586,15 +589,19 @@ static void op_hook(const struct step *s) {
   if (r == 0) {
     kill(pid, SIGKILL);
     waitpid(pid, &status, 0);
-    fail(ETIMEDOUT, "%s hook %s timed out after %d s", stage, s->strs[0], timeout);
+    fail(0, "error running hook #%d (%s %s): timed out after %d s", index, stage, s->strs[0], timeout);
   }
   while (!reaped && waitpid(pid, &status, 0) < 0)
     if (errno != EINTR) fail(errno, "wait for hook");
   int exec_errno;
-  if (read(execerr[0], &exec_errno, sizeof exec_errno) == sizeof exec_errno) fail(exec_errno, "%s hook %s: exec: %s", stage, s->strs[0], errstr(exec_errno));
+  if (read(execerr[0], &exec_errno, sizeof exec_errno) == sizeof exec_errno)
+    fail(exec_errno, "error running hook #%d (%s %s): exec: %s", index, stage, s->strs[0], errstr(exec_errno));
   close(execerr[0]);
-  if (WIFSIGNALED(status)) fail(ECANCELED, "%s hook %s killed by signal %d", stage, s->strs[0], WTERMSIG(status));
-  if (WEXITSTATUS(status) != 0) fail(ECANCELED, "%s hook %s exited with status %d", stage, s->strs[0], WEXITSTATUS(status));
+  /* No errno: the text says it all (a SIGSYS from the container's seccomp filter reads "bad
+   * system call", as in runc's message). */
+  if (WIFSIGNALED(status))
+    fail(0, "error running hook #%d (%s %s): killed by signal %d (%s)", index, stage, s->strs[0], WTERMSIG(status), lower_first(strsignal(WTERMSIG(status))));
+  if (WEXITSTATUS(status) != 0) fail(0, "error running hook #%d (%s %s): exit status %d", index, stage, s->strs[0], WEXITSTATUS(status));
 }
 
 /* The process user owns its stdio, so a non-root user can use its terminal (the pty the

@@ -48,7 +48,7 @@ enum plan_op {
   OP_SYNC = 32,         /* ints: tag; the parent acts (e.g. runs hooks) and acknowledges */
   OP_CONSOLE = 33,      /* ints: console socket fd, rows, cols, bind at /dev/console (0|1); strs: ptmx path */
   OP_DUP_STDIO = 34,    /* ints: fd to make 0, 1 and 2 */
-  OP_HOOK = 35,         /* ints: timeout (s, 0: none), state document index, argc; strs: path, argv..., envp... */
+  OP_HOOK = 35,         /* ints: timeout (s, 0: none), state document index, argc, hook index; strs: path, argv..., envp... */
   OP_STARTED = 36,      /* tell `start` the program is about to be executed ("0" on exec.fifo) */
   OP_IOPRIO = 37,       /* ints: ioprio value for ioprio_set(IOPRIO_WHO_PROCESS, 0) */
   OP_SCHED_SETATTR = 38,/* strs: struct sched_attr */

@@ -90,9 +90,9 @@ describe("a failure at each step of create leaves nothing", () => {
   // One config per place create can fail after it has made something: hooks in the runtime
   // and in the container, cgroup writes, id maps, sysctl writes, device nodes.
   const failAt: [string, (c: Spec) => void, RegExp][] = [
-    ["a prestart hook", (c) => (c.hooks = { prestart: [{ path: "/bin/false" }] }), /prestart hook \/bin\/false/],
-    ["a createRuntime hook", (c) => (c.hooks = { createRuntime: [{ path: "/bin/false" }] }), /createRuntime hook \/bin\/false/],
-    ["a createContainer hook", (c) => (c.hooks = { createContainer: [{ path: "/bin/false" }] }), /createContainer hook \/bin\/false/],
+    ["a prestart hook", (c) => (c.hooks = { prestart: [{ path: "/bin/false" }] }), /error running hook #0 \(prestart \/bin\/false\): exit status 1/],
+    ["a createRuntime hook", (c) => (c.hooks = { createRuntime: [{ path: "/bin/false" }] }), /error running hook #0 \(createRuntime \/bin\/false\): exit status 1/],
+    ["a createContainer hook", (c) => (c.hooks = { createContainer: [{ path: "/bin/false" }] }), /error running hook #0 \(createContainer \/bin\/false\): exit status 1/],
     ["a cgroup write the kernel refuses", (c) => (c.linux!.resources = { cpu: { cpus: "1023" } }), /cpu\.cpus|cpuset/],
     ["id maps the kernel refuses", (c) => {
       c.linux!.namespaces!.push({ type: "user" });

@@ -225,8 +225,23 @@ describe("hooks as runc runs them", () => {
       const id = uniqueId("hook");
       const r = rt.skiff(["run", "--bundle", b.dir, id]);
       expect(r.status, stage).toBe(1);
-      expect(r.stderr, stage).toMatch(new RegExp(`${stage} hook /no/such/hook: .*no such file or directory`));
+      expect(r.stderr, stage).toMatch(new RegExp(`error running hook #0 \\(${stage} /no/such/hook\\): .*no such file or directory`));
       rt.skiff(["delete", "--force", id]);
     }
+  });
+
+  it("startContainer hooks run under the container's seccomp filter; a hook killed by it is named with the signal", () => {
+    // runc's seccomp.bats "(startContainer hook)": the filter is loaded before these hooks run.
+    const b = makeBundle(["true"], (c) => {
+      c.root!.readonly = false;
+      c.linux!.seccomp = { defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir", "mkdirat"], action: "SCMP_ACT_KILL" }] };
+      c.hooks = { startContainer: [{ path: "/bin/sh", args: ["sh", "-c", "mkdir /tmp/hook-dir"] }] };
+    });
+    rt.trackDir(b.dir);
+    const id = rt.track(uniqueId("hook"));
+    const r = rt.skiff(["run", "--bundle", b.dir, id]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/error running hook #0 \(startContainer \/bin\/sh\): killed by signal 31 \(bad system call\)/);
+    expect(fs.existsSync(path.join(b.rootfs, "tmp/hook-dir"))).toBe(false);
   });
 });

@@ -13,6 +13,8 @@ export function stepError(plan: Plan, msg: InitMessage): SkiffError {
   else if (errno === EPERM || errno === EACCES) kind = "PermissionDenied";
   // exec errors already read like runc's ("exec: "x": executable file not found in $PATH").
   if (s?.op === Op.RESOLVE_EXEC || s?.op === Op.EXEC) return new SkiffError(kind, msg.text, errno);
+  // A hook's failure names its stage, path and why (an exit status or signal has no errno).
+  if (s?.op === Op.HOOK) return new SkiffError("Hook", msg.text, errno || undefined);
   // The executor's own words add something only when they are not a rephrase of the step's.
   const sameVerb = s && msg.text.split(" ")[0] === s.what.split(" ")[0];
   const detail = msg.text && !sameVerb ? ` (${msg.text})` : "";

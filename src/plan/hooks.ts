@@ -8,9 +8,9 @@ import { ChdirMode, HookDocument, Op } from "./protocol.js";
 
 export function containerHookSteps(kind: "createContainer" | "startContainer", hooks: readonly Hook[] | undefined, rootfs?: string): Step[] {
   const doc = kind === "createContainer" ? HookDocument.CREATING : HookDocument.CREATED;
-  const steps = (hooks ?? []).map((h) => {
+  const steps = (hooks ?? []).map((h, i) => {
     const args = h.args ?? [h.path];
-    return step(Op.HOOK, `run ${kind} hook ${h.path}`, [h.timeout ?? 0, doc, args.length], [h.path, ...args, ...(h.env ?? [])]);
+    return step(Op.HOOK, `run ${kind} hook ${h.path}`, [h.timeout ?? 0, doc, args.length, i], [h.path, ...args, ...(h.env ?? [])]);
   });
   if (steps.length === 0 || rootfs === undefined) return steps;
   return [step(Op.CHDIR, `enter the rootfs ${rootfs} for the ${kind} hooks`, [ChdirMode.MUST], [rootfs]), ...steps];
