@@ -1,4 +1,4 @@
-// Starts skiff-init (native/executor.c) and talks to it: the plan goes in over the sync
+// Starts skiff-init (native/) and talks to it: the plan goes in over the sync
 // socket, messages (pid, id-map requests, sync points, ready, errors, exit status) come back.
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";

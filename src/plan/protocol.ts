@@ -1,4 +1,4 @@
-// The wire contract with native/executor.c; mirrors native/protocol.h (protocol.test.ts keeps
+// The wire contract with skiff-init (native/); mirrors native/protocol.h (protocol.test.ts keeps
 // the two in step).
 
 export const PLAN_MAGIC = 0x4c504b53; // "SKPL"
