@@ -87,7 +87,6 @@ void op_fork(const struct step *s);
 void op_setsid(const struct step *s);
 void op_sethostname(const struct step *s);
 void op_setdomainname(const struct step *s);
-void op_dup_stdio(const struct step *s);
 void op_chdir(const struct step *s);
 void op_resolve_exec(const struct step *s);
 void op_close_fds(const struct step *s);

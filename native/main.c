@@ -62,7 +62,6 @@ static const struct op_entry ops[OP__COUNT] = {
     [OP_EXEC] = {PHASE_INIT, 1, 1, op_exec},
     [OP_SYNC] = {PHASE_INIT, 1, 0, op_sync},
     [OP_CONSOLE] = {PHASE_INIT, 4, 1, op_console},
-    [OP_DUP_STDIO] = {PHASE_INIT, 1, 0, op_dup_stdio},
     [OP_HOOK] = {PHASE_INIT, 4, 1, op_hook},
     [OP_STARTED] = {PHASE_INIT, 0, 0, op_started},
     [OP_IOPRIO] = {PHASE_INIT, 1, 0, op_ioprio},

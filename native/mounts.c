@@ -135,21 +135,12 @@ void op_mount(const struct step *s) {
   int fd = -1;
   if (mode & MOUNT_IN_ROOT) {
     fd = open_in_root(s->strs[4], target, mode & MOUNT_MKFILE, mode & (MOUNT_MKDIR | MOUNT_MKFILE));
-    if (fd < 0) {
-      if (errno == ENOENT && (mode & MOUNT_IGNORE_ENOENT)) return;
-      fail(errno, "open mount point %s", target);
-    }
+    if (fd < 0) fail(errno, "open mount point %s", target);
     refuse_proc_target(fd, target, mode);
     fd_path(path, sizeof path, fd);
     where = path;
   }
-  if (do_mount(src, where, fstype, flags, data, mode & MOUNT_KEEP_LOCKED) < 0) {
-    if (errno == ENOENT && (mode & MOUNT_IGNORE_ENOENT)) {
-      if (fd >= 0) close(fd);
-      return;
-    }
-    fail(errno, "mount %s on %s", src, target);
-  }
+  if (do_mount(src, where, fstype, flags, data, mode & MOUNT_KEEP_LOCKED) < 0) fail(errno, "mount %s on %s", src, target);
   if (fd >= 0) close(fd);
 }
 

@@ -90,11 +90,6 @@ void op_set_affinity(const struct step *s) {
   if (sched_setaffinity(0, s->lens[0], (const cpu_set_t *)s->strs[0]) < 0) fail(errno, "sched_setaffinity");
 }
 
-void op_dup_stdio(const struct step *s) {
-  for (int i = 0; i < 3; i++)
-    if (dup2((int)s->ints[0], i) < 0) fail(errno, "dup2 %d", i);
-}
-
 /* ---- talking to the parent and to `start` ---- */
 
 void op_sync(const struct step *s) {

@@ -12,6 +12,7 @@
 #define PLAN_MAGIC 0x4c504b53u /* "SKPL" */
 #define PLAN_VERSION 1u
 
+/* Numbers of removed ops (26, 34) are not reused. Which phase each op runs in: main.c. */
 enum plan_op {
   /* helper phase: runs in the exec'd helper before the container's init is forked */
   OP_SETNS = 1,         /* ints: nstype; strs: path */
@@ -47,7 +48,6 @@ enum plan_op {
   OP_EXEC = 31,         /* ints: argc; strs: argv..., envp... */
   OP_SYNC = 32,         /* ints: tag; the parent acts (e.g. runs hooks) and acknowledges */
   OP_CONSOLE = 33,      /* ints: console socket fd, rows, cols, bind at /dev/console (0|1); strs: ptmx path */
-  OP_DUP_STDIO = 34,    /* ints: fd to make 0, 1 and 2 */
   OP_HOOK = 35,         /* ints: timeout (s, 0: none), state document index, argc, hook index; strs: path, argv..., envp... */
   OP_STARTED = 36,      /* tell `start` the program is about to be executed ("0" on exec.fifo) */
   OP_IOPRIO = 37,       /* ints: ioprio value for ioprio_set(IOPRIO_WHO_PROCESS, 0) */
@@ -71,7 +71,6 @@ enum plan_op {
 #define MOUNT_IN_ROOT 1u        /* target is relative to rootfs and resolved inside it */
 #define MOUNT_MKDIR 2u          /* create a missing target as a directory */
 #define MOUNT_MKFILE 4u         /* create a missing target as an empty file */
-#define MOUNT_IGNORE_ENOENT 8u  /* a missing target is skipped */
 #define MOUNT_KEEP_LOCKED 16u   /* on EPERM retry a remount with the mount's locked flags */
 #define MOUNT_ON_PROC 32u       /* the target may be on procfs (/proc itself, runc's lxcfs allow-list) */
 

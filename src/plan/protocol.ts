@@ -37,7 +37,6 @@ export enum Op {
   EXEC = 31,
   SYNC = 32,
   CONSOLE = 33,
-  DUP_STDIO = 34,
   HOOK = 35,
   STARTED = 36,
   IOPRIO = 37,
@@ -61,7 +60,6 @@ export const MountMode = {
   IN_ROOT: 1,
   MKDIR: 2,
   MKFILE: 4,
-  IGNORE_ENOENT: 8,
   KEEP_LOCKED: 16,
   ON_PROC: 32,
 } as const;
