@@ -112,13 +112,14 @@ export function compileCreatePlan(input: PlanInput): Plan {
     ...(ownMounts ? switchRootSteps(spec, input, input.noPivot) : [sharedMountsRootStep(input)]),
     ...sysctlSteps(spec),
     ...maskAndReadonlySteps(spec),
+    // The console's /dev/console mount point is made before /dev or / turn read-only (runc's order).
+    ...(input.consoleSocketFd !== undefined && p.terminal
+      ? [step(Op.CONSOLE, "create the console, bind it at /dev/console and send it to the console socket", [input.consoleSocketFd, p.consoleSize?.height ?? 0, p.consoleSize?.width ?? 0, 1], ["/dev/ptmx"])]
+      : []),
     ...(ownMounts ? readonlyDevSteps(spec) : []),
     ...readonlyRootSteps(spec),
     ...(spec.hostname !== undefined && hasNamespace(ns, "uts") ? [step(Op.SETHOSTNAME, `set hostname "${spec.hostname}"`, [], [spec.hostname])] : []),
     ...(spec.domainname !== undefined && hasNamespace(ns, "uts") ? [step(Op.SETDOMAINNAME, `set domainname "${spec.domainname}"`, [], [spec.domainname])] : []),
-    ...(input.consoleSocketFd !== undefined && p.terminal
-      ? [step(Op.CONSOLE, "create the console, bind it at /dev/console and send it to the console socket", [input.consoleSocketFd, p.consoleSize?.height ?? 0, p.consoleSize?.width ?? 0, 1], ["/dev/ptmx"])]
-      : []),
     ...containerProcessSteps(spec, host),
     ...(input.sessionKeyring ? [step(Op.SESSION_KEYRING, `join session keyring ${input.sessionKeyring}`, [], [input.sessionKeyring])] : []),
     ...lsmSteps(p, host.lsm),
