@@ -19,5 +19,8 @@ conformance_rc=$?
 bash scripts/guest/test-v2.sh --report "$report/guest"
 guest_rc=$?
 
+# The benchmark as a report (few rounds, no engines): printed, never failing the run.
+BENCH_RUNS=5 BENCH_BURST=10 BENCH_ENGINES=0 bash scripts/bench.sh || echo "npm run bench failed (a report only: not counted)"
+
 node scripts/test-counts.mjs total "$report/vitest.json" "$report/conformance.json" "$report/guest/vitest.json" "$report/guest/conformance.json"
 [ "$vitest_rc" -eq 0 ] && [ "$conformance_rc" -eq 0 ] && [ "$guest_rc" -eq 0 ]
