@@ -4,6 +4,7 @@
 # table (bench/bench.ts has the knobs). All three runtimes see one cgroup view: crun refuses a
 # hybrid host's /sys/fs/cgroup/unified, so on such a host the bench re-runs itself in a private
 # mount namespace where that one mount is gone (the machine's own mounts are untouched).
+# SKIFF=path benches another skiff binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${SKIFF_BENCH_NS:-}" ] && mountpoint -q /sys/fs/cgroup/unified 2>/dev/null; then
@@ -21,7 +22,7 @@ musl-gcc -O2 -static -o "$work/measure" bench/measure.c
 echo 'console.log("hello")' >"$work/hello.ts"
 npx bun build --compile --minify --bytecode "$work/hello.ts" --outfile "$work/hello" >/dev/null
 
-runtimes="skiff=$PWD/dist/skiff,runc=$(command -v runc)"
+runtimes="skiff=${SKIFF:-$PWD/dist/skiff},runc=$(command -v runc)"
 if crun --root "$work/crun-probe" run --bundle "$work/bundle" probe >/dev/null 2>&1; then
   runtimes+=",crun=$(command -v crun)"
 else
