@@ -2,7 +2,6 @@
 // FILE (as JSON lines {"level","msg","time"} with --log-format json); fatal errors are also
 // printed to stderr, which is what people at a shell and podman's fallback read.
 import * as fs from "node:fs";
-import { format as formatMessage } from "node:util";
 import type createDebug from "debug";
 import { print } from "./output.js";
 
@@ -15,11 +14,13 @@ type Tracer = ((format: string, ...args: unknown[]) => void) & { extend(namespac
 // runc's callers read). DEBUG=skiff:* instead prints them through the `debug` package, which
 // costs Bun ~20 ms to load and so is loaded only then; otherwise a tracer is a no-op.
 let debugModule: typeof createDebug | undefined;
+// node:util costs Bun ~3 ms and ~4 MB to load (a third of `skiff state`): only --debug formats.
+let formatMessage: ((format: string, ...args: unknown[]) => string) | undefined;
 
 function tracer(namespace: string): Tracer {
   let d: createDebug.Debugger | undefined;
   const t = (format: string, ...args: unknown[]) => {
-    if (sink.debug) log("debug", formatMessage(format, ...args));
+    if (sink.debug && formatMessage) log("debug", formatMessage(format, ...args));
     else if (debugModule) (d ??= debugModule(namespace))(format, ...args);
   };
   return Object.assign(t, { extend: (sub: string) => tracer(`${namespace}:${sub}`) });
@@ -40,6 +41,7 @@ export async function configureLog(opts: { path?: string; format?: LogFormat; de
   let file: number | undefined;
   if (opts.path) file = fs.openSync(opts.path, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o644);
   sink = { file, format: opts.format ?? "text", debug: opts.debug ?? false };
+  if (sink.debug) formatMessage ??= (await import("node:util")).format;
   if (!sink.debug && /skiff/.test(process.env.DEBUG ?? "")) {
     debugModule = (await import("debug")).default;
     debugModule.enable(process.env.DEBUG!);

@@ -1,14 +1,22 @@
 // Bun entry: `bun build --compile` embeds skiff-init into dist/skiff itself, so the one file
 // is all a user installs.
 import "./warm-start.js"; // first: see the file
-import * as fs from "node:fs";
-// @ts-expect-error: a file import, resolved by Bun's bundler to the embedded file's path
-import initPath from "../native/build/skiff-init" with { type: "file" };
-import { main } from "./cli/main.js";
-import { bunFfi } from "./platform/ffi-bun.js";
-import { once, setPlatform } from "./platform/index.js";
+import { VERSION_TEXT, versionRequested } from "./cli/version.js";
 
-setPlatform({ initBinary: () => fs.readFileSync(initPath as string), ffi: once(bunFfi) });
-void main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+const argv = process.argv.slice(2);
+if (versionRequested(argv)) {
+  // before the command line is even loaded: `--version` is what engines probe a runtime with.
+  // console.log writes natively; node:fs would cost ~1 ms more.
+  console.log(VERSION_TEXT.trimEnd());
+} else {
+  const [fs, { main }, { bunFfi }, { once, setPlatform }, initPath] = await Promise.all([
+    import("node:fs"),
+    import("./cli/main.js"),
+    import("./platform/ffi-bun.js"),
+    import("./platform/index.js"),
+    // @ts-expect-error: a file import, resolved by Bun's bundler to the embedded file's path
+    import("../native/build/skiff-init", { with: { type: "file" } }),
+  ]);
+  setPlatform({ initBinary: () => fs.readFileSync(initPath.default as string), ffi: once(bunFfi) });
+  process.exitCode = await main(argv);
+}

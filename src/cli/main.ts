@@ -4,7 +4,7 @@ import { ERROR_EXIT_CODE, SkiffError } from "../errors.js";
 import { configureLog, logFatal } from "../log.js";
 import { commands } from "./commands.js";
 import { fastParse } from "./fast-parse.js";
-import { VERSION_TEXT } from "./version.js";
+import { VERSION_TEXT, versionRequested } from "./version.js";
 import { printOut } from "../output.js";
 
 /** --log/--log-format/--debug are needed before parsing so parse errors reach the log too. */
@@ -22,8 +22,7 @@ function earlyLogOptions(argv: string[]): { path?: string; format?: "text" | "js
 
 /** Runs one invocation; resolves to the process exit status. */
 export async function main(argv: string[]): Promise<number> {
-  // --version/-v with global flags but no command (podman runs `runtime --version`).
-  if (argv.some((a) => a === "--version" || a === "-v") && !argv.some((a) => commands.some((c) => c.name === a))) {
+  if (versionRequested(argv)) {
     printOut(VERSION_TEXT);
     return 0;
   }
