@@ -108,8 +108,8 @@ export interface CreateOptions {
   resources?: LinuxResources;
   rootless?: boolean;
   /**
-   * Use the cgroup2 hierarchy mounted here instead of the host's cgroups (v2 mode). For tests of
-   * the v2 path on non-v2 hosts; the environment variable SKIFF_CGROUP2_ROOT does the same.
+   * Use the cgroup2 hierarchy mounted here instead of the host's cgroups (v2 mode): the tests of
+   * the v2 path on non-v2 hosts pass it; skiff itself never does.
    */
   root?: string;
   /** /proc/self/mountinfo and /proc/self/cgroup texts; read from the host when absent. */
@@ -122,9 +122,8 @@ export function detectMode(mountinfo?: string): CgroupMode {
 }
 
 export function createCgroupManager(opts: CreateOptions): CgroupManager {
-  const root = opts.root ?? process.env.SKIFF_CGROUP2_ROOT;
-  const hierarchies: Hierarchy[] = root
-    ? [{ kind: "v2", controllers: [], mountpoint: root, mountRoot: "/" }]
+  const hierarchies: Hierarchy[] = opts.root
+    ? [{ kind: "v2", controllers: [], mountpoint: opts.root, mountRoot: "/" }]
     : parseCgroupMounts(opts.mountinfo ?? fs.readFileSync("/proc/self/mountinfo", "utf8"));
   const mode = modeOf(hierarchies);
   if (opts.systemd) return systemdManager(opts, mode, hierarchies);

@@ -1,28 +1,27 @@
 // The cgroup v2 path with real containers, on any host: skiff runs inside a private mount
-// namespace where a cgroup2 hierarchy is mounted (SKIFF_CGROUP2_ROOT), so placement, the cgroup
-// namespace, the container's cgroup mount, freeze/thaw and removal all go through v2 even on a
-// hybrid host. Where the container's cgroup lands is read from /proc/<pid>/cgroup (it depends
-// on where this process sits). The machine's own mounts are never touched.
+// namespace whose /sys/fs/cgroup is a cgroup2 hierarchy alone (the v1 mounts are detached there),
+// so that skiff sees a pure v2 host and placement, the cgroup namespace, the container's cgroup
+// mount, freeze/thaw and removal all go through v2 even on a hybrid host. Where the container's
+// cgroup lands is read from /proc/<pid>/cgroup (it depends on where this process sits). The
+// machine's own mounts are never touched.
 import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { makeBundle, Runtime, SKIFF, uniqueId } from "../testing/harness.js";
 
 const rt = new Runtime();
-const mountpoint = rt.trackDir(fs.mkdtempSync(path.join(os.tmpdir(), "skiff-cg2-")));
+const mountpoint = "/sys/fs/cgroup";
 afterAll(() => rt.cleanup());
 
 // `cgroupdir ID`: the directory of container ID's cgroup under the private mount, from its init's
 // /proc/<pid>/cgroup (this mount namespace still sees the host's whole cgroup tree).
 const CGROUPDIR = `cgroupdir() { echo "${mountpoint}$(sed -n 's/^0:://p' /proc/$("$SKIFF" --root "$ROOT" state "$1" | sed -n 's/^ *"pid": *\\([0-9]*\\).*/\\1/p')/cgroup)"; }`;
 
-/** Runs a shell script in a private mount namespace with cgroup2 at `mountpoint`. */
+/** Runs a shell script in a private mount namespace with cgroup2 alone at `mountpoint`. */
 function inV2(script: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync("unshare", ["-m", "--propagation", "private", "sh", "-ec", `mount -t cgroup2 none "${mountpoint}"\n${CGROUPDIR}\n${script}`], {
+  const setup = `umount -R "${mountpoint}" 2>/dev/null || umount -lR "${mountpoint}"\nmount -t cgroup2 none "${mountpoint}"`;
+  const r = spawnSync("unshare", ["-m", "--propagation", "private", "sh", "-ec", `${setup}\n${CGROUPDIR}\n${script}`], {
     encoding: "utf8",
-    env: { ...process.env, SKIFF_CGROUP2_ROOT: mountpoint, SKIFF: SKIFF, ROOT: rt.root },
+    env: { ...process.env, SKIFF: SKIFF, ROOT: rt.root },
     timeout: 60_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
