@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { eventJson, omitZero, parseBlkioV1, parseCounter, parseCpuList, parseFlatKeyed, parseIoStat } from "./stats.js";
-import { emptyStats } from "./v1.js";
+import { emptyStats, eventJson, omitZero, parseBlkioV1, parseCounter, parseCpuList, parseFlatKeyed, parseIoStat } from "./stats.js";
 
 describe("stats parsing", () => {
   it("reads counters exactly, with max as the largest uint64", () => {

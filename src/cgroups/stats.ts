@@ -2,6 +2,9 @@
 // as 9223372036854771712 do not survive a JS number, and callers compare runc's output digit
 // for digit. Keys that runc marks `omitempty` are left out when zero, so `eventJson` prints
 // what runc prints.
+import { readdirSync } from "node:fs";
+import { SkiffError } from "../errors.js";
+import { readOptional } from "./files.js";
 
 export interface CpuUsage {
   total?: bigint;
@@ -183,4 +186,43 @@ export function exactJson(value: unknown): string {
 /** One line of `events`: {"type":"stats","id":...,"data":{...}} or {"type":"oom","id":...}. */
 export function eventJson(type: "stats" | "oom", id: string, data?: CgroupStats): string {
   return exactJson({ type, id, data });
+}
+
+/** The page sizes a hugetlb cgroup offers ("2MB", "1GB"), from its file names. */
+export function listHugetlbSizes(dir: string, suffix: string): string[] {
+  return readdirSync(dir).filter((f) => f.startsWith("hugetlb.") && f.endsWith(suffix) && !f.includes(".rsvd.")).map((f) => f.slice("hugetlb.".length, -suffix.length));
+}
+
+export function emptyStats(): CgroupStats {
+  const zeroCpuset: CpusetStats = {
+    cpu_exclusive: 0n,
+    mem_hardwall: 0n,
+    mem_exclusive: 0n,
+    memory_migrate: 0n,
+    memory_spread_page: 0n,
+    memory_spread_slab: 0n,
+    memory_pressure: 0n,
+    sched_load_balance: 0n,
+    sched_relax_domain_level: 0n,
+  };
+  const entry = (): MemoryEntry => ({ limit: 0n, failcnt: 0n });
+  return {
+    cpu: { usage: { kernel: 0n, user: 0n }, throttling: {} },
+    cpuset: zeroCpuset,
+    memory: { usage: entry(), swap: entry(), kernel: entry(), kernelTCP: entry() },
+    pids: {},
+    blkio: {},
+    hugetlb: {},
+    intel_rdt: {},
+    network_interfaces: null,
+  };
+}
+
+/** checkBeforeUpdate: refuse a limit below what the cgroup already uses. */
+export function checkUsageBelow(dir: string, usageFile: string, peakFile: string, limit: number): void {
+  const usage = parseCounter(readOptional(dir, usageFile));
+  if (usage > BigInt(limit)) {
+    const peak = parseCounter(readOptional(dir, peakFile));
+    throw new SkiffError("InvalidConfig", `linux.resources.memory.limit: unable to set memory limit to ${limit} (current usage: ${usage}, peak usage: ${peak})`);
+  }
 }

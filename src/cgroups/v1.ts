@@ -1,6 +1,5 @@
 // cgroup v1: one directory per controller hierarchy. Writes every linux.resources field to its
 // v1 file with runc's rules, and reads runc's stats back.
-import { readdirSync } from "node:fs";
 import { SkiffError } from "../errors.js";
 import { log } from "../log.js";
 import type { BlockIO, CPU, LinuxResources, Memory, ThrottleDevice } from "../spec/types.js";
@@ -17,6 +16,9 @@ import {
   parseCpuList,
   parseFlatKeyed,
   parseNumberList,
+  checkUsageBelow,
+  emptyStats,
+  listHugetlbSizes,
   type CgroupStats,
   type CpusetStats,
   type MemoryEntry,
@@ -171,15 +173,6 @@ function setMemory(paths: V1Paths, m: Memory): void {
   if (m.useHierarchy !== undefined) writeCgroupFile(dir, "memory.use_hierarchy", m.useHierarchy ? "1" : "0", `${R}.memory.useHierarchy`);
 }
 
-/** checkBeforeUpdate: refuse a limit below what the cgroup already uses. */
-export function checkUsageBelow(dir: string, usageFile: string, peakFile: string, limit: number): void {
-  const usage = parseCounter(readOptional(dir, usageFile));
-  if (usage > BigInt(limit)) {
-    const peak = parseCounter(readOptional(dir, peakFile));
-    throw new SkiffError("InvalidConfig", `${R}.memory.limit: unable to set memory limit to ${limit} (current usage: ${usage}, peak usage: ${peak})`);
-  }
-}
-
 function setBlkio(paths: V1Paths, b: BlockIO): void {
   const throttles: [keyof BlockIO, string][] = [
     ["throttleReadBpsDevice", "blkio.throttle.read_bps_device"],
@@ -320,36 +313,6 @@ function cpusetV1(dir: string): CpusetStats {
     memory_pressure: n("memory_pressure"),
     sched_load_balance: n("sched_load_balance"),
     sched_relax_domain_level: BigInt((readOptional(dir, "cpuset.sched_relax_domain_level") ?? "0").trim()),
-  };
-}
-
-/** The page sizes a hugetlb cgroup offers ("2MB", "1GB"), from its file names. */
-export function listHugetlbSizes(dir: string, suffix: string): string[] {
-  return readdirSync(dir).filter((f) => f.startsWith("hugetlb.") && f.endsWith(suffix) && !f.includes(".rsvd.")).map((f) => f.slice("hugetlb.".length, -suffix.length));
-}
-
-export function emptyStats(): CgroupStats {
-  const zeroCpuset: CpusetStats = {
-    cpu_exclusive: 0n,
-    mem_hardwall: 0n,
-    mem_exclusive: 0n,
-    memory_migrate: 0n,
-    memory_spread_page: 0n,
-    memory_spread_slab: 0n,
-    memory_pressure: 0n,
-    sched_load_balance: 0n,
-    sched_relax_domain_level: 0n,
-  };
-  const entry = (): MemoryEntry => ({ limit: 0n, failcnt: 0n });
-  return {
-    cpu: { usage: { kernel: 0n, user: 0n }, throttling: {} },
-    cpuset: zeroCpuset,
-    memory: { usage: entry(), swap: entry(), kernel: entry(), kernelTCP: entry() },
-    pids: {},
-    blkio: {},
-    hugetlb: {},
-    intel_rdt: {},
-    network_interfaces: null,
   };
 }
 

@@ -10,8 +10,19 @@ import { blkioWeightToIoWeight, checkPageSize, cpuMax, ioMaxLine, pidsMax, rdmaL
 import { sleepSync } from "../linux/io.js";
 import { exists, readOptional, writeCgroupFile } from "./files.js";
 import { directoriesBetween } from "./paths.js";
-import { MAX_UINT64, omitZero, parseCounter, parseCpuList, parseFlatKeyed, parseIoStat, type CgroupStats, type MemoryEntry } from "./stats.js";
-import { checkUsageBelow, emptyStats, listHugetlbSizes } from "./v1.js";
+import {
+  MAX_UINT64,
+  checkUsageBelow,
+  emptyStats,
+  listHugetlbSizes,
+  omitZero,
+  parseCounter,
+  parseCpuList,
+  parseFlatKeyed,
+  parseIoStat,
+  type CgroupStats,
+  type MemoryEntry,
+} from "./stats.js";
 
 const R = "linux.resources";
 const debug = trace.extend("cgroups");
