@@ -36,7 +36,6 @@ void send_msg(uint32_t type, int32_t a, int32_t b, const char *text) {
   }
 }
 
-/* strerror as Go prints it ("no such file or directory"): callers match on that text. */
 /* libc's descriptions in the lower case of Go's messages ("no such file or directory"). */
 const char *lower_first(const char *text) {
   static char buf[128];
@@ -45,6 +44,7 @@ const char *lower_first(const char *text) {
   return buf;
 }
 
+/* strerror as Go prints it: callers match on that text. */
 const char *errstr(int err) { return lower_first(strerror(err)); }
 
 void fail(int err, const char *fmt, ...) {

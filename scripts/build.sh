@@ -3,7 +3,7 @@
 # Node fallback in dist/node), and bundle dist/skiff (Bun, skiff-init embedded).
 # --bytecode ships JSC bytecode instead of source, --splitting keeps every dynamically imported
 # part (each command's work, yargs for help and errors, the validators, libseccomp) in chunks of
-# their own that load only when used: start-up falls from ~36 ms to ~10 ms.
+# their own that load only when used (start-up figures: docs/architecture.md).
 # dbus-next (the systemd cgroup driver) requires x11 and usocket only inside functions skiff never
 # calls (X11 session-bus discovery, unix fd passing): external, so the bundler need not find them.
 set -euo pipefail

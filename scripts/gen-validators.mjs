@@ -1,5 +1,5 @@
 // Build step: compile schemas/*.schema.json into standalone ajv validators (one ESM module),
-// so nothing compiles a schema at run time (ajv's compiler costs ~130 ms at start-up).
+// so nothing compiles a schema at run time (ajv's compiler is costly at start-up: docs/architecture.md).
 // Output: src/spec/validators.generated.js (+ .d.ts), gitignored, rebuilt by scripts/build.sh.
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";

@@ -12,7 +12,8 @@ type Tracer = ((format: string, ...args: unknown[]) => void) & { extend(namespac
 
 // --debug turns every trace into a `debug` record of the log, in the --log-format in force (what
 // runc's callers read). DEBUG=skiff:* instead prints them through the `debug` package, which
-// costs Bun ~20 ms to load and so is loaded only then; otherwise a tracer is a no-op.
+// is slow for Bun to load (docs/architecture.md) and so is loaded only then; otherwise a tracer
+// is a no-op.
 let debugModule: typeof createDebug | undefined;
 // node:util costs Bun ~3 ms and ~4 MB to load (a third of `skiff state`): only --debug formats.
 let formatMessage: ((format: string, ...args: unknown[]) => string) | undefined;

@@ -1,6 +1,6 @@
 // What skiff prints on stdout/stderr, as plain write(2)s. Touching Bun's process.stdout or
-// process.stderr builds a stream object on first use, measured at ~15 ms of a compiled binary's
-// start-up (more than a whole `skiff state` should take).
+// process.stderr builds a stream object on first use, which costs a compiled binary more
+// start-up than a whole `skiff state` should take (docs/architecture.md).
 import { writeAll } from "./linux/io.js";
 
 /** Prints text on fd; a reader that went away (EPIPE, e.g. `skiff list | head`) ends it quietly. */

@@ -54,7 +54,7 @@ export interface CgroupManager {
   create(): void;
   /**
    * Moves pid into the container's cgroup on every hierarchy. Asynchronous: the first move into
-   * a cgroup can wait ~10 ms for the kernel (cgroups/warm-up.ts), time the caller can use.
+   * a cgroup can wait for the kernel (cgroups/warm-up.ts), time the caller can use.
    */
   apply(pid: number): Promise<void>;
   /** Writes every field of `resources`; errors name the field. */

@@ -1,5 +1,5 @@
 // Moving a process into a cgroup takes a global lock (cgroup_threadgroup_rwsem) whose first
-// writer waits for an RCU grace period — about 10 ms here, the largest single cost of `run`;
+// writer waits for an RCU grace period — the largest single cost of `run` (docs/architecture.md);
 // writers right after it do not wait. skiff starts one harmless move as early as it can (see
 // src/warm-start.ts), on a libuv thread: this process into the cgroup it is already in (a no-op
 // move), so the grace period passes during start-up, not when the container's cgroups are made.

@@ -1,6 +1,6 @@
 // The command line as data: every command, positional and flag once. Two interpreters read it:
-// fast-parse.ts for the well-formed calls engines make thousands of times (yargs costs Bun
-// ~37 ms to load and parse, more than a whole `runc run`), and yargs for everything else —
+// fast-parse.ts for the well-formed calls engines make thousands of times (loading yargs costs
+// Bun more than a whole `runc run`: docs/architecture.md), and yargs for everything else —
 // help, and the error for anything malformed.
 
 import { defaultStateRoot, rootlessFacts } from "../host/rootless.js";

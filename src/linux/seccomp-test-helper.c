@@ -1,4 +1,4 @@
-// Test-only: loads a BPF program exported by compileSeccomp, as the executor will, then makes
+// Test-only: loads a BPF program exported by compileSeccomp, as skiff-init does, then makes
 // syscalls and prints what the kernel answered, one "call=result errno" line each.
 // Usage: seccomp-test-helper BPF_FILE FLAGS DIR_TO_MKDIR [CALL...]
 // mkdir DIR and getcwd always run. Each CALL is [ABI:]NR[/ARG0]: a raw syscall on the x86_64

@@ -1,6 +1,6 @@
 // Test support: a C program compiled with gcc into a fresh temporary directory for one test
 // file (the vitest hooks build it and remove the directory), to hand computed values to the
-// real kernel the way the executor will.
+// real kernel the way skiff-init does.
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
