@@ -15,7 +15,7 @@ type Tracer = ((format: string, ...args: unknown[]) => void) & { extend(namespac
 // is slow for Bun to load (docs/architecture.md) and so is loaded only then; otherwise a tracer
 // is a no-op.
 let debugModule: typeof createDebug | undefined;
-// node:util costs Bun ~3 ms and ~4 MB to load (a third of `skiff state`): only --debug formats.
+// node:util is costly for Bun to load (docs/architecture.md): only --debug formats.
 let formatMessage: ((format: string, ...args: unknown[]) => string) | undefined;
 
 function tracer(namespace: string): Tracer {

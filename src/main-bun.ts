@@ -6,7 +6,7 @@ import { VERSION_TEXT, versionRequested } from "./cli/version.js";
 const argv = process.argv.slice(2);
 if (versionRequested(argv)) {
   // before the command line is even loaded: `--version` is what engines probe a runtime with.
-  // console.log writes natively; node:fs would cost ~1 ms more.
+  // console.log writes natively; node:fs would cost more (docs/architecture.md).
   console.log(VERSION_TEXT.trimEnd());
 } else {
   const [fs, { main }, { bunFfi }, { once, setPlatform }, initPath] = await Promise.all([

@@ -9,7 +9,7 @@ export const COMMAND_NAMES = ["create", "start", "state", "kill", "delete", "run
 
 /**
  * --version/-v with global flags but no command (podman runs `runtime --version`). Known from
- * argv alone, so the Bun entry answers it before loading the command line (~3 ms).
+ * argv alone, so the Bun entry answers it before loading the command line.
  */
 export function versionRequested(argv: readonly string[]): boolean {
   return argv.some((a) => a === "--version" || a === "-v") && !argv.some((a) => COMMAND_NAMES.includes(a));
