@@ -10,7 +10,7 @@ import { grantedCapabilities } from "../plan/capabilities.js";
 import { checkRlimitsAgainstHost, rlimitPlan } from "../plan/rlimits.js";
 import { ack, readMessage, sendPlan, spawnHelper, type Helper } from "../native.js";
 import { compileCreatePlan } from "../plan/compile.js";
-import { hostFacts } from "../plan/host-facts.js";
+import { hostFacts } from "../host/facts.js";
 import { hasNamespace } from "../plan/namespaces.js";
 import type { Plan } from "../plan/plan.js";
 import { Msg, SyncTag } from "../plan/protocol.js";
@@ -141,10 +141,9 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     config: spec,
   });
   try {
-    // Read once: the cgroup manager and the host facts both look at the mounts.
-    const mountinfo = fs.readFileSync("/proc/self/mountinfo", "utf8");
+    const host = hostFacts();
     const resources = effectiveResources(spec, opts.rootless ?? false);
-    cgroups = createCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: opts.systemdCgroup, resources, mountinfo, rootless: opts.rootless });
+    cgroups = createCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: opts.systemdCgroup, resources, mountinfo: host.mountinfo, rootless: opts.rootless });
     checkExistingCgroup(cgroups);
     // Before anything is made, say what will be: if this process dies (kill -9) from here on,
     // `delete` finds the cgroups to empty and remove, and `state` reports the create's fate.
@@ -174,16 +173,16 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     helper = spawnHelper(platform().initBinary(), stdio, extra);
     joined = cgroups.apply(helper.pid);
     joined.catch(() => undefined); // handled: it may fail while the plan compiles; `await joined` below still throws
-    const idMaps = idMapMethod(spec, { euid: process.geteuid?.() ?? 0, egid: process.getegid?.() ?? 0 });
-    const granted = grantedCapabilities(spec.process?.capabilities, hasNamespace(spec.linux?.namespaces, "user"));
+    const idMaps = idMapMethod(spec, host);
+    const granted = grantedCapabilities(spec.process?.capabilities, hasNamespace(spec.linux?.namespaces, "user"), host.capabilities);
     for (const w of granted.warnings) log("warning", w);
     if (spec.mounts?.length && !hasNamespace(spec.linux?.namespaces, "mount")) {
       log("warning", "mounts: not mounted: without a mount namespace they would change the runtime's own mounts");
     }
-    checkRlimitsAgainstHost(rlimitPlan(spec.process?.rlimits));
+    checkRlimitsAgainstHost(rlimitPlan(spec.process?.rlimits), host);
     const plan: Plan = compileCreatePlan({
       id,
-      host: hostFacts(mountinfo),
+      host,
       sessionKeyring: opts.noNewKeyring ? undefined : `_ses.${id}`,
       setgroupsDenied: idMaps === "own-ids",
       capabilities: granted.sets,

@@ -11,7 +11,7 @@ import { log, trace } from "../log.js";
 import { readMessage, sendPlan, spawnHelper, type Helper } from "../native.js";
 import { grantedCapabilities } from "../plan/capabilities.js";
 import { idMask, parseIdList } from "../plan/cpu-list.js";
-import { hostFacts } from "../plan/host-facts.js";
+import { hostFacts } from "../host/facts.js";
 import { compileExecPlan, execProcess, type ExecPlanInput, type ExecProcessFlags } from "../plan/exec.js";
 import type { Plan } from "../plan/plan.js";
 import { checkRlimitsAgainstHost, rlimitPlan } from "../plan/rlimits.js";
@@ -163,17 +163,17 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
   const { store } = opts;
   const rec = store.load(opts.id);
   checkStatus(store, rec, opts.ignorePaused ?? false);
-  const lsm = hostFacts().lsm;
-  const proc = processOf(opts, rec.config, lsm);
+  const host = hostFacts();
+  const proc = processOf(opts, rec.config, host.lsm);
   const interactive = proc.terminal === true && !opts.consoleSocket;
   if (interactive) proc.consoleSize ??= terminalSize();
   if (opts.consoleSocket && !proc.terminal) throw new SkiffError("InvalidArgument", "--console-socket needs a terminal (--tty or process.terminal)");
   if (interactive && opts.detach) throw new SkiffError("InvalidArgument", "--detach with a terminal needs a --console-socket to send it to");
   const preserveFds = opts.preserveFds ?? 0;
   if (!Number.isInteger(preserveFds) || preserveFds < 0) throw new SkiffError("InvalidArgument", `--preserve-fds: must be a non-negative integer, got ${preserveFds}`);
-  const granted = grantedCapabilities(proc.capabilities, (rec.config.linux?.namespaces ?? []).some((n) => n.type === "user"));
+  const granted = grantedCapabilities(proc.capabilities, (rec.config.linux?.namespaces ?? []).some((n) => n.type === "user"), host.capabilities);
   for (const w of granted.warnings) log("warning", w);
-  checkRlimitsAgainstHost(rlimitPlan(proc.rlimits));
+  checkRlimitsAgainstHost(rlimitPlan(proc.rlimits), host);
   const cgroups = loadCgroupManager(execCgroups(rec.cgroups, opts.cgroup ?? []));
   const seccomp = await seccompProgram(rec.config, store);
 
@@ -204,7 +204,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
       preserveFds,
       consoleSocketFd: consoleFd === undefined ? undefined : fdInHelper(consoleFd),
       seccomp,
-      lsm,
+      lsm: host.lsm,
       setgroupsDenied: setgroupsDenied(rec.pid),
       container: { ociVersion: rec.ociVersion, id: rec.id, bundle: rec.bundle, ...(rec.annotations && { annotations: rec.annotations }) },
     });

@@ -3,6 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { SkiffError } from "../errors.js";
+import { ownIdentity } from "../host/identity.js";
 import { syscallError } from "../linux/errno.js";
 import { writeAll } from "../linux/io.js";
 import { flock, LOCK_EX } from "../linux/libc.js";
@@ -64,7 +65,7 @@ export class StateStore {
     const dir = this.dir(id);
     try {
       // A rootless user's state stays its own (runc: 0700); root's lets a non-root init reach exec.fifo.
-      fs.mkdirSync(this.root, { recursive: true, mode: process.geteuid?.() === 0 ? 0o711 : 0o700 });
+      fs.mkdirSync(this.root, { recursive: true, mode: ownIdentity().euid === 0 ? 0o711 : 0o700 });
       fs.mkdirSync(dir, { mode: 0o711 });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new SkiffError("AlreadyExists", `container with id exists: ${id}`);

@@ -1,11 +1,8 @@
 // Rootless: skiff run by a user without host root (runc's rules). Read from the process's own
 // facts: its effective uid and whether it sits in a user namespace that maps less than the host.
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { SkiffError } from "../errors.js";
-
-/** The whole 32-bit id range mapped onto itself: the initial user namespace. */
-const FULL_RANGE_MAP = /^\s*0\s+0\s+4294967295\s*$/;
+import { ownIdentity } from "./identity.js";
 
 export interface RootlessFacts {
   euid: number;
@@ -14,13 +11,7 @@ export interface RootlessFacts {
 }
 
 export function rootlessFacts(): RootlessFacts {
-  let uidMap = "";
-  try {
-    uidMap = fs.readFileSync("/proc/self/uid_map", "utf8");
-  } catch {
-    // no /proc: assume the initial namespace
-  }
-  return { euid: process.geteuid?.() ?? 0, inUserNamespace: uidMap !== "" && !FULL_RANGE_MAP.test(uidMap) };
+  return ownIdentity();
 }
 
 /** `--rootless true|false|auto` (absent = auto): auto is an unprivileged euid, or root in a user namespace. */

@@ -1,11 +1,12 @@
-// The masks capabilities.ts computes, applied by a real process the way the executor will
+// The masks capabilities.ts computes, applied by a real process the way skiff-init does
 // (bounding drop, capset, ambient raise), then read back from /proc/self/status. Needs root.
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import type { Capabilities } from "../spec/types.js";
 import { lackingCapability } from "../testing/host.js";
 import { useCProgram } from "./c-program.testing.js";
-import { availableCapabilities, type CapabilitySets, capabilitySets, grantableCapabilities, hostBoundingSet, lastCapability } from "./capabilities.js";
+import { capabilityField, hostFacts } from "../host/facts.js";
+import { availableCapabilities, type CapabilitySets, capabilitySets, grantableCapabilities } from "./capabilities.js";
 
 // argv: BOUNDING EFFECTIVE PERMITTED INHERITABLE AMBIENT (hex) LAST_CAP
 const SOURCE = String.raw`
@@ -48,7 +49,7 @@ describe.skipIf(process.getuid?.() !== 0)("capability masks applied by a real pr
   const hex = (v: bigint): string => v.toString(16).padStart(16, "0");
   function apply(s: CapabilitySets): string[] {
     const masks = [s.bounding, s.effective, s.permitted, s.inheritable, s.ambient].map(hex);
-    return execFileSync(program.path, [...masks, String(lastCapability())], { encoding: "utf8", stdio: "pipe" }).trim().split("\n");
+    return execFileSync(program.path, [...masks, String(hostFacts().capabilities.lastCap)], { encoding: "utf8", stdio: "pipe" }).trim().split("\n");
   }
 
   it("shows the spec example's sets in /proc/self/status", () => {
@@ -59,7 +60,7 @@ describe.skipIf(process.getuid?.() !== 0)("capability masks applied by a real pr
       effective: ["CAP_AUDIT_WRITE", "CAP_KILL"],
       ambient: ["CAP_NET_BIND_SERVICE"],
     };
-    const { sets, warnings } = grantableCapabilities(capabilitySets(caps), availableCapabilities(false));
+    const { sets, warnings } = grantableCapabilities(capabilitySets(caps), availableCapabilities(false, hostFacts().capabilities));
     expect(warnings).toEqual([]);
     expect(apply(sets)).toEqual([
       "CapInh:\t0000000020000420",
@@ -72,7 +73,7 @@ describe.skipIf(process.getuid?.() !== 0)("capability masks applied by a real pr
 
   it("sees the full bounding set inside a new user namespace, as availableCapabilities says", () => {
     const status = execFileSync("unshare", ["--user", "--map-root-user", "cat", "/proc/self/status"], { encoding: "utf8" });
-    expect(hostBoundingSet(status)).toBe(availableCapabilities(true));
+    expect(capabilityField(status, "CapBnd")).toBe(availableCapabilities(true, hostFacts().capabilities));
   });
 
   it.skipIf(lackingCapability === undefined)("applies cleanly once a capability the host lacks is left out (skipped: the bounding set is full)", () => {
@@ -81,7 +82,7 @@ describe.skipIf(process.getuid?.() !== 0)("capability masks applied by a real pr
     const requested = capabilitySets(everything);
     // As asked, the kernel refuses the set: this is the failure the warning replaces.
     expect(() => apply(requested)).toThrowError(expect.objectContaining({ stderr: "capset: Operation not permitted\n" }));
-    const { sets, warnings } = grantableCapabilities(requested, availableCapabilities(false));
+    const { sets, warnings } = grantableCapabilities(requested, availableCapabilities(false, hostFacts().capabilities));
     expect(warnings).toHaveLength(3);
     expect(apply(sets)).toContain("CapEff:\t0000000000000001");
   });

@@ -10,8 +10,8 @@
 //   CAP_SYS_RESOURCE on this machine, or newer than the kernel) follows spec 1.1+: "MUST be
 //   logged as a warning", the runtime "SHOULD NOT fail". It is left out of every set and
 //   reported, so capset never fails with EPERM halfway through the container's start.
-import * as fs from "node:fs";
 import { SkiffError } from "../errors.js";
+import type { HostFacts } from "../host/facts.js";
 import { CAPABILITIES, CAPABILITY_NAMES, isCapabilityName } from "../spec/capabilities.js";
 import type { Capabilities } from "../spec/types.js";
 
@@ -43,35 +43,18 @@ export function capabilityNames(mask: bigint): string[] {
   return CAPABILITY_NAMES.filter((name) => (mask >> BigInt(CAPABILITIES[name])) & 1n);
 }
 
-/** One capability line of /proc/self/status (CapBnd, CapEff, ...) as a mask. */
-export function ownCapabilitySet(field: "CapInh" | "CapPrm" | "CapEff" | "CapBnd" | "CapAmb", status = fs.readFileSync("/proc/self/status", "utf8")): bigint {
-  const m = new RegExp(`^${field}:\\s*([0-9a-f]+)$`, "m").exec(status);
-  if (!m) throw new SkiffError("Internal", `/proc/self/status has no ${field} line`);
-  return BigInt(`0x${m[1]}`);
-}
-
-/** CapBnd: what this process (and so a container without a user namespace) can hold. */
-export function hostBoundingSet(status?: string): bigint {
-  return ownCapabilitySet("CapBnd", status);
-}
-
-/** /proc/sys/kernel/cap_last_cap: the highest capability number this kernel knows. */
-export function lastCapability(): number {
-  return Number(fs.readFileSync("/proc/sys/kernel/cap_last_cap", "utf8").trim());
-}
-
 /**
  * What the container's init can hold: entering a user namespace (new or joined) gives a full
  * bounding set inside it, so then every capability the kernel knows; otherwise the runtime's own
  * bounding set.
  */
-export function availableCapabilities(inUserNamespace: boolean): bigint {
-  return inUserNamespace ? (1n << BigInt(lastCapability() + 1)) - 1n : hostBoundingSet();
+export function availableCapabilities(inUserNamespace: boolean, host: HostFacts["capabilities"]): bigint {
+  return inUserNamespace ? (1n << BigInt(host.lastCap + 1)) - 1n : host.bounding;
 }
 
 /** process.capabilities as the init can really hold them, and the warnings to log for the rest. */
-export function grantedCapabilities(caps: Capabilities | undefined, inUserNamespace: boolean): { sets: CapabilitySets; warnings: string[] } {
-  return grantableCapabilities(capabilitySets(caps), availableCapabilities(inUserNamespace));
+export function grantedCapabilities(caps: Capabilities | undefined, inUserNamespace: boolean, host: HostFacts["capabilities"]): { sets: CapabilitySets; warnings: string[] } {
+  return grantableCapabilities(capabilitySets(caps), availableCapabilities(inUserNamespace, host));
 }
 
 /**

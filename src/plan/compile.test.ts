@@ -1,6 +1,7 @@
 // Where compileCreatePlan puts the steps issue 3 added: helper-phase work before the fork, the
 // agent connection before the root switch, the agent message around the pid.
 import { describe, expect, it } from "vitest";
+import { HOSTS } from "../host/fixtures.testing.js";
 import { defaultSpec } from "../spec/default-spec.js";
 import type { Spec } from "../spec/types.js";
 import { compileCreatePlan, type PlanInput } from "./compile.js";
@@ -82,15 +83,19 @@ describe("compileCreatePlan: issue 3 steps", () => {
     expect(list.indexOf(Op.PIVOT_ROOT)).toBeLessThan(list.indexOf(Op.PERSONALITY));
   });
 
-  it("refuses what this host cannot do: LSM labels, intelRdt, missing NUMA nodes", () => {
-    const host = { lsm: { apparmor: false, selinux: false }, resctrl: false, numaNodes: [0] };
+  it("refuses what the hybrid fixture host cannot do: LSM labels, intelRdt, missing NUMA nodes", () => {
+    const host = HOSTS.hybrid;
     expect(() => compileCreatePlan(input((s) => (s.process!.apparmorProfile = "p"), { host }))).toThrow('process.apparmorProfile "p": AppArmor is not enabled on this host');
     expect(() => compileCreatePlan(input((s) => (s.linux!.intelRdt = {}), { host }))).toThrow("linux.intelRdt: resctrl is not mounted");
     expect(() => compileCreatePlan(input((s) => (s.linux!.memoryPolicy = { mode: "MPOL_BIND", nodes: "1" }), { host }))).toThrow(
       "linux.memoryPolicy.nodes: node 1 does not exist on this host (nodes: 0)",
     );
-    const apparmor = { ...host, lsm: { apparmor: true, selinux: false } };
-    const steps = compileCreatePlan(input((s) => (s.process!.apparmorProfile = "p"), { host: apparmor })).steps;
+  });
+
+  it("does it on the v2 fixture host, which has AppArmor, resctrl and two NUMA nodes", () => {
+    const host = HOSTS.v2;
+    const steps = compileCreatePlan(input((s) => (s.process!.apparmorProfile = "p"), { host })).steps;
     expect(steps.find((s) => s.what === "set AppArmor profile p")?.strs).toEqual(["/proc/self/attr/apparmor/exec", "exec p"]);
+    expect(() => compileCreatePlan(input((s) => (s.linux!.memoryPolicy = { mode: "MPOL_BIND", nodes: "1" }), { host }))).not.toThrow();
   });
 });

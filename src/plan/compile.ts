@@ -8,7 +8,7 @@ import { agentMessagePieces } from "./seccomp-agent.js";
 import { containerHookSteps, hasAnyHooks } from "./hooks.js";
 import { hasNamespace, namespaceSteps } from "./namespaces.js";
 import { step, type Plan, type Step } from "./plan.js";
-import type { HostFacts } from "./host-facts.js";
+import type { HostFacts } from "../host/facts.js";
 import { idmapSlots, idmapTreeSteps } from "./idmap.js";
 import { checkIntelRdt, checkMountLabel, lsmSteps } from "./lsm.js";
 import { memoryPolicy } from "./memory-policy.js";
@@ -43,18 +43,18 @@ export interface PlanInput extends RootfsFacts {
   capabilities: CapabilitySets;
   /** The container's id, for the state the seccomp agent receives. */
   id?: string;
-  /** What the host offers (hostFacts()); without it: no LSM, no resctrl, NUMA not checked. */
-  host?: HostFacts;
+  /** What the host offers (src/host/facts.ts); without it: no LSM, no resctrl, NUMA not checked. */
+  host?: Pick<HostFacts, "lsm" | "resctrl" | "numaNodes">;
   /** The user namespace's setgroups is "deny" (a rootless single mapping): no setgroups step. */
   setgroupsDenied?: boolean;
   /** Name of the session keyring the container joins (runc: "_ses.<id>"); none with --no-new-keyring. */
   sessionKeyring?: string;
 }
 
-const NO_HOST_FEATURES: HostFacts = { lsm: { apparmor: false, selinux: false }, resctrl: false, numaNodes: [] };
+const NO_HOST_FEATURES: Required<PlanInput>["host"] = { lsm: { apparmor: false, selinux: false }, resctrl: false, numaNodes: [] };
 
 /** config-linux.md "personality" and "Memory policy": the container's own, not exec's. */
-function containerProcessSteps(spec: Spec, host: HostFacts): Step[] {
+function containerProcessSteps(spec: Spec, host: Required<PlanInput>["host"]): Step[] {
   const steps: Step[] = [];
   const persona = personalityValue(spec.linux?.personality);
   if (persona !== undefined) steps.push(step(Op.PERSONALITY, `set linux.personality ${spec.linux!.personality!.domain}`, [persona]));

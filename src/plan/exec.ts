@@ -5,7 +5,7 @@
 import { SkiffError } from "../errors.js";
 import type { Namespace, Process, State } from "../spec/types.js";
 import type { CapabilitySets } from "./capabilities.js";
-import type { HostFacts } from "./host-facts.js";
+import type { HostFacts } from "../host/facts.js";
 import { lsmSteps } from "./lsm.js";
 import { namespaceSteps } from "./namespaces.js";
 import { step, type Plan, type Step } from "./plan.js";

@@ -4,7 +4,7 @@
 // container is refused (as runc does for SELinux labels) rather than run unconfined.
 import { SkiffError } from "../errors.js";
 import type { Process, Spec } from "../spec/types.js";
-import type { HostFacts } from "./host-facts.js";
+import type { HostFacts } from "../host/facts.js";
 import { step, type Step } from "./plan.js";
 import { Op } from "./protocol.js";
 

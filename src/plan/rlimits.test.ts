@@ -1,6 +1,5 @@
-import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ownCapabilitySet } from "./capabilities.js";
+import { HOSTS, hostWith } from "../host/fixtures.testing.js";
 import { checkRlimitsAgainstHost, parseProcLimits, RLIM_INFINITY, rlimitPlan, RLIMITS } from "./rlimits.js";
 
 describe("rlimitPlan", () => {
@@ -34,43 +33,56 @@ describe("rlimitPlan", () => {
 });
 
 describe("checkRlimitsAgainstHost", () => {
-  const limits = fs.readFileSync("/proc/self/limits", "utf8");
-  const current = parseProcLimits(limits);
+  const PROC_LIMITS = `Limit                     Soft Limit           Hard Limit           Units
+Max cpu time              unlimited            unlimited            seconds
+Max file size             unlimited            unlimited            bytes
+Max data size             unlimited            unlimited            bytes
+Max stack size            8388608              unlimited            bytes
+Max core file size        0                    unlimited            bytes
+Max resident set          unlimited            unlimited            bytes
+Max processes             15432                15432                processes
+Max open files            1024                 1048576              files
+Max locked memory         8388608              8388608              bytes
+Max address space         unlimited            unlimited            bytes
+Max file locks            unlimited            unlimited            locks
+Max pending signals       15432                15432                signals
+Max msgqueue size         819200               819200               bytes
+Max nice priority         0                    0
+Max realtime priority     0                    0
+Max realtime timeout      unlimited            unlimited            us
+`;
+  const SYS_RESOURCE = 1n << 24n;
+  // hybrid (the development VM): CAP_SYS_RESOURCE is out of the runtime's sets
+  const cannotRaise = HOSTS.hybrid;
+  const canRaise = hostWith("hybrid", { capabilities: { ...HOSTS.hybrid.capabilities, effective: HOSTS.hybrid.capabilities.effective | SYS_RESOURCE } });
+  const hard = Number(cannotRaise.limits[RLIMITS.RLIMIT_NOFILE][1]);
 
-  it("parses /proc/self/limits in resource order", () => {
+  it("parses /proc/PID/limits in resource order", () => {
+    const current = parseProcLimits(PROC_LIMITS);
     expect(current).toHaveLength(16);
-    const nofile = /^Max open files\s+(\S+)\s+(\S+)/m.exec(limits)!;
-    expect(current[RLIMITS.RLIMIT_NOFILE]).toEqual([BigInt(nofile[1]), BigInt(nofile[2])]);
+    expect(current[RLIMITS.RLIMIT_NOFILE]).toEqual([1024n, 1048576n]);
     expect(current[RLIMITS.RLIMIT_CPU][1]).toBe(RLIM_INFINITY);
+    expect(current[RLIMITS.RLIMIT_RTTIME]).toEqual([RLIM_INFINITY, RLIM_INFINITY]);
   });
 
   it("refuses a hard limit above the runtime's when it cannot raise hard limits", () => {
-    const hard = Number(current[RLIMITS.RLIMIT_NOFILE][1]);
     const steps = rlimitPlan([{ type: "RLIMIT_NOFILE", soft: 10, hard: hard + 1 }]);
-    expect(() => checkRlimitsAgainstHost(steps, false, current)).toThrowError(
+    expect(() => checkRlimitsAgainstHost(steps, cannotRaise)).toThrowError(
       expect.objectContaining({
         kind: "PermissionDenied",
         message: `process.rlimits: cannot raise the RLIMIT_NOFILE hard limit to ${hard + 1} above the runtime's ${hard}: operation not permitted (it needs CAP_SYS_RESOURCE, which the runtime does not have)`,
       }),
     );
-    expect(() => checkRlimitsAgainstHost(steps, true, current)).not.toThrow();
+    expect(() => checkRlimitsAgainstHost(steps, canRaise)).not.toThrow();
   });
 
   it("accepts limits at or below the runtime's own", () => {
-    const hard = Number(current[RLIMITS.RLIMIT_NOFILE][1]);
-    expect(() => checkRlimitsAgainstHost(rlimitPlan([{ type: "RLIMIT_NOFILE", soft: 10, hard }]), false)).not.toThrow();
-  });
-
-  it("reads by default whether this process can raise hard limits (this host: it cannot)", () => {
-    const canRaise = (ownCapabilitySet("CapEff") >> 24n) & 1n;
-    const steps = rlimitPlan([{ type: "RLIMIT_NOFILE", soft: 1, hard: Number(current[RLIMITS.RLIMIT_NOFILE][1]) + 1 }]);
-    if (canRaise) expect(() => checkRlimitsAgainstHost(steps)).not.toThrow();
-    else expect(() => checkRlimitsAgainstHost(steps)).toThrow("cannot raise the RLIMIT_NOFILE hard limit");
+    expect(() => checkRlimitsAgainstHost(rlimitPlan([{ type: "RLIMIT_NOFILE", soft: 10, hard }]), cannotRaise)).not.toThrow();
   });
 
   it("names an unlimited current limit as such", () => {
-    const fake = current.map(() => [0n, 0n] as [bigint, bigint]);
+    const fake = hostWith("v1", { capabilities: cannotRaise.capabilities, limits: cannotRaise.limits.map(() => [0n, 0n] as [bigint, bigint]) });
     const steps = rlimitPlan(JSON.parse('[{"type":"RLIMIT_CORE","soft":0,"hard":18446744073709551615}]'));
-    expect(() => checkRlimitsAgainstHost(steps, false, fake)).toThrow("cannot raise the RLIMIT_CORE hard limit to unlimited above the runtime's 0");
+    expect(() => checkRlimitsAgainstHost(steps, fake)).toThrow("cannot raise the RLIMIT_CORE hard limit to unlimited above the runtime's 0");
   });
 });

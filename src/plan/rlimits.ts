@@ -1,10 +1,9 @@
 // process.rlimits → setrlimit(2) steps. The spec: unknown types and duplicated types are errors,
 // and getrlimit in the container MUST then show exactly the configured soft and hard values.
-import * as fs from "node:fs";
 import { SkiffError } from "../errors.js";
+import type { HostFacts } from "../host/facts.js";
 import { CAPABILITIES } from "../spec/capabilities.js";
 import type { POSIXRlimit } from "../spec/types.js";
-import { ownCapabilitySet } from "./capabilities.js";
 
 /** Resource numbers of asm-generic/resource.h (x86_64 and arm64 alike), in /proc/PID/limits order. */
 export const RLIMITS = {
@@ -90,17 +89,14 @@ export function rlimitRaiseDenied(step: RlimitStep, currentHard: bigint): string
 /**
  * Raising a hard limit needs CAP_SYS_RESOURCE in the initial user namespace (a container's own
  * user namespace does not help). Without it, such a config cannot be honoured; this finds that
- * before the container is created, so the failure leaves nothing behind. By default both facts
- * are read from this process (the runtime, whose limits and capabilities the init inherits).
+ * before the container is created, so the failure leaves nothing behind. Both facts are the
+ * runtime's (whose limits and capabilities the init inherits).
  */
-export function checkRlimitsAgainstHost(
-  steps: RlimitStep[],
-  canRaiseHardLimits = ((ownCapabilitySet("CapEff") >> BigInt(CAPABILITIES.CAP_SYS_RESOURCE)) & 1n) === 1n,
-  current = parseProcLimits(fs.readFileSync("/proc/self/limits", "utf8")),
-): void {
+export function checkRlimitsAgainstHost(steps: RlimitStep[], host: Pick<HostFacts, "capabilities" | "limits">): void {
+  const canRaiseHardLimits = ((host.capabilities.effective >> BigInt(CAPABILITIES.CAP_SYS_RESOURCE)) & 1n) === 1n;
   if (canRaiseHardLimits) return;
   for (const step of steps) {
-    const currentHard = current[step.resource][1];
+    const currentHard = host.limits[step.resource][1];
     if (step.hard > currentHard) throw new SkiffError("PermissionDenied", rlimitRaiseDenied(step, currentHard), 1);
   }
 }

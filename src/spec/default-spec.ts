@@ -7,6 +7,7 @@
 // Like runc, a cgroup namespace is added only on a unified (cgroup v2) host.
 
 import { existsSync } from "node:fs";
+import { ownIdentity } from "../host/identity.js";
 import { OCI_VERSION_MAX } from "./semantic.js";
 import type { Mount, Namespace, Spec } from "./types.js";
 
@@ -98,8 +99,8 @@ function toRootless(spec: Spec, opts: DefaultSpecOptions): Spec {
   const { namespaces, maskedPaths, readonlyPaths } = spec.linux!;
   // Keys in the order runc writes them, so the two files diff cleanly.
   spec.linux = {
-    uidMappings: [{ containerID: 0, hostID: opts.hostUid ?? process.geteuid!(), size: 1 }],
-    gidMappings: [{ containerID: 0, hostID: opts.hostGid ?? process.getegid!(), size: 1 }],
+    uidMappings: [{ containerID: 0, hostID: opts.hostUid ?? ownIdentity().euid, size: 1 }],
+    gidMappings: [{ containerID: 0, hostID: opts.hostGid ?? ownIdentity().egid, size: 1 }],
     namespaces: [...namespaces!.filter((n) => n.type !== "network" && n.type !== "user"), { type: "user" }],
     maskedPaths,
     readonlyPaths,

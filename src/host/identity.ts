@@ -1,0 +1,28 @@
+// Who this process is, read once per command: every command may need it (the default state
+// root, rootless mode, the state directory's mode), so it is kept apart from the fuller
+// HostFacts (facts.ts) that only create and exec read.
+import * as fs from "node:fs";
+
+export interface Identity {
+  euid: number;
+  egid: number;
+  /** /proc/self/uid_map says this process's user namespace maps less than the host's ids. */
+  inUserNamespace: boolean;
+}
+
+/** The whole 32-bit id range mapped onto itself: the initial user namespace. */
+const FULL_RANGE_MAP = /^\s*0\s+0\s+4294967295\s*$/;
+
+let identity: Identity | undefined;
+
+export function ownIdentity(): Identity {
+  if (identity) return identity;
+  let uidMap = "";
+  try {
+    uidMap = fs.readFileSync("/proc/self/uid_map", "utf8");
+  } catch {
+    // no /proc: assume the initial namespace
+  }
+  identity = { euid: process.geteuid?.() ?? 0, egid: process.getegid?.() ?? 0, inUserNamespace: uidMap !== "" && !FULL_RANGE_MAP.test(uidMap) };
+  return identity;
+}
