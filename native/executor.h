@@ -61,6 +61,8 @@ void op_chroot(const struct step *s);
 void op_mount_setattr(const struct step *s);
 void op_idmap_tree(const struct step *s);
 void op_move_tree(const struct step *s);
+void op_bind_sources_prepare(const struct step *s);
+void op_bind_sources_open(const struct step *s);
 
 /* ---- proc.c: procfs writes (sysctl, oom score, LSM, time offsets), masked and read-only paths ---- */
 void op_write_file(const struct step *s);

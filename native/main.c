@@ -78,6 +78,8 @@ static const struct op_entry ops[OP__COUNT] = {
     [OP_SESSION_KEYRING] = {PHASE_INIT, 0, 1, op_session_keyring},
     [OP_MKDIR_IN_ROOT] = {PHASE_INIT, 0, 2, op_mkdir_in_root},
     [OP_STDIO_OWNER] = {PHASE_INIT, 1, 0, op_stdio_owner},
+    [OP_BIND_SOURCES_PREPARE] = {PHASE_HELPER, 0, 0, op_bind_sources_prepare}, /* before the user namespace */
+    [OP_BIND_SOURCES_OPEN] = {PHASE_HELPER, 0, 0, op_bind_sources_open},
 };
 
 /* ---- plan decoding ---- */

@@ -9,8 +9,10 @@
 #include <linux/openat2.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -250,9 +252,9 @@ void op_chroot(const struct step *s) {
   if (chdir("/") < 0) fail(errno, "chdir /");
 }
 
-/* Detached, idmapped copies of mount sources made in the helper (host user namespace), attached
- * by OP_MOVE_TREE inside the container's mount namespace. */
-#define MAX_TREES 64
+/* Detached copies of mount sources made in the helper's phase (idmapped ones, and bind sources
+ * in a user namespace), attached by OP_MOVE_TREE inside the container's mount namespace. */
+#define MAX_TREES 512
 static int trees[MAX_TREES];
 
 void op_mount_setattr(const struct step *s) {
@@ -322,13 +324,98 @@ void op_idmap_tree(const struct step *s) {
 void op_move_tree(const struct step *s) {
   int slot = (int)s->ints[0];
   unsigned mode = (unsigned)s->ints[1];
-  if (slot < 0 || slot >= MAX_TREES || !trees[slot]) fail(EINVAL, "no idmapped tree in slot %d", slot);
+  if (slot < 0 || slot >= MAX_TREES || !trees[slot]) fail(EINVAL, "no mount tree in slot %d", slot);
   int target = open_in_root(s->strs[0], s->strs[1], mode & MOUNT_MKFILE, mode & (MOUNT_MKDIR | MOUNT_MKFILE));
   if (target < 0) fail(errno, "open mount point %s", s->strs[1]);
   refuse_proc_target(target, s->strs[1], mode);
   if (move_mount(trees[slot] - 1, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-    fail(errno, "attach idmapped mount on %s", s->strs[1]);
+    fail(errno, "attach mount on %s", s->strs[1]);
   close(target);
   close(trees[slot] - 1);
   trees[slot] = 0;
+}
+
+/*
+ * Bind mount sources in a user namespace (runc's "mount sources"): the container's root cannot
+ * reach a source below a directory only host root may enter. The opener, forked before the
+ * helper enters any namespace, keeps the runtime's credentials; once the container's mount
+ * namespace exists it joins it and clones each source there (open_tree), so a clone keeps what
+ * that namespace's copy locks (a read-only host mount stays read-only, as with a plain bind), and
+ * hands the clones to the helper over a socket. The init attaches them (OP_MOVE_TREE).
+ */
+static pid_t opener_pid = -1;
+static int opener_sock = -1;
+static int first_source_slot;
+static uint32_t nsources;
+
+/* In the opener: the reason it stops, as "errno text", for the helper to report. */
+static void opener_fail(int sock, int err, const char *what, const char *source) {
+  char text[4200];
+  int n = snprintf(text, sizeof text, "%d %s %s", err, what, source);
+  (void)!send(sock, text, n < (int)sizeof text ? (size_t)n : sizeof text - 1, MSG_NOSIGNAL);
+  _exit(1);
+}
+
+/* ints: the first slot, then the rbind flags as bits (source i: bit i%64 of ints[1 + i/64]). */
+static void open_sources(const struct step *s, int sock) {
+  char go;
+  if (recv(sock, &go, 1, 0) != 1) _exit(1); /* the helper failed before its namespaces */
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int)getppid());
+  int ns = open(path, O_RDONLY | O_CLOEXEC);
+  if (ns < 0 || setns(ns, CLONE_NEWNS) < 0) opener_fail(sock, errno, "join the container's mount namespace", "");
+  close(ns);
+  for (uint32_t i = 0; i < s->nstr; i++) {
+    int rbind = (s->ints[1 + i / 64] >> (i % 64)) & 1;
+    int tree = open_tree(AT_FDCWD, s->strs[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rbind ? AT_RECURSIVE : 0));
+    if (tree < 0) opener_fail(sock, errno, "open bind mount source", s->strs[i]);
+    send_fd(sock, tree, "t", 1, "a mount source");
+    close(tree);
+  }
+  _exit(0);
+}
+
+void op_bind_sources_prepare(const struct step *s) {
+  first_source_slot = (int)s->ints[0];
+  nsources = s->nstr;
+  if (first_source_slot < 0 || first_source_slot + nsources > MAX_TREES) fail(E2BIG, "too many bind mount sources (at most %d)", MAX_TREES);
+  if (s->nint < 1 + (nsources + 63) / 64) fail(EINVAL, "bad bind sources step");
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) fail(errno, "socketpair");
+  opener_pid = fork();
+  if (opener_pid < 0) fail(errno, "fork the mount source opener");
+  if (opener_pid == 0) {
+    close(sv[0]);
+    open_sources(s, sv[1]);
+  }
+  close(sv[1]);
+  opener_sock = sv[0];
+}
+
+/* One message from the opener: a tree (returned) or its error (reported). */
+static int receive_source(void) {
+  char text[4200], cbuf[CMSG_SPACE(sizeof(int))];
+  struct iovec iov = {text, sizeof text - 1};
+  struct msghdr h = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+  ssize_t n = recvmsg(opener_sock, &h, MSG_CMSG_CLOEXEC);
+  struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&h) : NULL;
+  if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+    int fd;
+    memcpy(&fd, CMSG_DATA(c), sizeof fd);
+    return fd;
+  }
+  if (n <= 0) fail(n < 0 ? errno : EPIPE, "open bind mount sources: the opener stopped");
+  text[n] = '\0';
+  char *why = strchr(text, ' ');
+  fail(atoi(text), "%s", why ? why + 1 : text);
+}
+
+void op_bind_sources_open(const struct step *s UNUSED) {
+  if (opener_sock < 0) fail(EINVAL, "no bind mount sources prepared");
+  if (send(opener_sock, "g", 1, MSG_NOSIGNAL) != 1) fail(errno, "start the mount source opener");
+  for (uint32_t i = 0; i < nsources; i++) trees[first_source_slot + (int)i] = receive_source() + 1;
+  while (waitpid(opener_pid, NULL, 0) < 0 && errno == EINTR) {
+  }
+  close(opener_sock);
+  opener_sock = -1;
 }

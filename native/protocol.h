@@ -57,13 +57,15 @@ enum plan_op {
   OP_MEMPOLICY = 41,    /* ints: mode | flags; strs: node mask (bytes, node 0 = bit 0 of byte 0) */
   OP_MOUNT_SETATTR = 42,/* ints: attr_set, attr_clr, recursive; strs: rootfs, target (in root) */
   OP_IDMAP_TREE = 43,   /* helper: ints: slot, rbind, ridmap; strs: source, uid_map, gid_map: an idmapped detached copy */
-  OP_MOVE_TREE = 44,    /* ints: slot, mode bits (MOUNT_*); strs: rootfs, target: attach the tree of OP_IDMAP_TREE */
+  OP_MOVE_TREE = 44,    /* ints: slot, mode bits (MOUNT_*); strs: rootfs, target: attach the tree of OP_IDMAP_TREE or OP_BIND_SOURCES_OPEN */
   OP_AGENT_CONNECT = 45,/* strs: socket path: connect to the seccomp agent (before the host paths go away) */
   OP_NETDEV_PREPARE = 46,/* helper, before the namespaces: strs: host name, container name, ... */
   OP_NETDEV_MOVE = 47,  /* helper, in the container's network namespace: move the prepared devices here */
   OP_SESSION_KEYRING = 48, /* strs: name: join a new session keyring of that name */
   OP_MKDIR_IN_ROOT = 49, /* strs: rootfs, path: a directory and its missing parents, resolved inside rootfs */
   OP_STDIO_OWNER = 50,  /* ints: uid: give fds 0-2 (a pty, a pipe; not /dev/null) that owner, keeping their group */
+  OP_BIND_SOURCES_PREPARE = 51, /* helper, before the namespaces: ints: slot, rbind per source; strs: sources: fork the opener */
+  OP_BIND_SOURCES_OPEN = 52,    /* helper, in the container's mount namespace: the opener clones each source there */
   OP__COUNT
 };
 

@@ -45,6 +45,29 @@ describe("compileCreatePlan: issue 3 steps", () => {
     expect(steps[at(Op.MOVE_TREE)]).toMatchObject({ ints: [0, 2], strs: ["/b/rootfs", "m"] });
   });
 
+  it("in a user namespace, a root runtime opens the bind sources: the opener before the namespaces, the clones after them", () => {
+    const userns = (s: Spec) => {
+      s.linux!.namespaces!.push({ type: "user" });
+      s.mounts!.push(
+        { destination: "/i", type: "bind", source: "/src-i", options: ["bind", "idmap"], uidMappings: [{ containerID: 0, hostID: 1000, size: 5 }], gidMappings: [{ containerID: 0, hostID: 2000, size: 5 }] },
+        { destination: "/a", source: "a", options: ["bind"] },
+        { destination: "/b", source: "/src-b", options: ["rbind", "ro"] },
+      );
+    };
+    const steps = compileCreatePlan(input(userns, { runtimeIsRoot: true })).steps;
+    const at = (op: Op) => steps.findIndex((s) => s.op === op);
+    expect(at(Op.BIND_SOURCES_PREPARE)).toBeLessThan(at(Op.UNSHARE_USER));
+    expect(at(Op.UNSHARE)).toBeLessThan(at(Op.BIND_SOURCES_OPEN));
+    expect(at(Op.BIND_SOURCES_OPEN)).toBeLessThan(at(Op.FORK));
+    // slot 0 is the idmapped mount's; the two binds follow, the second recursive (bit 1)
+    expect(steps[at(Op.BIND_SOURCES_PREPARE)]).toMatchObject({ ints: [1, 2n], strs: ["/b/a", "/src-b"] });
+    const moves = steps.filter((s) => s.op === Op.MOVE_TREE).map((s) => [s.ints?.[0], s.strs?.[1]]);
+    expect(moves).toEqual([[0, "i"], [1, "a"], [2, "b"]]);
+    // a rootless runtime, or no user namespace: plain binds
+    expect(ops(input(userns))).not.toContain(Op.BIND_SOURCES_PREPARE);
+    expect(ops(input((s) => s.mounts!.push({ destination: "/a", source: "a", options: ["bind"] }), { runtimeIsRoot: true }))).not.toContain(Op.BIND_SOURCES_PREPARE);
+  });
+
   it("connects to the seccomp agent before pivot_root and sends it the state around the pid", () => {
     const seccomp = { bpf: Buffer.alloc(8), flags: 8, listenerPath: "/run/agent.sock", listenerMetadata: "m" };
     const i = input((s) => (s.process!.noNewPrivileges = true), { seccomp, id: "c1" });

@@ -10,6 +10,7 @@ import { hasNamespace, namespaceSteps } from "./namespaces.js";
 import { step, type Plan, type Step } from "./plan.js";
 import type { HostFacts } from "../host/facts.js";
 import { idmapSlots, idmapTreeSteps } from "./idmap.js";
+import { bindSourceOpenSteps, bindSourcePrepareSteps, bindSourceSlots } from "./bind-sources.js";
 import { checkIntelRdt, checkMountLabel, lsmSteps } from "./lsm.js";
 import { memoryPolicy } from "./memory-policy.js";
 import { netDeviceMoves, netDeviceMoveSteps, netDevicePrepareSteps } from "./net-devices.js";
@@ -25,7 +26,7 @@ import {
   type SeccompProgram,
 } from "./process.js";
 import { Op, SyncTag } from "./protocol.js";
-import { maskAndReadonlySteps, mountSteps, prepareRootSteps, readonlyDevSteps, readonlyRootSteps, sharedMountsRootStep, switchRootSteps, type RootfsFacts } from "./rootfs.js";
+import { maskAndReadonlySteps, mountSteps, prepareRootSteps, readonlyDevSteps, readonlyRootSteps, sharedMountsRootStep, switchRootSteps, type RootfsFacts, type TreeSlot } from "./rootfs.js";
 import { sysctlSteps } from "./sysctl-steps.js";
 
 export interface PlanInput extends RootfsFacts {
@@ -47,6 +48,8 @@ export interface PlanInput extends RootfsFacts {
   host?: Pick<HostFacts, "lsm" | "resctrl" | "numaNodes">;
   /** The user namespace's setgroups is "deny" (a rootless single mapping): no setgroups step. */
   setgroupsDenied?: boolean;
+  /** The runtime runs as root (euid 0): bind sources in a user namespace are opened with its credentials. */
+  runtimeIsRoot?: boolean;
   /** Name of the session keyring the container joins (runc: "_ses.<id>"); none with --no-new-keyring. */
   sessionKeyring?: string;
 }
@@ -92,18 +95,26 @@ export function compileCreatePlan(input: PlanInput): Plan {
   checkIntelRdt(spec, host.resctrl);
   checkMountLabel(spec, host.lsm);
   const slots = ownMounts ? idmapSlots(spec) : new Map<number, number>();
+  const sourceSlots = ownMounts ? bindSourceSlots(spec, input.runtimeIsRoot ?? false, slots) : new Map<number, number>();
+  const trees = new Map<number, TreeSlot>([
+    ...[...slots].map(([i, slot]): [number, TreeSlot] => [i, { slot, idmapped: true }]),
+    ...[...sourceSlots].map(([i, slot]): [number, TreeSlot] => [i, { slot, idmapped: false }]),
+  ]);
   const netDevices = netDeviceMoves(spec);
 
   const steps: Step[] = [
-    // helper phase: idmapped clones and the device mover while still in the runtime's namespaces
+    // helper phase: idmapped clones, the device mover and the bind source opener while still in
+    // the runtime's namespaces; the last two act once the container's namespaces exist
     ...idmapTreeSteps(spec, input.bundle, slots),
     ...netDevicePrepareSteps(netDevices),
+    ...bindSourcePrepareSteps(spec, input.bundle, sourceSlots),
     ...namespaceSteps(ns, spec.linux?.timeOffsets),
     ...netDeviceMoveSteps(netDevices),
+    ...bindSourceOpenSteps(sourceSlots),
     step(Op.FORK, "fork the container init", [input.mode === "wait" ? 1 : 0]),
     // init phase
     step(Op.SETSID, "start a new session"),
-    ...(ownMounts ? [...prepareRootSteps(spec, input), ...(spec.mounts ?? []).flatMap((m, i) => mountSteps(m, i, input, slots.get(i))), ...deviceSteps(spec, input.rootfs)] : []),
+    ...(ownMounts ? [...prepareRootSteps(spec, input), ...(spec.mounts ?? []).flatMap((m, i) => mountSteps(m, i, input, trees.get(i))), ...deviceSteps(spec, input.rootfs)] : []),
     // A missing cwd is made, as runc does (after the mounts: it may be inside one).
     step(Op.MKDIR_IN_ROOT, `create cwd ${p.cwd}`, [], [input.rootfs, p.cwd]),
     ...seccompAgentSteps(input.seccomp),

@@ -1,7 +1,9 @@
 // config-linux.md "Namespaces" on real containers: each new namespace differs from the host's,
 // a namespace path is joined, user namespaces get their id maps.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { makeBundle, Runtime, uniqueId } from "../testing/harness.js";
 import type { NamespaceType } from "../spec/types.js";
@@ -98,5 +100,40 @@ describe("namespaces", () => {
     });
     const lines = out.trim().split("\n").map((l) => l.trim().split(/\s+/).join(" "));
     expect(lines).toEqual(["0", "0", "0 100000 65536", "0 100000 65536"]);
+  });
+
+  it("in a user namespace, bind sources the container's root cannot reach are mounted; a read-only host mount stays read-only", () => {
+    // runc's userns.bats "userns with 2 inaccessible mounts": the runtime opens the sources.
+    const host = rt.trackDir(fs.mkdtempSync(path.join(os.tmpdir(), "skiff-userns-src-")));
+    const ro = path.join(host, "ro");
+    for (const d of ["private-1/dir", "private-2/dir", "ro"]) fs.mkdirSync(path.join(host, d), { recursive: true });
+    for (const p of ["private-1", "private-2"]) {
+      fs.writeFileSync(path.join(host, p, "dir/foo.txt"), `${p}\n`);
+      fs.chmodSync(path.join(host, p), 0o700);
+    }
+    // The container's root owns this one: only the mount's read-only flag stops its writes.
+    fs.chownSync(ro, 100000, 100000);
+    expect(spawnSync("mount", ["--bind", ro, ro]).status).toBe(0);
+    try {
+      expect(spawnSync("mount", ["-o", "remount,bind,ro", ro]).status).toBe(0);
+      const out = runOut(["sh", "-c", "cat /tmp/1/foo.txt /tmp/2/foo.txt; mount -o remount,bind,rw /tmp/ro 2>/dev/null && echo remounted || echo kept; touch /tmp/ro/x 2>/dev/null || echo refused"], (c) => {
+        c.linux!.namespaces!.push({ type: "user" });
+        c.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        c.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        // the container's root may remount (and so try to lift the read-only flag)
+        for (const set of ["bounding", "effective", "permitted"] as const) c.process!.capabilities![set]!.push("CAP_SYS_ADMIN");
+        // a tmpfs the container's root owns, for the mount points
+        c.mounts = c.mounts!.filter((m) => m.destination !== "/sys" && m.destination !== "/sys/fs/cgroup");
+        c.mounts.push(
+          { type: "tmpfs", source: "tmpfs", destination: "/tmp", options: ["uid=0", "gid=0"] },
+          { source: path.join(host, "private-1/dir"), destination: "/tmp/1", options: ["bind"] },
+          { source: path.join(host, "private-2/dir"), destination: "/tmp/2", options: ["rbind"] },
+          { source: ro, destination: "/tmp/ro", options: ["bind"] },
+        );
+      });
+      expect(out).toBe("private-1\nprivate-2\nkept\nrefused\n");
+    } finally {
+      spawnSync("umount", [ro]);
+    }
   });
 });

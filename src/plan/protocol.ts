@@ -53,6 +53,8 @@ export enum Op {
   SESSION_KEYRING = 48,
   MKDIR_IN_ROOT = 49,
   STDIO_OWNER = 50,
+  BIND_SOURCES_PREPARE = 51,
+  BIND_SOURCES_OPEN = 52,
 }
 
 /** OP_MOUNT mode bits. */

@@ -28,8 +28,14 @@ export function containerRelative(dest: string): string {
  */
 const PROC_MOUNT_ALLOWED = new Set(["proc", "proc/cpuinfo", "proc/diskstats", "proc/meminfo", "proc/stat", "proc/swaps", "proc/uptime", "proc/loadavg", "proc/slabinfo", "proc/net/dev", "proc/sys/kernel/ns_last_pid"]);
 
-/** `idmapSlot`: the mount is idmapped; its clone waits in this slot (idmap.ts). */
-export function mountSteps(m: Mount, index: number, facts: RootfsFacts, idmapSlot?: number): Step[] {
+/** A detached copy of the mount's source, made in the helper's phase, waits in an executor slot. */
+export interface TreeSlot {
+  slot: number;
+  /** idmap.ts made it; otherwise bind-sources.ts */
+  idmapped: boolean;
+}
+
+export function mountSteps(m: Mount, index: number, facts: RootfsFacts, tree?: TreeSlot): Step[] {
   const where = `mounts[${index}]`;
   if (!path.posix.isAbsolute(m.destination)) {
     throw new SkiffError("InvalidConfig", `${where}.destination: "${m.destination}" must be an absolute path`);
@@ -45,9 +51,9 @@ export function mountSteps(m: Mount, index: number, facts: RootfsFacts, idmapSlo
     const source = path.resolve(facts.bundle, m.source);
     const create = facts.isDirectory(source) ? MountMode.MKDIR : MountMode.MKFILE;
     steps.push(
-      idmapSlot === undefined
+      tree === undefined
         ? step(Op.MOUNT, label, [MS.BIND | (o.recursive ? MS.REC : 0), inRoot | create], [source, dest, "", "", facts.rootfs])
-        : step(Op.MOVE_TREE, `${label} (idmapped)`, [idmapSlot, (inRoot & MountMode.ON_PROC) | create], [facts.rootfs, dest]),
+        : step(Op.MOVE_TREE, tree.idmapped ? `${label} (idmapped)` : label, [tree.slot, (inRoot & MountMode.ON_PROC) | create], [facts.rootfs, dest]),
     );
     // A bind mount ignores every flag but MS_BIND|MS_REC: the rest needs a remount.
     const remountFlags = o.flags & ~MS.REMOUNT;
