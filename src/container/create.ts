@@ -184,7 +184,6 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       id,
       host,
       sessionKeyring: opts.noNewKeyring ? undefined : `_ses.${id}`,
-      runtimeIsRoot: process.geteuid?.() === 0,
       setgroupsDenied: idMaps === "own-ids",
       capabilities: granted.sets,
       spec: initSpec,

@@ -46,6 +46,7 @@ describe("compileCreatePlan: issue 3 steps", () => {
   });
 
   it("in a user namespace, a root runtime opens the bind sources: the opener before the namespaces, the clones after them", () => {
+    const root = { lsm: { apparmor: false, selinux: false }, resctrl: false, numaNodes: [0], euid: 0 };
     const userns = (s: Spec) => {
       s.linux!.namespaces!.push({ type: "user" });
       s.mounts!.push(
@@ -54,7 +55,7 @@ describe("compileCreatePlan: issue 3 steps", () => {
         { destination: "/b", source: "/src-b", options: ["rbind", "ro"] },
       );
     };
-    const steps = compileCreatePlan(input(userns, { runtimeIsRoot: true })).steps;
+    const steps = compileCreatePlan(input(userns, { host: root })).steps;
     const at = (op: Op) => steps.findIndex((s) => s.op === op);
     expect(at(Op.BIND_SOURCES_PREPARE)).toBeLessThan(at(Op.UNSHARE_USER));
     expect(at(Op.UNSHARE)).toBeLessThan(at(Op.BIND_SOURCES_OPEN));
@@ -64,8 +65,8 @@ describe("compileCreatePlan: issue 3 steps", () => {
     const moves = steps.filter((s) => s.op === Op.MOVE_TREE).map((s) => [s.ints?.[0], s.strs?.[1]]);
     expect(moves).toEqual([[0, "i"], [1, "a"], [2, "b"]]);
     // a rootless runtime, or no user namespace: plain binds
-    expect(ops(input(userns))).not.toContain(Op.BIND_SOURCES_PREPARE);
-    expect(ops(input((s) => s.mounts!.push({ destination: "/a", source: "a", options: ["bind"] }), { runtimeIsRoot: true }))).not.toContain(Op.BIND_SOURCES_PREPARE);
+    expect(ops(input(userns, { host: { ...root, euid: 1000 } }))).not.toContain(Op.BIND_SOURCES_PREPARE);
+    expect(ops(input((s) => s.mounts!.push({ destination: "/a", source: "a", options: ["bind"] }), { host: root }))).not.toContain(Op.BIND_SOURCES_PREPARE);
   });
 
   it("connects to the seccomp agent before pivot_root and sends it the state around the pid", () => {

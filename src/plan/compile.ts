@@ -44,12 +44,13 @@ export interface PlanInput extends RootfsFacts {
   capabilities: CapabilitySets;
   /** The container's id, for the state the seccomp agent receives. */
   id?: string;
-  /** What the host offers (src/host/facts.ts); without it: no LSM, no resctrl, NUMA not checked. */
-  host?: Pick<HostFacts, "lsm" | "resctrl" | "numaNodes">;
+  /**
+   * What the host offers (src/host/facts.ts); without it: no LSM, no resctrl, NUMA not checked.
+   * euid 0 (a root runtime): bind sources in a user namespace are opened with its credentials.
+   */
+  host?: Pick<HostFacts, "lsm" | "resctrl" | "numaNodes"> & Partial<Pick<HostFacts, "euid">>;
   /** The user namespace's setgroups is "deny" (a rootless single mapping): no setgroups step. */
   setgroupsDenied?: boolean;
-  /** The runtime runs as root (euid 0): bind sources in a user namespace are opened with its credentials. */
-  runtimeIsRoot?: boolean;
   /** Name of the session keyring the container joins (runc: "_ses.<id>"); none with --no-new-keyring. */
   sessionKeyring?: string;
 }
@@ -95,7 +96,7 @@ export function compileCreatePlan(input: PlanInput): Plan {
   checkIntelRdt(spec, host.resctrl);
   checkMountLabel(spec, host.lsm);
   const slots = ownMounts ? idmapSlots(spec) : new Map<number, number>();
-  const sourceSlots = ownMounts ? bindSourceSlots(spec, input.runtimeIsRoot ?? false, slots) : new Map<number, number>();
+  const sourceSlots = ownMounts ? bindSourceSlots(spec, host.euid === 0, slots) : new Map<number, number>();
   const trees = new Map<number, TreeSlot>([
     ...[...slots].map(([i, slot]): [number, TreeSlot] => [i, { slot, idmapped: true }]),
     ...[...sourceSlots].map(([i, slot]): [number, TreeSlot] => [i, { slot, idmapped: false }]),
