@@ -241,12 +241,28 @@ void op_pivot_root(const struct step *s) {
   close(newroot);
 }
 
-/* `move`: --no-pivot, the rootfs mount moves onto / first; without it (no mount namespace of
- * our own: the runtime's mounts must not change) a plain chroot. */
+/* A mount of the runtime's that must not stay reachable: detached, or covered by an empty tmpfs
+ * where detaching is refused (a mount locked by a user namespace). Already gone with a detached
+ * parent: nothing to do. The detach must not reach the host's peers. */
+static void hide_mount(const char *path) {
+  if (mount(NULL, path, NULL, MS_SLAVE | MS_REC, NULL) < 0) {
+    if (errno == ENOENT) return;
+    fail(errno, "make %s rslave", path);
+  }
+  if (umount2(path, MNT_DETACH) == 0) return;
+  if (errno != EINVAL && errno != EPERM) fail(errno, "detach %s", path);
+  if (mount("tmpfs", path, "tmpfs", 0, NULL) < 0) fail(errno, "cover %s", path);
+}
+
+/* `move`: --no-pivot, the rootfs mount moves onto / first, after the mounts the plan lists are
+ * hidden (the runtime's full procfs and sysfs mounts); without it (no mount namespace of our own:
+ * the runtime's mounts must not change) a plain chroot. */
 void op_chroot(const struct step *s) {
   const char *rootfs = s->strs[0];
   int move = s->ints[0] != 0;
   if (chdir(rootfs) < 0) fail(errno, "chdir %s", rootfs);
+  if (move)
+    for (uint32_t i = 1; i < s->nstr; i++) hide_mount(s->strs[i]);
   if (move && mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0) fail(errno, "move %s to /", rootfs);
   if (chroot(".") < 0) fail(errno, "chroot %s", rootfs);
   if (chdir("/") < 0) fail(errno, "chdir /");

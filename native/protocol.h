@@ -26,7 +26,7 @@ enum plan_op {
   OP_MKNOD = 8,         /* ints: st_mode, major, minor, uid, gid, strict; strs: rootfs, path */
   OP_SYMLINK = 9,       /* strs: rootfs, target, linkpath */
   OP_PIVOT_ROOT = 10,   /* strs: rootfs */
-  OP_CHROOT = 11,       /* ints: move (MS_MOVE onto / first: --no-pivot); strs: rootfs */
+  OP_CHROOT = 11,       /* ints: move (MS_MOVE onto / first: --no-pivot); strs: rootfs, mounts to detach (or cover) first */
   OP_MASK_PATH = 12,    /* strs: path */
   OP_READONLY_PATH = 13,/* strs: path */
   OP_SETHOSTNAME = 14,  /* strs: name */

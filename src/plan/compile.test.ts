@@ -69,6 +69,20 @@ describe("compileCreatePlan: issue 3 steps", () => {
     expect(ops(input((s) => s.mounts!.push({ destination: "/a", source: "a", options: ["bind"] }), { host: root }))).not.toContain(Op.BIND_SOURCES_PREPARE);
   });
 
+  it("--no-pivot hides the runtime's full procfs and sysfs mounts outside the rootfs before its chroot", () => {
+    const mountinfo = [
+      "22 1 0:5 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw",
+      "23 1 0:21 / /sys rw,nosuid,nodev,noexec,relatime shared:2 - sysfs sysfs rw",
+      "24 23 0:6 / /sys/kernel/security rw shared:3 - securityfs securityfs rw",
+      "25 1 0:5 /sys /run/proc-sys rw shared:12 - proc proc rw",
+      "26 1 0:45 / /run/my\\040proc rw - proc proc rw",
+      "27 1 0:46 / /b/rootfs/proc rw - proc proc rw",
+    ].join("\n");
+    const host = { lsm: { apparmor: false, selinux: false }, resctrl: false, numaNodes: [0], mountinfo };
+    const chroot = compileCreatePlan(input(() => undefined, { host, noPivot: true })).steps.find((s) => s.op === Op.CHROOT);
+    expect(chroot).toMatchObject({ ints: [1], strs: ["/b/rootfs", "/proc", "/sys", "/run/my proc"] });
+  });
+
   it("connects to the seccomp agent before pivot_root and sends it the state around the pid", () => {
     const seccomp = { bpf: Buffer.alloc(8), flags: 8, listenerPath: "/run/agent.sock", listenerMetadata: "m" };
     const i = input((s) => (s.process!.noNewPrivileges = true), { seccomp, id: "c1" });

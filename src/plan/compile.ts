@@ -46,9 +46,10 @@ export interface PlanInput extends RootfsFacts {
   id?: string;
   /**
    * What the host offers (src/host/facts.ts); without it: no LSM, no resctrl, NUMA not checked.
-   * euid 0 (a root runtime): bind sources in a user namespace are opened with its credentials.
+   * euid 0 (a root runtime): bind sources in a user namespace are opened with its credentials;
+   * mountinfo: the runtime's mounts, some of which --no-pivot hides.
    */
-  host?: Pick<HostFacts, "lsm" | "resctrl" | "numaNodes"> & Partial<Pick<HostFacts, "euid">>;
+  host?: Pick<HostFacts, "lsm" | "resctrl" | "numaNodes"> & Partial<Pick<HostFacts, "euid" | "mountinfo">>;
   /** The user namespace's setgroups is "deny" (a rootless single mapping): no setgroups step. */
   setgroupsDenied?: boolean;
   /** Name of the session keyring the container joins (runc: "_ses.<id>"); none with --no-new-keyring. */
@@ -121,7 +122,7 @@ export function compileCreatePlan(input: PlanInput): Plan {
     ...seccompAgentSteps(input.seccomp),
     ...hookSync,
     ...containerHookSteps("createContainer", hooks?.createContainer, input.rootfs),
-    ...(ownMounts ? switchRootSteps(spec, input, input.noPivot) : [sharedMountsRootStep(input)]),
+    ...(ownMounts ? switchRootSteps(spec, input, input.noPivot, host.mountinfo) : [sharedMountsRootStep(input)]),
     ...sysctlSteps(spec),
     ...maskAndReadonlySteps(spec),
     // The console's /dev/console mount point is made before /dev or / turn read-only (runc's order).

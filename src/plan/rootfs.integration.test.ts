@@ -47,6 +47,20 @@ describe("root filesystem", () => {
     expect(r.stdout.trim()).toBe("1");
   });
 
+  it("--no-pivot leaves no fully visible procfs behind: a new user namespace cannot mount a bare /proc", () => {
+    // runc's no_pivot.bats: the runtime's own /proc stayed reachable in the container's mount
+    // namespace, so the kernel allowed the mount (and /proc/sysrq-trigger behind it).
+    const r = run(["unshare", "-mrpf", "sh", "-c", "mount -t proc none /proc && echo mounted"], (c) => {
+      for (const set of ["bounding", "permitted"] as const) c.process!.capabilities![set]!.push("CAP_SETFCAP");
+    }, ["--no-pivot"]);
+    expect(r.stdout).not.toContain("mounted");
+    expect(r.stderr).toContain("mount: permission denied");
+    // hidden in the container's mount namespace only
+    const mounts = fs.readFileSync("/proc/self/mountinfo", "utf8");
+    expect(mounts).toMatch(/ \/proc \S+ .*- proc /);
+    expect(mounts).toMatch(/ \/sys \S+ .*- sysfs /);
+  });
+
   it("gives the default /dev: device nodes, symlinks, pts", () => {
     const r = run(["sh", "-c", "ls -l /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty | cut -c1; for l in fd stdin stdout stderr ptmx; do readlink /dev/$l; done; echo hi > /dev/null && echo null-ok"]);
     const lines = r.stdout.trim().split("\n");

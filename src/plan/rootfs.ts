@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { SkiffError } from "../errors.js";
 import type { Mount, Spec } from "../spec/types.js";
 import { cgroupMountSteps, type CgroupView } from "./cgroup-mount.js";
+import { unescapeMountinfo } from "../cgroups/mounts.js";
 import { MS, parseMountOptions, rootfsPropagationFlags } from "./mount-options.js";
 import { step, type Step } from "./plan.js";
 import { MountMode, Op } from "./protocol.js";
@@ -90,8 +91,34 @@ export function prepareRootSteps(spec: Spec, facts: RootfsFacts): Step[] {
   ];
 }
 
-export function switchRootSteps(spec: Spec, facts: RootfsFacts, noPivot: boolean): Step[] {
-  const steps = [noPivot ? step(Op.CHROOT, `move to ${facts.rootfs} and chroot`, [1], [facts.rootfs]) : step(Op.PIVOT_ROOT, `pivot_root to ${facts.rootfs}`, [], [facts.rootfs])];
+/**
+ * The runtime's full procfs and sysfs mounts outside the rootfs, from its mountinfo. Under
+ * --no-pivot they stay in the container's mount namespace, and while a fully visible procfs
+ * exists there the kernel lets a new user namespace mount a bare /proc (runc's no_pivot.bats):
+ * they are hidden before the chroot, as runc's msMoveRoot does.
+ */
+export function runtimePseudoFsMounts(mountinfo: string, rootfs: string): string[] {
+  const found: string[] = [];
+  for (const line of mountinfo.split("\n")) {
+    // Fields: id parent major:minor root mountpoint options [optional...] - fstype source superopts
+    const dash = line.indexOf(" - ");
+    if (dash < 0) continue;
+    const [, , , root, mountpoint] = line.slice(0, dash).split(" ");
+    const fstype = line.slice(dash + 3).split(" ")[0];
+    if (root !== "/" || (fstype !== "proc" && fstype !== "sysfs") || !mountpoint) continue;
+    const where = unescapeMountinfo(mountpoint);
+    if (where !== rootfs && !where.startsWith(`${rootfs}/`)) found.push(where);
+  }
+  return found;
+}
+
+/** `runtimeMountinfo`: the runtime's mounts, which --no-pivot hides as needed. */
+export function switchRootSteps(spec: Spec, facts: RootfsFacts, noPivot: boolean, runtimeMountinfo = ""): Step[] {
+  const steps = [
+    noPivot
+      ? step(Op.CHROOT, `move to ${facts.rootfs} and chroot`, [1], [facts.rootfs, ...runtimePseudoFsMounts(runtimeMountinfo, facts.rootfs)])
+      : step(Op.PIVOT_ROOT, `pivot_root to ${facts.rootfs}`, [], [facts.rootfs]),
+  ];
   const wanted = rootfsPropagationFlags(spec.linux?.rootfsPropagation);
   if (wanted !== undefined && !(wanted & MS.PRIVATE)) {
     steps.push(step(Op.MOUNT, `set rootfsPropagation ${spec.linux?.rootfsPropagation}`, [wanted | MS.REC, 0], ["", "/", "", "", ""]));
