@@ -70,6 +70,7 @@ function words(text: string | undefined): string[] {
  * the others (the baseline) are simply skipped.
  */
 export function enableControllers(mountpoint: string, dir: string, wanted: Iterable<string>, required: Map<string, string>): void {
+  const controllers = [...wanted]; // read once per ancestor: an iterator would be spent on the first
   const ancestors = [mountpoint, ...directoriesBetween(mountpoint, dir)].slice(0, -1);
   for (const ancestor of ancestors) {
     const available = new Set(words(readOptional(ancestor, "cgroup.controllers")));
@@ -79,7 +80,7 @@ export function enableControllers(mountpoint: string, dir: string, wanted: Itera
     // kernel refuses domain controllers there, and takes threaded ones (cpu, pids) only by
     // turning it "domain threaded", which breaks every domain cgroup under it.
     const populated = exists(ancestor, "cgroup.type") && words(readOptional(ancestor, "cgroup.procs")).length > 0;
-    for (const c of wanted) {
+    for (const c of controllers) {
       if (enabled.has(c)) continue;
       const field = required.get(c);
       if (!available.has(c)) {
