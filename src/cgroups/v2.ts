@@ -171,9 +171,13 @@ function setMemory(dir: string, m: Memory): void {
 }
 
 function setCpu(dir: string, c: CPU): void {
-  if (c.idle !== undefined) writeCgroupFile(dir, "cpu.idle", String(c.idle), `${R}.cpu.idle`);
+  // The kernel refuses cpu.weight (EINVAL) while the group is idle: leave idle before the weight
+  // is written, enter it after (the weight is kept for when it leaves).
+  const idle = () => writeCgroupFile(dir, "cpu.idle", String(c.idle), `${R}.cpu.idle`);
+  if (c.idle === 0) idle();
   const weight = sharesToWeight(c.shares ?? 0);
   if (weight !== 0) writeCgroupFile(dir, "cpu.weight", String(weight), `${R}.cpu.shares`);
+  if (c.idle !== undefined && c.idle !== 0) idle();
   const max = cpuMax(c.quota, c.period);
   if (max !== undefined) writeCgroupFile(dir, "cpu.max", max, `${R}.cpu.quota`);
   if (c.burst !== undefined) writeCgroupFile(dir, "cpu.max.burst", String(c.burst), `${R}.cpu.burst`);
