@@ -18,6 +18,7 @@ SUITE=(
   src/cgroups/cgroups.integration.test.ts
   src/cgroups/cgroups-v2.integration.test.ts
   src/cgroups/v2-container.integration.test.ts
+  src/cgroups/v2-resources.integration.test.ts
   src/cgroups/systemd.integration.test.ts
   src/cli/podman-systemd.integration.test.ts
   src/cli/cri-systemd.integration.test.ts
