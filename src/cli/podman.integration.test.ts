@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cgroupDirsNamed, waitFor } from "../testing/harness.js";
+import { v1Controllers } from "../testing/host.js";
 import { IMAGE, Podman } from "../testing/podman.js";
 
 const pm = new Podman();
@@ -13,6 +14,12 @@ let seq = 0;
 const nextName = () => `pm-${process.pid}-${++seq}`;
 
 const cidFiles: string[] = [];
+
+// A container's own cgroup files, as its /sys/fs/cgroup shows them on this host: one directory
+// per v1 hierarchy where the controller is on v1 (this hybrid machine), one cgroup2 tree where
+// it is not (a pure v2 host).
+const pidsMaxFile = v1Controllers.includes("pids") ? "/sys/fs/cgroup/pids/pids.max" : "/sys/fs/cgroup/pids.max";
+const memoryMaxFile = v1Controllers.includes("memory") ? "/sys/fs/cgroup/memory/memory.limit_in_bytes" : "/sys/fs/cgroup/memory.max";
 
 /** `--cidfile` for a run, so the test learns the id of a container it never names. */
 function cid(): string[] {
@@ -73,7 +80,7 @@ describe("podman with skiff", () => {
     const oom = pm.podman(["run", "--rm", "--memory", "32m", ...cid(), IMAGE, "sh", "-c", "x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo survived"]);
     expect(oom.stdout).not.toContain("survived");
     expect(oom.status).toBe(137);
-    const r = pm.podman(["run", "--rm", ...cid(), "--pids-limit", "20", "--read-only", "--user", "1000:1000", IMAGE, "sh", "-c", "cat /sys/fs/cgroup/pids/pids.max; id -u; id -g; touch /x 2>/dev/null || echo ro"]);
+    const r = pm.podman(["run", "--rm", ...cid(), "--pids-limit", "20", "--read-only", "--user", "1000:1000", IMAGE, "sh", "-c", `cat ${pidsMaxFile}; id -u; id -g; touch /x 2>/dev/null || echo ro`]);
     expect(r.stdout).toBe("20\n1000\n1000\nro\n");
     expectNothingLeft();
   });
@@ -88,7 +95,7 @@ describe("podman with skiff", () => {
     const before = read();
     expect(await waitFor(() => read() !== before, 5000)).toBe(true);
     pm.ok(["update", "--memory", "64m", name]);
-    expect(pm.ok(["exec", name, "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes"]).stdout.trim()).toBe(String(64 * 1024 * 1024));
+    expect(pm.ok(["exec", name, "cat", memoryMaxFile]).stdout.trim()).toBe(String(64 * 1024 * 1024));
     pm.ok(["rm", "--force", "--time", "0", name]);
     expectNothingLeft();
   });
