@@ -17,7 +17,7 @@ export function accessBits(access: string | undefined): number {
   return bits;
 }
 
-const accessText = (bits: number) => LETTERS.filter(([, bit]) => bits & bit).map(([l]) => l).join("");
+export const accessText = (bits: number) => LETTERS.filter(([, bit]) => bits & bit).map(([l]) => l).join("");
 
 /** "c 1:3", "b *:*": a device class as devices.list names it. */
 type DeviceKey = string;

@@ -12,7 +12,7 @@ import type { LinuxResources } from "../spec/types.js";
 import { errnoOf, exists, mkdirTracked, pidsUnder, readCgroupFile, removeCgroupTree, writeCgroupFile, writeCgroupFileAsync } from "./files.js";
 import { modeOf, ownPathOn, parseCgroupMounts, parseProcCgroup, type CgroupMode, type Hierarchy } from "./mounts.js";
 import { directoriesBetween, directoryOn, placementOf, relativeBase } from "./paths.js";
-import { baseProperties, resourceProperties, systemdUnitOf } from "./systemd.js";
+import { annotationProperties, baseProperties, resourceProperties, systemdUnitOf, type UnitProperty } from "./systemd.js";
 import type { CgroupStats } from "./stats.js";
 import { freezeV1, isFrozenV1, oomKillsV1, setV1, statsV1, type V1Paths } from "./v1.js";
 import { BASELINE_CONTROLLERS, enableControllers, freezeV2, isFrozenV2, oomKillsV2, setV2, statsV2 } from "./v2.js";
@@ -106,6 +106,8 @@ export interface CreateOptions {
   systemd?: boolean;
   /** The systemd driver starts the unit with these as its properties. */
   resources?: LinuxResources;
+  /** The config's annotations: the systemd driver's `org.systemd.property.*` (runc's). */
+  annotations?: Record<string, string>;
   rootless?: boolean;
   /**
    * Use the cgroup2 hierarchy mounted here instead of the host's cgroups (v2 mode): the tests of
@@ -156,7 +158,9 @@ function systemdManager(opts: CreateOptions, mode: CgroupMode, hierarchies: Hier
   const dir = directoryOn(unified, { path: unit.cgroup, absolute: true }, "/");
   debug("systemd unit %s in %s: %s", unit.unit, unit.slice, dir);
   const saved: SavedCgroups = { version: 1, mode, paths: { [UNIFIED]: dir }, unifiedMount: unified.mountpoint, created: [], systemd: { unit: unit.unit, slice: unit.slice } };
-  return new FsManager(saved, { id: opts.id, resources: opts.resources ?? {} });
+  // Checked now, before anything is made: a bad annotation fails create at once.
+  const extra = annotationProperties(opts.annotations);
+  return new FsManager(saved, { id: opts.id, resources: opts.resources ?? {}, extra });
 }
 
 export function loadCgroupManager(saved: SavedCgroups): CgroupManager {
@@ -185,6 +189,14 @@ function isPermissionError(e: unknown): boolean {
   return e instanceof SkiffError && e.errno !== undefined && [1, 13, 30].includes(e.errno);
 }
 
+/** What apply() needs to start a new container's systemd unit. */
+interface NewUnit {
+  id: string;
+  resources: LinuxResources;
+  /** From the `org.systemd.property.*` annotations. */
+  extra: UnitProperty[];
+}
+
 class FsManager implements CgroupManager {
   readonly mode: CgroupMode;
   readonly saved: SavedCgroups;
@@ -195,7 +207,7 @@ class FsManager implements CgroupManager {
    */
   constructor(
     saved: SavedCgroups,
-    private readonly newUnit?: { id: string; resources: LinuxResources },
+    private readonly newUnit?: NewUnit,
   ) {
     this.saved = saved;
     this.mode = saved.mode;
@@ -288,10 +300,12 @@ class FsManager implements CgroupManager {
   // A transient scope (or slice) holding `pid`, with Delegate=yes and the resources as unit
   // properties (runc's Apply and Set); the controllers the unit lacks are then enabled as on
   // any v2 path, and set() writes the files.
-  private async startUnit(unit: NonNullable<SavedCgroups["systemd"]>, pid: number, init: { id: string; resources: LinuxResources }): Promise<void> {
+  private async startUnit(unit: NonNullable<SavedCgroups["systemd"]>, pid: number, init: NewUnit): Promise<void> {
     debug("starting %s in %s", unit.unit, unit.slice);
     await withSystemd(async (bus) => {
-      const properties = [...baseProperties(unit, init.id, pid), ...resourceProperties(init.resources, await bus.version())];
+      // The annotations before the resources: where both set a property, the resources win, as
+      // with runc (which sets the resources after starting the unit with the annotations).
+      const properties = [...baseProperties(unit, init.id, pid), ...init.extra, ...resourceProperties(init.resources, await bus.version())];
       await bus.startUnit(unit.unit, properties);
     });
     enableControllers(this.saved.unifiedMount ?? mountpointOf(this.unifiedDir), this.unifiedDir, BASELINE_CONTROLLERS, new Map());

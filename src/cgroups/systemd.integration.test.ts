@@ -24,11 +24,20 @@ afterAll(() => {
   }
 });
 
-const SHOWN = ["Slice", "ControlGroup", "Delegate", "MemoryMax", "MemoryLow", "MemorySwapMax", "TasksMax", "CPUWeight", "CPUQuotaPerSecUSec", "CPUQuotaPeriodUSec", "AllowedCPUs", "IOWeight", "MemoryAccounting", "TasksAccounting"];
+const SHOWN = [
+  "Slice", "ControlGroup", "Delegate", "MemoryMax", "MemoryLow", "MemorySwapMax", "TasksMax", "CPUWeight", "CPUQuotaPerSecUSec", "CPUQuotaPeriodUSec",
+  "AllowedCPUs", "AllowedMemoryNodes", "IOWeight", "MemoryAccounting", "TasksAccounting", "DevicePolicy", "DeviceAllow", "TimeoutStopUSec", "CollectMode",
+];
 
+/** `systemctl show`'s values; a list property (DeviceAllow) shows once per entry, joined here with "; ". */
 function show(unit: string, props = SHOWN): Record<string, string> {
   const r = spawnSync("systemctl", ["show", unit, ...props.map((p) => `--property=${p}`)], { encoding: "utf8" });
-  return Object.fromEntries(r.stdout.trim().split("\n").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+  const out: Record<string, string> = {};
+  for (const line of r.stdout.trim().split("\n").filter((l) => l.includes("="))) {
+    const [key, value] = [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)];
+    out[key] = out[key] === undefined || out[key] === "" ? value : `${out[key]}; ${value}`;
+  }
+  return out;
 }
 
 function unitState(unit: string): string {
@@ -38,15 +47,20 @@ function unitState(unit: string): string {
 
 const cpus = fs.readFileSync("/sys/devices/system/cpu/online", "utf8").trim();
 
+// runc's org.systemd.property.* annotations: a documented Sec name (converted to its USec
+// property) and a string.
+const ANNOTATIONS = { "org.systemd.property.TimeoutStopSec": "7", "org.systemd.property.CollectMode": "'inactive-or-failed'" };
+
 function limitedBundle(cgroupsPath: string | undefined): ReturnType<typeof makeBundle> {
   const b = makeBundle(["sleep", "1000"], (c: Spec) => {
     c.linux!.cgroupsPath = cgroupsPath;
     c.linux!.resources = {
       ...c.linux!.resources,
-      memory: { limit: 128 * 1024 * 1024, reservation: 32 * 1024 * 1024 },
+      memory: { limit: 128 * 1024 * 1024, reservation: 32 * 1024 * 1024, swap: 256 * 1024 * 1024 },
       pids: { limit: 42 },
-      cpu: { shares: 512, quota: 50000, period: 100000, cpus },
+      cpu: { shares: 512, quota: 50000, period: 100000, cpus, mems: "0" },
     };
+    c.annotations = { ...c.annotations, ...ANNOTATIONS };
   });
   rt.trackDir(b.dir);
   return b;
@@ -86,7 +100,15 @@ describe.runIf(isRoot && systemdRunning)("the systemd cgroup driver", () => {
       CPUQuotaPeriodUSec: "100ms",
       MemoryAccounting: "yes",
       TasksAccounting: "yes",
+      MemorySwapMax: String(128 * 1024 * 1024), // swap alone: memory+swap − memory
+      AllowedCPUs: cpus,
+      AllowedMemoryNodes: "0",
+      TimeoutStopUSec: "7s",
+      CollectMode: "inactive-or-failed",
+      DevicePolicy: "strict",
     });
+    // The config's device rules (deny all, then runc's defaults) as systemd's allow list.
+    expect(props.DeviceAllow!.split("; ")).toEqual(expect.arrayContaining(["block-* m", "char-* m", "/dev/char/1:3 rwm", "/dev/char/5:2 rwm", "char-pts rwm"]));
     const dir = path.join(cgroup2Mount!, "system.slice", unit);
     expect(fs.readFileSync(`/proc/${rt.state(id).pid}/cgroup`, "utf8")).toContain(`0::/system.slice/${unit}`);
     expect([read(dir, "memory.max"), read(dir, "memory.low"), read(dir, "pids.max"), read(dir, "cpu.max"), read(dir, "cpu.weight")]).toEqual([
@@ -101,8 +123,18 @@ describe.runIf(isRoot && systemdRunning)("the systemd cgroup driver", () => {
     const inside = rt.ok(["exec", id, "cat", "/proc/self/cgroup"]).stdout.trim();
     expect(["0::/", `0::/system.slice/${unit}`]).toContain(inside);
 
-    rt.ok(["update", "--memory", "64M", "--pids-limit", "17", "--cpu-quota", "20000", id]);
-    expect(show(unit)).toMatchObject({ MemoryMax: String(64 * 1024 * 1024), TasksMax: "17", CPUQuotaPerSecUSec: "200ms" });
+    rt.ok(["update", "--memory", "64M", "--memory-swap", "96M", "--memory-reservation", "16M", "--pids-limit", "17", "--cpu-quota", "20000", "--cpu-share", "1024", "--cpuset-cpus", "0", "--blkio-weight", "500", id]);
+    expect(show(unit)).toMatchObject({
+      MemoryMax: String(64 * 1024 * 1024),
+      MemorySwapMax: String(32 * 1024 * 1024),
+      MemoryLow: String(16 * 1024 * 1024),
+      TasksMax: "17",
+      CPUQuotaPerSecUSec: "200ms",
+      CPUWeight: "39",
+      AllowedCPUs: "0",
+      IOWeight: "4950", // blkio 500 → io weight, runc's conversion
+      TimeoutStopUSec: "7s", // annotations are the unit's from its start; update leaves them
+    });
     expect([read(dir, "memory.max"), read(dir, "pids.max"), read(dir, "cpu.max")]).toEqual([String(64 * 1024 * 1024), "17", "20000 100000"]);
 
     rt.ok(["pause", id]);

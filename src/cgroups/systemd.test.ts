@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { MAX_UINT64 } from "./stats.js";
-import { expandSlice, rangeToBits, resourceProperties, systemdUnitOf } from "./systemd.js";
+import { defaultDeviceRules } from "./devices.js";
+import { parseGVariant } from "./gvariant.js";
+import { annotationProperties, deviceProperties, expandSlice, rangeToBits, resourceProperties, systemdUnitOf } from "./systemd.js";
 
 describe("systemdUnitOf (runc's names)", () => {
   it("makes <prefix>-<name>.scope in the slice, system.slice by default", () => {
@@ -59,5 +61,71 @@ describe("resourceProperties (runc's genV2ResourcesProperties)", () => {
 
   it("names the field of a bad cpu list", () => {
     expect(() => rangeToBits("3-1", "linux.resources.cpu.cpus")).toThrow(/^linux\.resources\.cpu\.cpus: "3-1"/);
+  });
+});
+
+describe("GVariant text (runc's annotation values)", () => {
+  it("reads booleans, numbers typed or not, strings, arrays and tuples", () => {
+    expect(parseGVariant("true")).toEqual({ signature: "b", value: true });
+    expect(parseGVariant("42")).toEqual({ signature: "i", value: 42 });
+    expect(parseGVariant("1.5")).toEqual({ signature: "d", value: 1.5 });
+    expect(parseGVariant("uint64 123456789")).toEqual({ signature: "t", value: 123456789n });
+    expect(parseGVariant("@t 18446744073709551615")).toEqual({ signature: "t", value: MAX_UINT64 });
+    expect(parseGVariant("'inactive-or-failed'")).toEqual({ signature: "s", value: "inactive-or-failed" });
+    expect(parseGVariant('"it\\"s"')).toEqual({ signature: "s", value: 'it"s' });
+    expect(parseGVariant("['a', 'b']")).toEqual({ signature: "as", value: ["a", "b"] });
+    expect(parseGVariant("@as []")).toEqual({ signature: "as", value: [] });
+    expect(parseGVariant("[('/dev/null', 'rw')]")).toEqual({ signature: "a(ss)", value: [["/dev/null", "rw"]] });
+    expect(parseGVariant("[uint32 1, 2]")).toEqual({ signature: "au", value: [1, 2] });
+  });
+
+  it("refuses what it cannot type or parse", () => {
+    expect(() => parseGVariant("[]")).toThrow(/type of an empty array/);
+    expect(() => parseGVariant("byte 256")).toThrow(/out of range/);
+    expect(() => parseGVariant("'open")).toThrow(/unterminated/);
+    expect(() => parseGVariant("1 2")).toThrow(/unexpected/);
+    expect(() => parseGVariant("[1, 'a']")).toThrow(/string where i/);
+  });
+});
+
+describe("annotationProperties (runc's org.systemd.property.*)", () => {
+  it("makes a property of each, converting a documented Sec name to its USec property", () => {
+    expect(
+      annotationProperties({
+        "org.systemd.property.TimeoutStopUSec": "uint64 123456789",
+        "org.systemd.property.CollectMode": "'inactive-or-failed'",
+        "org.systemd.property.RuntimeMaxSec": "2",
+        "org.systemd.property.TimeoutStopSec": "1.5",
+        "other.annotation": "ignored",
+      }),
+    ).toEqual([
+      ["TimeoutStopUSec", "t", 123456789n],
+      ["CollectMode", "s", "inactive-or-failed"],
+      ["RuntimeMaxUSec", "t", 2000000n],
+      ["TimeoutStopUSec", "t", 1500000n],
+    ]);
+  });
+
+  it("refuses bad names and values with runc's messages", () => {
+    expect(() => annotationProperties({ "org.systemd.property.Ab": "1" })).toThrow("annotation org.systemd.property.Ab name incorrect: too short");
+    expect(() => annotationProperties({ "org.systemd.property.Cpu2": "1" })).toThrow("annotation org.systemd.property.Cpu2 name incorrect: contains non-alphabetic character");
+    expect(() => annotationProperties({ "org.systemd.property.CollectMode": "inactive" })).toThrow(/^annotation org\.systemd\.property\.CollectMode=inactive value parse error: /);
+    expect(() => annotationProperties({ "org.systemd.property.RuntimeMaxSec": "'2'" })).toThrow("annotation org.systemd.property.RuntimeMaxSec='2' value parse error: not a number");
+  });
+});
+
+describe("deviceProperties (runc's DevicePolicy/DeviceAllow)", () => {
+  it("turns a deny-all list with runc's defaults into an allow list in runc's order", () => {
+    const [policy, allow] = deviceProperties([{ allow: false, access: "rwm" }, ...defaultDeviceRules()]);
+    expect(policy).toEqual(["DevicePolicy", "s", "strict"]);
+    const entries = allow![2] as [string, string][];
+    // Wildcards first, then by major and minor; /dev/null is on every host; pts by group name.
+    expect(entries.slice(0, 3)).toEqual([["block-*", "m"], ["char-*", "m"], ["/dev/char/1:3", "rwm"]]);
+    expect(entries).toContainEqual(["char-pts", "rwm"]);
+  });
+
+  it("allows all with an empty list, and cannot say a deny exception (deny-all then, as runc)", () => {
+    expect(deviceProperties([{ allow: true, access: "rwm" }])).toEqual([["DevicePolicy", "s", "auto"], ["DeviceAllow", "a(ss)", []]]);
+    expect(deviceProperties([{ allow: true, access: "rwm" }, { allow: false, type: "c", major: 1, minor: 3, access: "w" }])).toEqual([["DevicePolicy", "s", "strict"], ["DeviceAllow", "a(ss)", []]]);
   });
 });

@@ -1,10 +1,14 @@
 // The systemd cgroup driver's rules, as runc 1.1 applies them (libcontainer/specconv and
 // cgroups/systemd): which unit a container gets, where its cgroup is, and which unit properties
 // stand for its resources. Pure functions; the D-Bus calls are in systemd-bus.ts.
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { SkiffError } from "../errors.js";
-import type { LinuxResources } from "../spec/types.js";
+import { log } from "../log.js";
+import type { DeviceCgroupRule, LinuxResources } from "../spec/types.js";
 import { blkioWeightToIoWeight, sharesToWeight, v2SwapMax } from "./convert.js";
+import { accessText, deviceListOf } from "./device-list.js";
+import { parseGVariant } from "./gvariant.js";
 import { MAX_UINT64 } from "./stats.js";
 
 /** The unit a container's cgroup is: a transient scope (or slice) inside a parent slice. */
@@ -77,13 +81,14 @@ const DEFAULT_CPU_PERIOD = 100000n;
 const limitOf = (n: number): bigint => (n < 0 ? MAX_UINT64 : BigInt(n));
 
 /**
- * The unit properties for `r` (runc's genV2ResourcesProperties, plus IOWeight). Everything else
+ * The unit properties for `r` (runc's genV2ResourcesProperties, plus IOWeight): the device
+ * rules as DevicePolicy/DeviceAllow, then the limits. Everything else
  * (cpu.idle/burst, io.max, hugetlb, rdma, memory.high…) has no property and is written to the
  * cgroup's files only; the files are written for these too. `version` is systemd's: the cpuset
  * properties need 244, CPUQuotaPeriodUSec 242.
  */
 export function resourceProperties(r: LinuxResources, version: number): UnitProperty[] {
-  const props: UnitProperty[] = [];
+  const props: UnitProperty[] = r.devices ? deviceProperties(r.devices) : [];
   const m = r.memory;
   if (m?.limit) props.push(["MemoryMax", "t", limitOf(m.limit)]);
   if (m?.reservation) props.push(["MemoryLow", "t", limitOf(m.reservation)]);
@@ -163,4 +168,104 @@ export function rangeToBits(list: string, field: string): number[] {
     }
   }
   return bytes;
+}
+
+/**
+ * The device rules as systemd's DevicePolicy and DeviceAllow (runc's generateDeviceProperties):
+ * systemd holds an allow list only, so a list that allows by default with exceptions becomes
+ * deny-all with a warning (skiff's own eBPF program, attached after, carries the real rules);
+ * an allow rule systemd cannot name (a wildcard major, a major /proc/devices does not list, a
+ * device this host lacks) is left out, with a warning.
+ */
+export function deviceProperties(rules: DeviceCgroupRule[]): UnitProperty[] {
+  const list = deviceListOf(rules, "linux.resources.devices");
+  const allow = (entries: [string, string][]): UnitProperty => ["DeviceAllow", "a(ss)", entries];
+  if (list.defaultAllow) {
+    if (list.exceptions.size === 0) return [["DevicePolicy", "s", "auto"], allow([])];
+    log("warning", "systemd doesn't support blacklist device rules -- applying temporary deny-all rule");
+    return [["DevicePolicy", "s", "strict"], allow([])];
+  }
+  const wildcard = -1;
+  const parsed = [...list.exceptions].map(([key, bits]) => {
+    const m = /^([bc]) (\*|[0-9]+):(\*|[0-9]+)$/.exec(key)!;
+    const n = (t: string) => (t === "*" ? wildcard : Number(t));
+    return { type: m[1] as "b" | "c", major: n(m[2]!), minor: n(m[3]!), access: accessText(bits), key };
+  });
+  // runc's order: by major, minor, then type (wildcards first), so both list the same.
+  parsed.sort((a, b) => a.major - b.major || a.minor - b.minor || a.type.localeCompare(b.type));
+  const entries: [string, string][] = [];
+  for (const r of parsed) {
+    const kind = r.type === "b" ? "block" : "char";
+    if (r.major === wildcard) {
+      if (r.minor !== wildcard) {
+        log("warning", `systemd doesn't support '*:n' device rules -- temporarily ignoring rule: ${r.key} ${r.access}`);
+        continue;
+      }
+      entries.push([`${kind}-*`, r.access]);
+    } else if (r.minor === wildcard) {
+      const group = deviceGroup(kind, r.major);
+      if (group === undefined) {
+        log("warning", `could not find device group for '${r.type}/${r.major}' in /proc/devices -- temporarily ignoring rule: ${r.key} ${r.access}`);
+        continue;
+      }
+      entries.push([`${kind}-${group}`, r.access]);
+    } else {
+      const node = `/dev/${kind}/${r.major}:${r.minor}`;
+      // /dev/{block,char} is udev's; /sys/dev has every device the kernel knows.
+      if (!fs.existsSync(node) && !fs.existsSync(`/sys${node}`)) {
+        log("warning", `skipping device ${node} for systemd: no such device`);
+        continue;
+      }
+      entries.push([node, r.access]);
+    }
+  }
+  return [["DevicePolicy", "s", "strict"], allow(entries)];
+}
+
+/** The name /proc/devices gives major `major` of this kind ("pts" for char 136). */
+function deviceGroup(kind: "block" | "char", major: number): string | undefined {
+  let section = "";
+  for (const line of fs.readFileSync("/proc/devices", "utf8").split("\n")) {
+    const t = line.trim();
+    if (t === "Character devices:") section = "char";
+    else if (t === "Block devices:") section = "block";
+    else if (section === kind) {
+      const [num, name] = t.split(/\s+/);
+      if (Number(num) === major && name) return name;
+    }
+  }
+  return undefined;
+}
+
+const PROPERTY_PREFIX = "org.systemd.property.";
+
+/**
+ * runc's `org.systemd.property.<Name>` annotations: extra properties of the unit, each value in
+ * GVariant's text format ("uint64 123", "'inactive-or-failed'", "true"). A name ending in a
+ * lower-case letter and "Sec" (TimeoutStopSec) is systemd's documented name for the USec
+ * property, and takes seconds: runc converts it, and so does skiff.
+ */
+export function annotationProperties(annotations: Record<string, string> | undefined): UnitProperty[] {
+  const props: UnitProperty[] = [];
+  for (const [key, text] of Object.entries(annotations ?? {})) {
+    if (!key.startsWith(PROPERTY_PREFIX)) continue;
+    let name = key.slice(PROPERTY_PREFIX.length);
+    const why = name.length < 3 ? "too short" : /^[A-Za-z]+$/.test(name) ? undefined : "contains non-alphabetic character";
+    if (why) throw new SkiffError("InvalidConfig", `annotation ${key} name incorrect: ${why}`);
+    const parseError = (e: unknown) => new SkiffError("InvalidConfig", `annotation ${key}=${text} value parse error: ${(e as Error).message}`);
+    let value;
+    try {
+      value = parseGVariant(text);
+    } catch (e) {
+      throw parseError(e);
+    }
+    if (/[a-z]Sec$/.test(name)) {
+      name = `${name.slice(0, -3)}USec`;
+      if (!/^[ynqiuxtd]$/.test(value.signature)) throw parseError(new Error("not a number"));
+      const usec = value.signature === "d" ? BigInt(Math.trunc((value.value as number) * 1e6)) : BigInt(value.value as number | bigint) * 1000000n;
+      value = { signature: "t", value: BigInt.asUintN(64, usec) };
+    }
+    props.push([name, value.signature, value.value]);
+  }
+  return props;
 }

@@ -143,7 +143,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   try {
     const host = hostFacts();
     const resources = effectiveResources(spec, opts.rootless ?? false);
-    cgroups = createCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: opts.systemdCgroup, resources, mountinfo: host.mountinfo, rootless: opts.rootless });
+    cgroups = createCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: opts.systemdCgroup, resources, annotations: spec.annotations, mountinfo: host.mountinfo, rootless: opts.rootless });
     checkExistingCgroup(cgroups);
     // Before anything is made, say what will be: if this process dies (kill -9) from here on,
     // `delete` finds the cgroups to empty and remove, and `state` reports the create's fate.
