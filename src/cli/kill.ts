@@ -8,7 +8,8 @@ export const killCommand: Command = {
   flags: [{ name: "all", alias: "a", type: "boolean", default: false, describe: "signal every process in the container" }],
   handler: async (args) => {
     const a = args as unknown as GlobalOptions & { id: string; signal?: string; all: boolean };
-    const [{ killContainer }, { parseSignal }] = await Promise.all([import("../container/kill.js"), import("../container/signals.js")]);
-    killContainer(new StateStore(a.root), a.id, parseSignal(a.signal), a.all);
+    const [{ Container }, { parseSignal }] = await Promise.all([import("../container/container.js"), import("../container/signals.js")]);
+    const signal = parseSignal(a.signal); // a bad signal is the error, whether or not the container exists
+    Container.open(new StateStore(a.root), a.id).signal(signal, a.all);
   },
 };

@@ -24,12 +24,12 @@ export const listCommand: Command = {
   ],
   handler: async (args) => {
     const a = args as unknown as GlobalOptions & { format: "table" | "json"; quiet: boolean };
-    const { viewOf } = await import("../container/state.js");
+    const [{ viewOf }, { Container }] = await Promise.all([import("../container/state.js"), import("../container/container.js")]);
     const store = new StateStore(a.root);
     const views: ListEntry[] = [];
     for (const id of store.list()) {
       try {
-        views.push(viewOf(store, store.load(id)));
+        views.push(viewOf(Container.open(store, id)));
       } catch (e) {
         if (isSkiffError(e, "NotFound")) continue; // being deleted right now
         // Shown, not hidden: `delete --force` can still remove it.

@@ -1,12 +1,11 @@
 // `delete [--force] ID`: a stopped container's cgroups and state go; a created or running one
 // is refused (runtime.md) unless forced, then killed first.
-import { loadCgroupManager } from "../cgroups/index.js";
 import { SkiffError, isSkiffError } from "../errors.js";
 import { log, trace } from "../log.js";
 import { hookState, runPoststopHooks } from "./hooks.js";
 import { killAndReap } from "./reap.js";
+import { Container } from "./container.js";
 import type { ContainerRecord, StateStore } from "./state-store.js";
-import { statusOf } from "./status.js";
 
 export function deleteContainer(store: StateStore, id: string, force: boolean): Promise<void> {
   return store.withLock(id, () => deleteLocked(store, id, force));
@@ -26,8 +25,9 @@ async function deleteLocked(store: StateStore, id: string, force: boolean): Prom
     rec = recordBehindCorruptState(store, id, e);
     if (!rec) return;
   }
-  const cgroups = loadCgroupManager(rec.cgroups);
-  const status = statusOf(store, rec, () => cgroups.isFrozen());
+  const c = Container.of(store, rec);
+  const cgroups = c.cgroups;
+  const status = c.status();
   const thawIfFrozen = () => {
     if (cgroups.isFrozen()) cgroups.thaw();
   };

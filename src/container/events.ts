@@ -1,21 +1,19 @@
 // `events ID`: runc's JSON event lines. `--stats` prints one snapshot; otherwise a stats line
 // every interval and an "oom" line whenever the memory cgroup's OOM-kill count rises, until the
 // container's init is gone. Polling is fine here: events is a long-lived observer, not a hot path.
-import { eventJson, loadCgroupManager, type CgroupManager } from "../cgroups/index.js";
-import { SkiffError } from "../errors.js";
+import { eventJson } from "../cgroups/index.js";
 import { log } from "../log.js";
+import { Container } from "./container.js";
 import { isSameLiveProcess } from "./proc.js";
-import type { ContainerRecord, StateStore } from "./state-store.js";
-import { statusOf } from "./status.js";
+import type { StateStore } from "./state-store.js";
 
 /** How often the stream looks for OOM kills and for the init's exit. */
 const WATCH_INTERVAL_MS = 100;
 
-function liveContainer(store: StateStore, id: string): { rec: ContainerRecord; cgroups: CgroupManager } {
-  const rec = store.load(id);
-  const cgroups = loadCgroupManager(rec.cgroups);
-  if (statusOf(store, rec, () => cgroups.isFrozen()) === "stopped") throw new SkiffError("NotRunning", `container with id ${id} is not running`);
-  return { rec, cgroups };
+function liveContainer(store: StateStore, id: string): { rec: Container["record"]; cgroups: Container["cgroups"] } {
+  const c = Container.open(store, id);
+  c.live(`container with id ${id} is not running`);
+  return { rec: c.record, cgroups: c.cgroups };
 }
 
 /** The one line of `events --stats`: {"type":"stats","id":...,"data":{...}}. */

@@ -24,7 +24,7 @@ import { killAndReap, openProcess } from "./reap.js";
 import { seccompProgram } from "./seccomp-program.js";
 import { forwardSignals, waitForExit } from "./foreground.js";
 import { writePidFile, type ContainerRecord, type StateStore } from "./state-store.js";
-import { statusOf } from "./status.js";
+import { Container } from "./container.js";
 import { stepError } from "./step-error.js";
 import { ownConsoleSocket, receivePtyMaster, relayTerminal, terminalSize } from "./tty.js";
 
@@ -83,9 +83,8 @@ function processOf(opts: ExecOptions, config: Spec, lsm: ExecPlanInput["lsm"]): 
  * The container must be created or running (runc allows both: the process joins the waiting
  * init's namespaces), or paused when the caller accepts that the process waits for resume.
  */
-function checkStatus(store: StateStore, rec: ContainerRecord, ignorePaused: boolean): void {
-  const status = statusOf(store, rec, () => loadCgroupManager(rec.cgroups).isFrozen());
-  if (status === "stopped") throw new SkiffError("NotRunning", "cannot exec in a stopped container: container not running");
+function checkStatus(c: Container, ignorePaused: boolean): void {
+  const status = c.live("cannot exec in a stopped container: container not running");
   if (status === "paused" && !ignorePaused) throw new SkiffError("InvalidState", "cannot exec in a paused container (use --ignore-paused to override)");
 }
 
@@ -161,8 +160,9 @@ function awaitPtyMaster(plan: Plan, helper: Helper, console: number): number {
 /** Runs the exec; resolves to skiff's exit status (the process's, or 0 with --detach). */
 export async function execInContainer(opts: ExecOptions): Promise<number> {
   const { store } = opts;
-  const rec = store.load(opts.id);
-  checkStatus(store, rec, opts.ignorePaused ?? false);
+  const container = Container.open(store, opts.id);
+  const rec = container.record;
+  checkStatus(container, opts.ignorePaused ?? false);
   const host = hostFacts();
   const proc = processOf(opts, rec.config, host.lsm);
   const interactive = proc.terminal === true && !opts.consoleSocket;

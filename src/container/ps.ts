@@ -1,13 +1,13 @@
 // `ps ID`: the container's processes are the pids in its cgroup. The table form runs the host's
 // ps and keeps the lines of those pids, as runc does, so any ps options work.
 import { spawnSync } from "node:child_process";
-import { loadCgroupManager } from "../cgroups/index.js";
 import { SkiffError } from "../errors.js";
+import { Container } from "./container.js";
 import type { StateStore } from "./state-store.js";
 
 /** Every pid in the container's cgroup; empty for a stopped container, as with runc. */
 export function containerPids(store: StateStore, id: string): number[] {
-  return loadCgroupManager(store.load(id).cgroups).pids();
+  return Container.open(store, id).cgroups.pids();
 }
 
 /** ps output reduced to its header and the lines whose PID column is one of `pids`. */

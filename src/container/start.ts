@@ -2,13 +2,12 @@
 // "0" (or "E" and an error) through the FIFO, and execs the program, which closes the FIFO.
 // Then the poststart hooks run here.
 import * as fs from "node:fs";
-import { loadCgroupManager } from "../cgroups/index.js";
 import { SkiffError } from "../errors.js";
 import { fcntl, pollIn } from "../linux/libc.js";
 import { hookState, runHooks } from "./hooks.js";
 import { killAndReap, openProcess } from "./reap.js";
+import { Container } from "./container.js";
 import { StateStore, type ContainerRecord } from "./state-store.js";
-import { statusOf } from "./status.js";
 
 const O_NONBLOCK = 0o4000;
 const F_GETFL = 3, F_SETFL = 4;
@@ -41,8 +40,9 @@ function readOutcome(store: StateStore, rec: ContainerRecord): string {
 }
 
 export function startContainer(store: StateStore, id: string): ContainerRecord {
-  const rec = store.load(id);
-  const status = statusOf(store, rec, () => loadCgroupManager(rec.cgroups).isFrozen());
+  const c = Container.open(store, id);
+  const rec = c.record;
+  const status = c.status();
   if (status === "stopped") throw new SkiffError("InvalidState", "cannot start a container that has stopped");
   if (status !== "created") throw new SkiffError("InvalidState", `cannot start an already ${status} container`);
   const outcome = startOutcome(readOutcome(store, rec));

@@ -1,8 +1,7 @@
 // `state ID` and `list`: the runtime-spec State, as runc prints it (plus rootfs, created, owner).
-import { loadCgroupManager } from "../cgroups/index.js";
 import type { State } from "../spec/types.js";
-import type { ContainerRecord, StateStore } from "./state-store.js";
-import { statusOf } from "./status.js";
+import { Container } from "./container.js";
+import type { StateStore } from "./state-store.js";
 
 export interface StateView extends State {
   rootfs: string;
@@ -10,8 +9,9 @@ export interface StateView extends State {
   owner: string;
 }
 
-export function viewOf(store: StateStore, rec: ContainerRecord): StateView {
-  const status = statusOf(store, rec, () => loadCgroupManager(rec.cgroups).isFrozen());
+export function viewOf(c: Container): StateView {
+  const rec = c.record;
+  const status = c.status();
   const view: StateView = {
     ociVersion: rec.ociVersion,
     id: rec.id,
@@ -27,5 +27,5 @@ export function viewOf(store: StateStore, rec: ContainerRecord): StateView {
 }
 
 export function containerState(store: StateStore, id: string): StateView {
-  return viewOf(store, store.load(id));
+  return viewOf(Container.open(store, id));
 }

@@ -1,11 +1,9 @@
 // `update ID`: change a live container's cgroup limits. The manager merges the changes into the
 // resources recorded at create (or by the last update), as runc does, and the record is saved
 // again so the next update merges into what is now in force.
-import { loadCgroupManager } from "../cgroups/index.js";
-import { SkiffError } from "../errors.js";
 import type { LinuxResources } from "../spec/types.js";
+import { Container } from "./container.js";
 import type { StateStore } from "./state-store.js";
-import { statusOf } from "./status.js";
 
 /**
  * runc's rules beyond the merge. Devices are never changed by an update (runc skips them: a
@@ -21,11 +19,9 @@ export function runcUpdateRules(changes: LinuxResources): LinuxResources {
 }
 
 export function updateContainer(store: StateStore, id: string, changes: LinuxResources): Promise<void> {
-  return store.withLock(id, async () => {
-    const rec = store.load(id);
-    const cgroups = loadCgroupManager(rec.cgroups);
-    if (statusOf(store, rec, () => cgroups.isFrozen()) === "stopped") throw new SkiffError("NotRunning", "container not running");
-    await cgroups.update(runcUpdateRules(changes));
-    store.save({ ...rec, cgroups: cgroups.saved });
+  return Container.lock(store, id, async (c) => {
+    c.live("container not running");
+    await c.cgroups.update(runcUpdateRules(changes));
+    c.saveCgroups();
   });
 }

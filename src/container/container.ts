@@ -1,0 +1,112 @@
+// One container as the commands see it: its record, its cgroups (loaded on first use: the
+// status of a stopped container never needs them), its status derived from facts each time, and
+// the lock that serialises a read-change-save of its record.
+import * as fs from "node:fs";
+import { loadCgroupManager, type CgroupManager } from "../cgroups/index.js";
+import { SkiffError, isSkiffError } from "../errors.js";
+import { ESRCH } from "../linux/errno.js";
+import { pidfdSendSignal } from "../linux/libc.js";
+import type { Status } from "../spec/types.js";
+import { openProcess } from "./reap.js";
+import type { ContainerRecord, StateStore } from "./state-store.js";
+import { statusOf } from "./status.js";
+
+const SIGKILL = 9;
+
+export class Container {
+  private manager?: CgroupManager;
+
+  private constructor(
+    readonly store: StateStore,
+    readonly record: ContainerRecord,
+  ) {}
+
+  static open(store: StateStore, id: string): Container {
+    return new Container(store, store.load(id));
+  }
+
+  /** A container whose record the caller has already (a list, a fallback record). */
+  static of(store: StateStore, record: ContainerRecord): Container {
+    return new Container(store, record);
+  }
+
+  /**
+   * Runs fn on the container, opened once an exclusive flock on its state directory is held, so
+   * that a concurrent update or delete sees the record fn saves, never an older one.
+   */
+  static lock<T>(store: StateStore, id: string, fn: (c: Container) => Promise<T>): Promise<T> {
+    return store.withLock(id, () => fn(Container.open(store, id)));
+  }
+
+  get id(): string {
+    return this.record.id;
+  }
+
+  get cgroups(): CgroupManager {
+    this.manager ??= loadCgroupManager(this.record.cgroups);
+    return this.manager;
+  }
+
+  status(): Status {
+    return statusOf(this.store, this.record, () => this.cgroups.isFrozen());
+  }
+
+  /** The status, unless the container is stopped: then NotRunning with `message`. */
+  live(message: string): Status {
+    const status = this.status();
+    if (status === "stopped") throw new SkiffError("NotRunning", message);
+    return status;
+  }
+
+  /** Saves the record with the cgroups as they are now (after an update). */
+  saveCgroups(): void {
+    this.store.save({ ...this.record, cgroups: this.cgroups.saved });
+  }
+
+  /**
+   * Signals the init (through a pidfd), or with `all` every process in its cgroup. On cgroup v1
+   * a frozen task does not act on SIGKILL until it is thawed: as runc does, a SIGKILL to a paused
+   * container thaws it after signalling, so it really dies (other signals wait for `resume`).
+   */
+  signal(signal: number, all: boolean): void {
+    const cgroups = this.cgroups;
+    const status = this.status();
+    const thawIfKilled = () => {
+      if (signal === SIGKILL && cgroups.isFrozen()) cgroups.thaw();
+    };
+    // A rootless container may have no cgroup to list its processes in: then --all is the init
+    // (pid 1 of its namespace, whose death takes the rest along).
+    if (all && cgroups.hierarchies().length > 0) {
+      if (signal === SIGKILL && cgroups.killThroughCgroup()) return;
+      // Frozen while signalling (runc's way), so no process forks a child the loop would miss.
+      const wasFrozen = cgroups.isFrozen();
+      const freeze = !wasFrozen && status !== "stopped" && cgroups.canFreeze();
+      if (freeze) cgroups.freeze();
+      try {
+        for (const pid of cgroups.pids()) {
+          try {
+            process.kill(pid, signal);
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== "ESRCH") throw e;
+          }
+        }
+      } finally {
+        if (freeze) cgroups.thaw();
+        else thawIfKilled();
+      }
+      return;
+    }
+    if (status === "stopped") throw new SkiffError("NotRunning", "container not running");
+    const fd = openProcess(this.record.pid, this.record.initStartTime);
+    if (fd === undefined) throw new SkiffError("NotRunning", "container not running");
+    try {
+      pidfdSendSignal(fd, signal);
+      if (status === "paused") thawIfKilled();
+    } catch (e) {
+      if (isSkiffError(e) && e.errno === ESRCH) throw new SkiffError("NotRunning", "container not running: no such process");
+      throw e;
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+}
