@@ -128,6 +128,24 @@ static void refuse_proc_target(int fd, const char *target, unsigned mode) {
   if (fs.f_type == PROC_SUPER_MAGIC) fail(EPERM, "/%s is inside /proc, where only runc's allow-list may be mounted over", target);
 }
 
+/* A procfs or sysfs goes on a real directory: through a symlink (planted by the image, or raced
+ * in) it would land where the symlink points, away from the masks meant for /proc and /sys.
+ * A missing target is fine: it is made as a directory. */
+static void require_ordinary_dir(const char *rootfs, const char *target, const char *fstype) {
+  int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0) fail(errno, "open rootfs %s", rootfs);
+  struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS};
+  int fd = (int)syscall(SYS_openat2, rootfd, target, &how, sizeof how);
+  int err = errno;
+  close(rootfd);
+  if (fd < 0 && err == ENOENT) return;
+  if (fd < 0 && err != ELOOP) fail(err, "open mount point %s", target);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode))
+    fail(ENOTDIR, "filesystem \"%s\" must be mounted on ordinary directory: /%s is %s", fstype, target, fd < 0 ? "a symlink or behind one" : "not a directory");
+  close(fd);
+}
+
 void op_mount(const struct step *s) {
   unsigned long flags = (unsigned long)s->ints[0];
   unsigned mode = (unsigned)s->ints[1];
@@ -136,6 +154,7 @@ void op_mount(const struct step *s) {
   const char *where = target;
   int fd = -1;
   if (mode & MOUNT_IN_ROOT) {
+    if (mode & MOUNT_DIR_ONLY) require_ordinary_dir(s->strs[4], target, fstype);
     fd = open_in_root(s->strs[4], target, mode & MOUNT_MKFILE, mode & (MOUNT_MKDIR | MOUNT_MKFILE));
     if (fd < 0) fail(errno, "open mount point %s", target);
     refuse_proc_target(fd, target, mode);

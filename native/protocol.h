@@ -75,6 +75,7 @@ enum plan_op {
 #define MOUNT_MKFILE 4u         /* create a missing target as an empty file */
 #define MOUNT_KEEP_LOCKED 16u   /* on EPERM retry a remount with the mount's locked flags */
 #define MOUNT_ON_PROC 32u       /* the target may be on procfs (/proc itself, runc's lxcfs allow-list) */
+#define MOUNT_DIR_ONLY 64u      /* the target must be a real directory, reached through no symlink (procfs, sysfs) */
 
 /* OP_CHDIR modes */
 #define CHDIR_MUST 0u    /* fail on any error */

@@ -64,6 +64,7 @@ export const MountMode = {
   MKFILE: 4,
   KEEP_LOCKED: 16,
   ON_PROC: 32,
+  DIR_ONLY: 64,
 } as const;
 
 /** OP_CHDIR modes: the cwd is tried as root before the user switch, retried as the user if refused. */

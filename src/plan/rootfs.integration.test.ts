@@ -61,6 +61,18 @@ describe("root filesystem", () => {
     expect(mounts).toMatch(/ \/sys \S+ .*- sysfs /);
   });
 
+  it("procfs and sysfs go only on a real directory: a symlinked /proc or /sys is refused (runc's mask.bats)", () => {
+    for (const dir of ["proc", "sys"]) {
+      const r = run(["true"], (_c, bundle) => {
+        fs.rmdirSync(path.join(bundle, "rootfs", dir));
+        fs.symlinkSync("/elsewhere", path.join(bundle, "rootfs", dir));
+      });
+      expect(r.status, dir).toBe(1);
+      expect(r.stderr, dir).toContain(`must be mounted on ordinary directory: /${dir} is a symlink`);
+      expect(fs.existsSync(path.join(r.rootfs, "elsewhere")), dir).toBe(false);
+    }
+  });
+
   it("gives the default /dev: device nodes, symlinks, pts", () => {
     const r = run(["sh", "-c", "ls -l /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty | cut -c1; for l in fd stdin stdout stderr ptmx; do readlink /dev/$l; done; echo hi > /dev/null && echo null-ok"]);
     const lines = r.stdout.trim().split("\n");

@@ -67,7 +67,9 @@ export function mountSteps(m: Mount, index: number, facts: RootfsFacts, tree?: T
     const type = m.type ?? "";
     // A read-only /dev is mounted writable: its devices and links go in first (readonlyDevSteps).
     const flags = dest === "dev" ? o.flags & ~MS.RDONLY : o.flags;
-    steps.push(step(Op.MOUNT, label, [flags, inRoot | MountMode.MKDIR], [m.source ?? type, dest, type, o.data, facts.rootfs]));
+    // procfs and sysfs only on a real directory (runc refuses a symlinked /proc or /sys)
+    const dirOnly = type === "proc" || type === "sysfs" ? MountMode.DIR_ONLY : 0;
+    steps.push(step(Op.MOUNT, label, [flags, inRoot | MountMode.MKDIR | dirOnly], [m.source ?? type, dest, type, o.data, facts.rootfs]));
   }
   if (o.recursiveAttrs) {
     const { set, clr } = o.recursiveAttrs;
