@@ -4,6 +4,9 @@
 # --bytecode ships JSC bytecode instead of source, --splitting keeps every dynamically imported
 # part (each command's work, yargs for help and errors, the validators, libseccomp) in chunks of
 # their own that load only when used (start-up figures: docs/architecture.md).
+# --compile-jit-policy=1000 raises JSC's tier-up thresholds a thousandfold: a command lives too
+# short for the optimising JITs (DFG/FTL) to pay back their compile time and the compiler code
+# they page in (figures: docs/architecture.md).
 # dbus-next (the systemd cgroup driver) requires x11 and usocket only inside functions skiff never
 # calls (X11 session-bus discovery, unix fd passing): external, so the bundler need not find them.
 set -euo pipefail
@@ -13,5 +16,5 @@ make -s -C native
 node scripts/gen-validators.mjs
 npx tsc  # type-check, and emit dist/node (the Node fallback entry: dist/node/src/main-node.js)
 mkdir -p dist
-npx bun build --compile --minify --bytecode --splitting --format=esm --external x11 --external usocket src/main-bun.ts --outfile dist/skiff >/dev/null
+npx bun build --compile --compile-jit-policy=1000 --minify --bytecode --splitting --format=esm --external x11 --external usocket src/main-bun.ts --outfile dist/skiff >/dev/null
 echo "built dist/skiff"

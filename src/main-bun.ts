@@ -9,14 +9,15 @@ if (versionRequested(argv)) {
   // console.log writes natively; node:fs would cost more (docs/architecture.md).
   console.log(VERSION_TEXT.trimEnd());
 } else {
-  const [fs, { main }, { bunFfi }, { once, setPlatform }, initPath] = await Promise.all([
+  const [fs, { main }, { bunFfi }, { bunSpawn }, { once, setPlatform }, initPath] = await Promise.all([
     import("node:fs"),
     import("./cli/main.js"),
     import("./platform/ffi-bun.js"),
+    import("./platform/spawn-bun.js"),
     import("./platform/index.js"),
     // @ts-expect-error: a file import, resolved by Bun's bundler to the embedded file's path
     import("../native/build/skiff-init", { with: { type: "file" } }),
   ]);
-  setPlatform({ initBinary: () => fs.readFileSync(initPath.default as string), ffi: once(bunFfi) });
+  setPlatform({ initBinary: () => fs.readFileSync(initPath.default as string), spawn: bunSpawn, ffi: once(bunFfi) });
   process.exitCode = await main(argv);
 }

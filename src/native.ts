@@ -1,13 +1,12 @@
 // Starts skiff-init (native/) and talks to it: the plan goes in over the sync
 // socket, messages (pid, id-map requests, sync points, ready, errors, exit status) come back.
-import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
-import { SkiffError } from "./errors.js";
 import { writeAll } from "./linux/io.js";
 import { F_ADD_SEALS, F_DUPFD_CLOEXEC, F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WRITE, fcntl, memfdCreate, MFD_ALLOW_SEALING, MFD_CLOEXEC, socketpair } from "./linux/libc.js";
 import { trace } from "./log.js";
 import { encodePlan, type Plan } from "./plan/plan.js";
 import { ACK_FAIL, ACK_OK, Msg, PLAN_MAGIC } from "./plan/protocol.js";
+import { platform, type Spawned } from "./platform/index.js";
 
 export interface InitMessage {
   type: Msg;
@@ -21,7 +20,7 @@ export interface Helper {
   pid: number;
   /** our end of the sync socket */
   sock: number;
-  child: ChildProcess;
+  child: Spawned;
 }
 
 /**
@@ -41,12 +40,7 @@ export function spawnHelper(initBinary: Buffer, stdio: number[], extra: number[]
     // sit above them or it is overwritten first (EACCES).
     memfd = fcntl(written, F_DUPFD_CLOEXEC, stdio.length + 1 + extra.length);
     const syncFdInChild = stdio.length;
-    const child = spawn(`/proc/self/fd/${memfd}`, [String(syncFdInChild)], {
-      argv0: "skiff-init",
-      stdio: [...stdio, theirs, ...extra],
-      env: {},
-    });
-    if (child.pid === undefined) throw new SkiffError("Internal", "cannot start skiff-init");
+    const child = platform().spawn(`/proc/self/fd/${memfd}`, [String(syncFdInChild)], { argv0: "skiff-init", stdio: [...stdio, theirs, ...extra] });
     trace("helper %d started", child.pid);
     return { pid: child.pid, sock: ours, child };
   } catch (e) {

@@ -2,7 +2,6 @@
 // own console socket: the container's init sends the pty master to one end of a socketpair,
 // skiff takes it and relays between the user's terminal (raw mode) and the pty, forwards
 // window-size changes, and restores the terminal whatever happens — runc's foreground mode.
-import * as tty from "node:tty";
 import { SkiffError } from "../errors.js";
 import { recvFd } from "../linux/fd-passing.js";
 import { socketpair, sys } from "../linux/libc.js";
@@ -83,6 +82,8 @@ function setWindowSize(master: number, rows: number, cols: number): void {
 export async function relayTerminal(master: number, exited: Promise<number>): Promise<number> {
   const input = process.stdin;
   const output = process.stdout;
+  // Loaded on use: node:tty (and the streams it pulls in) costs Bun milliseconds at every `run`.
+  const tty = process.getBuiltinModule("node:tty");
   // Each stream owns (and closes) its own fd.
   const fromPty = new tty.ReadStream(master);
   const toPty = new tty.WriteStream(sys("dup", ["i32"], [master], "dup the pty master"));

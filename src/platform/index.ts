@@ -1,11 +1,23 @@
 // The one seam between the two JavaScript engines skiff runs on (docs/architecture.md): how the
-// skiff-init binary is found and how libc is called. The entry point sets it: main-bun.ts
-// (dist/skiff: skiff-init embedded, bun:ffi) or main-node.ts / the test setup (node.ts:
-// native/build/skiff-init, ffi-rs).
+// skiff-init binary is found, how it is started and how libc is called. The entry point sets it:
+// main-bun.ts (dist/skiff: skiff-init embedded, Bun.spawn, bun:ffi) or main-node.ts / the test
+// setup (node.ts: native/build/skiff-init, child_process, ffi-rs).
 import type { Ffi } from "./ffi.js";
+
+/** A started process: skiff-init's helper. */
+export interface Spawned {
+  pid: number;
+  /** do not keep the event loop alive for it */
+  unref(): void;
+  kill(signal: "SIGKILL"): void;
+}
+
+/** Starts file with an empty environment; the child's fd i is stdio[i]. */
+export type Spawn = (file: string, args: string[], options: { argv0: string; stdio: number[] }) => Spawned;
 
 export interface Platform {
   initBinary(): Buffer;
+  spawn: Spawn;
   ffi(): Ffi;
 }
 

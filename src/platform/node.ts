@@ -1,10 +1,12 @@
 // The Node platform: skiff-init from native/build (found by walking up from this file, in a
-// checkout or in dist/node), libc through ffi-rs.
+// checkout or in dist/node), started by child_process, libc through ffi-rs.
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { SkiffError } from "../errors.js";
 import { nodeFfi } from "./ffi-node.js";
-import { once, type Platform } from "./index.js";
+import { once, type Platform, type Spawn } from "./index.js";
 
 function findInit(): string {
   for (let dir = path.dirname(fileURLToPath(import.meta.url)); dir !== "/"; dir = path.dirname(dir)) {
@@ -14,4 +16,10 @@ function findInit(): string {
   throw new Error("native/build/skiff-init not found: run npm run build");
 }
 
-export const nodePlatform: Platform = { initBinary: () => fs.readFileSync(findInit()), ffi: once(nodeFfi) };
+const nodeSpawn: Spawn = (file, args, { argv0, stdio }) => {
+  const child = spawn(file, args, { argv0, stdio, env: {} });
+  if (child.pid === undefined) throw new SkiffError("Internal", `cannot start ${argv0}`);
+  return { pid: child.pid, unref: () => child.unref(), kill: (signal) => child.kill(signal) };
+};
+
+export const nodePlatform: Platform = { initBinary: () => fs.readFileSync(findInit()), spawn: nodeSpawn, ffi: once(nodeFfi) };

@@ -1,0 +1,10 @@
+// The small part of Bun.spawn that src/platform/spawn-bun.ts uses (Bun ships the real types; the
+// Node toolchain does not have them).
+declare namespace Bun {
+  interface Subprocess {
+    readonly pid: number;
+    unref(): void;
+    kill(signal?: string | number): void;
+  }
+  function spawn(cmd: string[], options: { argv0?: string; stdio: number[]; env: Record<string, string> }): Subprocess;
+}
