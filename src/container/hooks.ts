@@ -42,7 +42,7 @@ export function runPoststopHooks(hooks: readonly Hook[] | undefined, state: Stat
 /** Errors read as runc's ("error running hook #0: …") and name the stage and path too. */
 function runHook(kind: RuntimeHookKind, h: Hook, index: number, state: State): void {
   const [argv0, ...args] = h.args ?? [h.path];
-  // loaded on use: node:child_process costs Bun ~2 ms and ~3.5 MB, and most containers have no hooks
+  // loaded on use: node:child_process is costly for Bun to load, and most containers have no hooks
   const r = process.getBuiltinModule("node:child_process").spawnSync(h.path, args, {
     argv0,
     env: Object.fromEntries((h.env ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)])),

@@ -36,7 +36,7 @@ export function writeIdMaps(pid: number, spec: Spec, method: IdMapMethod): void 
 
 function newIdMap(tool: string, field: string, subIds: string, pid: number, maps: readonly IDMapping[]): void {
   const args = [String(pid), ...maps.flatMap((m) => [String(m.containerID), String(m.hostID), String(m.size)])];
-  // loaded on use (rootless only): node:child_process costs Bun ~2 ms and ~3.5 MB
+  // loaded on use (rootless only): node:child_process is costly for Bun to load
   const r = process.getBuiltinModule("node:child_process").spawnSync(tool, args, { encoding: "utf8" });
   if (r.error) {
     const missing = (r.error as NodeJS.ErrnoException).code === "ENOENT";

@@ -82,7 +82,7 @@ function setWindowSize(master: number, rows: number, cols: number): void {
 export async function relayTerminal(master: number, exited: Promise<number>): Promise<number> {
   const input = process.stdin;
   const output = process.stdout;
-  // Loaded on use: node:tty (and the streams it pulls in) costs Bun milliseconds at every `run`.
+  // Loaded on use: node:tty (and the streams it pulls in) is costly for Bun to load at every `run`.
   const tty = process.getBuiltinModule("node:tty");
   // Each stream owns (and closes) its own fd.
   const fromPty = new tty.ReadStream(master);

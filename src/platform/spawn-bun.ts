@@ -1,5 +1,5 @@
-// Spawn through Bun.spawn (the compiled dist/skiff): node:child_process costs Bun ~2 ms of CPU
-// and ~3.5 MB to load (with the streams and tty modules it pulls in), Bun.spawn nothing.
+// Spawn through Bun.spawn (the compiled dist/skiff): node:child_process, with the streams and tty
+// modules it pulls in, is costly for Bun to load; Bun.spawn is native (docs/architecture.md).
 import type { Spawn } from "./index.js";
 
 export const bunSpawn: Spawn = (file, args, { argv0, stdio }) => {
