@@ -343,16 +343,21 @@ static int userns_with_maps(const char *uid_map, const char *gid_map) {
   return fd;
 }
 
+/* Gives a detached tree the idmapping of a user namespace carrying these maps. */
+static void idmap_tree(int tree, const char *source, const char *uid_map, const char *gid_map, int recursive) {
+  int userns = userns_with_maps(uid_map, gid_map);
+  struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns};
+  if (mount_setattr(tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0)
+    fail(errno, "idmap %s", source);
+  close(userns);
+}
+
 void op_idmap_tree(const struct step *s) {
   int slot = (int)s->ints[0], rbind = s->ints[1] != 0, ridmap = s->ints[2] != 0;
   if (slot < 0 || slot >= MAX_TREES) fail(EINVAL, "bad tree slot");
-  int userns = userns_with_maps(s->strs[1], s->strs[2]);
   int tree = open_tree(AT_FDCWD, s->strs[0], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rbind ? AT_RECURSIVE : 0));
   if (tree < 0) fail(errno, "open_tree %s", s->strs[0]);
-  struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns};
-  if (mount_setattr(tree, "", AT_EMPTY_PATH | (ridmap ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0)
-    fail(errno, "idmap %s", s->strs[0]);
-  close(userns);
+  idmap_tree(tree, s->strs[0], s->strs[1], s->strs[2], ridmap);
   trees[slot] = tree + 1; /* 0: empty slot */
 }
 
@@ -374,9 +379,10 @@ void op_move_tree(const struct step *s) {
  * Bind mount sources in a user namespace (runc's "mount sources"): the container's root cannot
  * reach a source below a directory only host root may enter. The opener, forked before the
  * helper enters any namespace, keeps the runtime's credentials; once the container's mount
- * namespace exists it joins it and clones each source there (open_tree), so a clone keeps what
- * that namespace's copy locks (a read-only host mount stays read-only, as with a plain bind), and
- * hands the clones to the helper over a socket. The init attaches them (OP_MOVE_TREE).
+ * namespace exists it joins it and clones each source there (open_tree), idmapping the clone
+ * when asked, so a clone keeps what that namespace's copy locks (a read-only host mount stays
+ * read-only, as with a plain bind), and hands the clones to the helper over a socket. The init
+ * attaches them (OP_MOVE_TREE).
  */
 static pid_t opener_pid = -1;
 static int opener_sock = -1;
@@ -391,7 +397,10 @@ static void opener_fail(int sock, int err, const char *what, const char *source)
   _exit(1);
 }
 
-/* ints: the first slot, then the rbind flags as bits (source i: bit i%64 of ints[1 + i/64]). */
+/* ints: the first slot, then 4 flag bits per source (source i: bits 4*(i%16) of ints[1 + i/16]);
+ * strs: source, uid_map, gid_map per source. */
+static unsigned source_flags(const struct step *s, uint32_t i) { return (unsigned)(s->ints[1 + i / 16] >> (4 * (i % 16))) & 0xf; }
+
 static void open_sources(const struct step *s, int sock) {
   char go;
   if (recv(sock, &go, 1, 0) != 1) _exit(1); /* the helper failed before its namespaces */
@@ -400,10 +409,13 @@ static void open_sources(const struct step *s, int sock) {
   int ns = open(path, O_RDONLY | O_CLOEXEC);
   if (ns < 0 || setns(ns, CLONE_NEWNS) < 0) opener_fail(sock, errno, "join the container's mount namespace", "");
   close(ns);
-  for (uint32_t i = 0; i < s->nstr; i++) {
-    int rbind = (s->ints[1 + i / 64] >> (i % 64)) & 1;
-    int tree = open_tree(AT_FDCWD, s->strs[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rbind ? AT_RECURSIVE : 0));
-    if (tree < 0) opener_fail(sock, errno, "open bind mount source", s->strs[i]);
+  for (uint32_t i = 0; i < nsources; i++) {
+    unsigned flags = source_flags(s, i);
+    const char *source = s->strs[3 * i];
+    int tree = open_tree(AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (flags & SOURCE_RBIND ? AT_RECURSIVE : 0));
+    if (tree < 0) opener_fail(sock, errno, "open bind mount source", source);
+    /* (its rare failures report through fail(), as the step that forked the opener) */
+    if (flags & SOURCE_IDMAP) idmap_tree(tree, source, s->strs[3 * i + 1], s->strs[3 * i + 2], flags & SOURCE_RIDMAP);
     send_fd(sock, tree, "t", 1, "a mount source");
     close(tree);
   }
@@ -412,9 +424,9 @@ static void open_sources(const struct step *s, int sock) {
 
 void op_bind_sources_prepare(const struct step *s) {
   first_source_slot = (int)s->ints[0];
-  nsources = s->nstr;
+  nsources = s->nstr / 3;
   if (first_source_slot < 0 || first_source_slot + nsources > MAX_TREES) fail(E2BIG, "too many bind mount sources (at most %d)", MAX_TREES);
-  if (s->nint < 1 + (nsources + 63) / 64) fail(EINVAL, "bad bind sources step");
+  if (s->nint < 1 + (nsources + 15) / 16 || s->nstr % 3) fail(EINVAL, "bad bind sources step");
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) fail(errno, "socketpair");
   opener_pid = fork();

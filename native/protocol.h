@@ -64,7 +64,7 @@ enum plan_op {
   OP_SESSION_KEYRING = 48, /* strs: name: join a new session keyring of that name */
   OP_MKDIR_IN_ROOT = 49, /* strs: rootfs, path: a directory and its missing parents, resolved inside rootfs */
   OP_STDIO_OWNER = 50,  /* ints: uid: give fds 0-2 (a pty, a pipe; not /dev/null) that owner, keeping their group */
-  OP_BIND_SOURCES_PREPARE = 51, /* helper, before the namespaces: ints: slot, rbind per source; strs: sources: fork the opener */
+  OP_BIND_SOURCES_PREPARE = 51, /* helper, before the namespaces: ints: first slot, flags (4 bits each); strs: source, uid_map, gid_map each: fork the opener */
   OP_BIND_SOURCES_OPEN = 52,    /* helper, in the container's mount namespace: the opener clones each source there */
   OP__COUNT
 };
@@ -76,6 +76,11 @@ enum plan_op {
 #define MOUNT_KEEP_LOCKED 16u   /* on EPERM retry a remount with the mount's locked flags */
 #define MOUNT_ON_PROC 32u       /* the target may be on procfs (/proc itself, runc's lxcfs allow-list) */
 #define MOUNT_DIR_ONLY 64u      /* the target must be a real directory, reached through no symlink (procfs, sysfs) */
+
+/* OP_BIND_SOURCES_PREPARE flags, per source */
+#define SOURCE_RBIND 1u   /* clone the mounts below the source too */
+#define SOURCE_IDMAP 2u   /* idmap the clone with the source's uid_map/gid_map */
+#define SOURCE_RIDMAP 4u  /* ... and the mounts below it */
 
 /* OP_CHDIR modes */
 #define CHDIR_MUST 0u    /* fail on any error */

@@ -60,12 +60,14 @@ describe("compileCreatePlan: issue 3 steps", () => {
     expect(at(Op.BIND_SOURCES_PREPARE)).toBeLessThan(at(Op.UNSHARE_USER));
     expect(at(Op.UNSHARE)).toBeLessThan(at(Op.BIND_SOURCES_OPEN));
     expect(at(Op.BIND_SOURCES_OPEN)).toBeLessThan(at(Op.FORK));
-    // slot 0 is the idmapped mount's; the two binds follow, the second recursive (bit 1)
-    expect(steps[at(Op.BIND_SOURCES_PREPARE)]).toMatchObject({ ints: [1, 2n], strs: ["/b/a", "/src-b"] });
+    // the idmapped mount goes through the opener too: flags idmap (2), none, rbind (1 << 8)
+    expect(at(Op.IDMAP_TREE)).toBe(-1);
+    expect(steps[at(Op.BIND_SOURCES_PREPARE)]).toMatchObject({ ints: [0, 0x102n], strs: ["/src-i", "0 1000 5\n", "0 2000 5\n", "/b/a", "", "", "/src-b", "", ""] });
     const moves = steps.filter((s) => s.op === Op.MOVE_TREE).map((s) => [s.ints?.[0], s.strs?.[1]]);
     expect(moves).toEqual([[0, "i"], [1, "a"], [2, "b"]]);
-    // a rootless runtime, or no user namespace: plain binds
+    // a rootless runtime, or no user namespace: plain binds, and the helper's idmapped clone
     expect(ops(input(userns, { host: { ...root, euid: 1000 } }))).not.toContain(Op.BIND_SOURCES_PREPARE);
+    expect(ops(input(userns, { host: { ...root, euid: 1000 } }))).toContain(Op.IDMAP_TREE);
     expect(ops(input((s) => s.mounts!.push({ destination: "/a", source: "a", options: ["bind"] }), { host: root }))).not.toContain(Op.BIND_SOURCES_PREPARE);
   });
 

@@ -96,12 +96,12 @@ export function compileCreatePlan(input: PlanInput): Plan {
   const host = input.host ?? NO_HOST_FEATURES;
   checkIntelRdt(spec, host.resctrl);
   checkMountLabel(spec, host.lsm);
-  const slots = ownMounts ? idmapSlots(spec) : new Map<number, number>();
-  const sourceSlots = ownMounts ? bindSourceSlots(spec, host.euid === 0, slots) : new Map<number, number>();
-  const trees = new Map<number, TreeSlot>([
-    ...[...slots].map(([i, slot]): [number, TreeSlot] => [i, { slot, idmapped: true }]),
-    ...[...sourceSlots].map(([i, slot]): [number, TreeSlot] => [i, { slot, idmapped: false }]),
-  ]);
+  // (idmapSlots also refuses an idmapping the spec forbids.) Bind sources in a user namespace go
+  // through the opener, idmapped ones too; otherwise the helper clones the idmapped ones itself.
+  const idmapped = ownMounts ? idmapSlots(spec) : new Map<number, number>();
+  const sourceSlots = ownMounts ? bindSourceSlots(spec, host.euid === 0) : new Map<number, number>();
+  const slots = sourceSlots.size === 0 ? idmapped : new Map<number, number>();
+  const trees = new Map<number, TreeSlot>([...slots, ...sourceSlots].map(([i, slot]): [number, TreeSlot] => [i, { slot, idmapped: idmapped.has(i) }]));
   const netDevices = netDeviceMoves(spec);
 
   const steps: Step[] = [

@@ -102,7 +102,7 @@ describe("namespaces", () => {
     expect(lines).toEqual(["0", "0", "0 100000 65536", "0 100000 65536"]);
   });
 
-  it("in a user namespace, bind sources the container's root cannot reach are mounted; a read-only host mount stays read-only", () => {
+  it("in a user namespace, bind sources the container's root cannot reach are mounted; a read-only host mount stays read-only, idmapped or not", () => {
     // runc's userns.bats "userns with 2 inaccessible mounts": the runtime opens the sources.
     const host = rt.trackDir(fs.mkdtempSync(path.join(os.tmpdir(), "skiff-userns-src-")));
     const ro = path.join(host, "ro");
@@ -116,7 +116,8 @@ describe("namespaces", () => {
     expect(spawnSync("mount", ["--bind", ro, ro]).status).toBe(0);
     try {
       expect(spawnSync("mount", ["-o", "remount,bind,ro", ro]).status).toBe(0);
-      const out = runOut(["sh", "-c", "cat /tmp/1/foo.txt /tmp/2/foo.txt; mount -o remount,bind,rw /tmp/ro 2>/dev/null && echo remounted || echo kept; touch /tmp/ro/x 2>/dev/null || echo refused"], (c) => {
+      const remount = (dir: string) => `mount -o remount,bind,rw ${dir} 2>/dev/null && echo remounted || echo kept; touch ${dir}/x 2>/dev/null || echo refused`;
+      const out = runOut(["sh", "-c", `cat /tmp/1/foo.txt /tmp/2/foo.txt; ${remount("/tmp/ro")}; ${remount("/tmp/ro-idmapped")}`], (c) => {
         c.linux!.namespaces!.push({ type: "user" });
         c.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
         c.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
@@ -129,9 +130,11 @@ describe("namespaces", () => {
           { source: path.join(host, "private-1/dir"), destination: "/tmp/1", options: ["bind"] },
           { source: path.join(host, "private-2/dir"), destination: "/tmp/2", options: ["rbind"] },
           { source: ro, destination: "/tmp/ro", options: ["bind"] },
+          // idmapped onto the container's ids, so its root owns it there too
+          { source: ro, destination: "/tmp/ro-idmapped", options: ["bind", "idmap"], uidMappings: [{ containerID: 0, hostID: 100000, size: 1 }], gidMappings: [{ containerID: 0, hostID: 100000, size: 1 }] },
         );
       });
-      expect(out).toBe("private-1\nprivate-2\nkept\nrefused\n");
+      expect(out).toBe("private-1\nprivate-2\nkept\nrefused\nkept\nrefused\n");
     } finally {
       spawnSync("umount", [ro]);
     }

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ACK_FAIL, ACK_OK, ChdirMode, MountMode, Msg, Op, PLAN_MAGIC, PLAN_VERSION } from "./protocol.js";
+import { ACK_FAIL, ACK_OK, ChdirMode, MountMode, Msg, Op, PLAN_MAGIC, PLAN_VERSION, SourceFlag } from "./protocol.js";
 
 const header = readFileSync(new URL("../../native/protocol.h", import.meta.url), "utf8");
 
@@ -21,6 +21,7 @@ describe("protocol.ts mirrors native/protocol.h", () => {
     for (const [name, v] of Object.entries(Msg).filter(([, v]) => typeof v === "number")) expect(cValue(`MSG_${name}`)).toBe(v);
     for (const [name, v] of Object.entries(MountMode)) expect(cValue(`MOUNT_${name}`)).toBe(v);
     for (const [name, v] of Object.entries(ChdirMode)) expect(cValue(`CHDIR_${name}`)).toBe(v);
+    for (const [name, v] of Object.entries(SourceFlag)) expect(cValue(`SOURCE_${name}`)).toBe(v);
     expect(cValue("PLAN_MAGIC")).toBe(PLAN_MAGIC);
     expect(cValue("PLAN_VERSION")).toBe(PLAN_VERSION);
     expect(cValue("ACK_OK")).toBe(ACK_OK);

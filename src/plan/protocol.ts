@@ -67,6 +67,13 @@ export const MountMode = {
   DIR_ONLY: 64,
 } as const;
 
+/** OP_BIND_SOURCES_PREPARE flags, 4 bits per source. */
+export const SourceFlag = {
+  RBIND: 1,
+  IDMAP: 2,
+  RIDMAP: 4,
+} as const;
+
 /** OP_CHDIR modes: the cwd is tried as root before the user switch, retried as the user if refused. */
 export const ChdirMode = {
   MUST: 0,
