@@ -15,7 +15,7 @@ import { directoriesBetween, directoryOn, placementOf, relativeBase } from "./pa
 import { annotationProperties, baseProperties, resourceProperties, systemdUnitOf, type UnitProperty } from "./systemd.js";
 import type { CgroupStats } from "./stats.js";
 import { freezeV1, isFrozenV1, oomKillsV1, setV1, statsV1, type V1Paths } from "./v1.js";
-import { BASELINE_CONTROLLERS, enableControllers, freezeV2, isFrozenV2, oomKillsV2, setV2, statsV2 } from "./v2.js";
+import { BASELINE_CONTROLLERS, controllersFor, enableControllers, freezeV2, isFrozenV2, oomKillsV2, setV2, statsV2 } from "./v2.js";
 
 export type { CgroupMode } from "./mounts.js";
 export type { CgroupStats } from "./stats.js";
@@ -39,8 +39,12 @@ export interface SavedCgroups {
   created: string[];
   /** The resources last applied: `update` merges its changes into these, as runc does. */
   resources?: LinuxResources;
+  /** Not host root: cgroups it may not write are skipped; the systemd driver uses the user's own systemd. */
   rootless?: boolean;
-  /** The systemd cgroup driver's unit (--systemd-cgroup): its cgroup is paths[""]. */
+  /**
+   * The systemd cgroup driver's unit (--systemd-cgroup): its cgroup is paths[""], which for a
+   * rootless container is known once apply() has asked the user's systemd where it lives.
+   */
   systemd?: { unit: string; slice: string };
 }
 
@@ -152,15 +156,18 @@ function systemdManager(opts: CreateOptions, mode: CgroupMode, hierarchies: Hier
   if (mode !== "v2" || unified === undefined) {
     throw new SkiffError("InvalidConfig", `--systemd-cgroup: skiff's systemd cgroup driver needs a pure cgroup v2 host (this one is ${mode}); use cgroupfs paths instead`);
   }
-  if (opts.rootless) throw new SkiffError("InvalidConfig", "--systemd-cgroup: rootless containers under the systemd driver are not supported (they need the user's systemd instance)");
   if (!fs.existsSync("/run/systemd/system")) throw new SkiffError("InvalidConfig", "systemd not running on this host, cannot use systemd cgroups manager");
-  const unit = systemdUnitOf(opts.cgroupsPath, opts.id);
-  const dir = directoryOn(unified, { path: unit.cgroup, absolute: true }, "/");
-  debug("systemd unit %s in %s: %s", unit.unit, unit.slice, dir);
-  const saved: SavedCgroups = { version: 1, mode, paths: { [UNIFIED]: dir }, unifiedMount: unified.mountpoint, created: [], systemd: { unit: unit.unit, slice: unit.slice } };
+  const rootless = opts.rootless === true;
+  const unit = systemdUnitOf(opts.cgroupsPath, opts.id, rootless ? "user.slice" : "system.slice");
+  // A rootless unit lives in the user's systemd, whose own cgroup (user@UID.service) apply()
+  // asks for: until then the directory is unknown.
+  const paths: Record<string, string> = rootless ? {} : { [UNIFIED]: directoryOn(unified, { path: unit.cgroup, absolute: true }, "/") };
+  debug("systemd unit %s in %s: %o", unit.unit, unit.slice, paths);
+  const saved: SavedCgroups = { version: 1, mode, paths, unifiedMount: unified.mountpoint, created: [], rootless: rootless || undefined, systemd: { unit: unit.unit, slice: unit.slice } };
   // Checked now, before anything is made: a bad annotation fails create at once.
   const extra = annotationProperties(opts.annotations);
-  return new FsManager(saved, { id: opts.id, resources: opts.resources ?? {}, extra });
+  const inUserManager = (managerCgroup: string) => directoryOn(unified, { path: path.posix.join(managerCgroup, unit.cgroup), absolute: true }, "/");
+  return new FsManager(saved, { id: opts.id, resources: opts.resources ?? {}, extra, inUserManager });
 }
 
 export function loadCgroupManager(saved: SavedCgroups): CgroupManager {
@@ -195,6 +202,8 @@ interface NewUnit {
   resources: LinuxResources;
   /** From the `org.systemd.property.*` annotations. */
   extra: UnitProperty[];
+  /** A rootless unit's directory, given the cgroup of the user's systemd. */
+  inUserManager(managerCgroup: string): string;
 }
 
 class FsManager implements CgroupManager {
@@ -221,8 +230,13 @@ class FsManager implements CgroupManager {
 
   private get unifiedDir(): string {
     const dir = this.saved.paths[UNIFIED];
-    if (dir === undefined) throw new SkiffError("Internal", "no cgroup v2 directory recorded for this container");
+    if (dir === undefined) throw new SkiffError("InvalidState", "this container has no cgroup (rootless, and the user had no cgroup it could write)");
     return dir;
+  }
+
+  /** A rootless container on cgroup v2 may have none: the user had no cgroup it could write. */
+  private get unifiedDirIfAny(): string | undefined {
+    return this.mode === "v2" ? this.saved.paths[UNIFIED] : undefined;
   }
 
   /** One entry per hierarchy (co-mounted v1 controllers share a directory). */
@@ -255,7 +269,8 @@ class FsManager implements CgroupManager {
       // its parent's cpus and mems (runc's rule): nothing can join below an empty one.
       if (this.saved.paths.cpuset === dir) between.forEach(inheritCpuset);
     }
-    if (this.mode === "v2") enableControllers(this.saved.unifiedMount ?? mountpointOf(this.unifiedDir), this.unifiedDir, BASELINE_CONTROLLERS, new Map());
+    const dir = this.unifiedDirIfAny;
+    if (dir !== undefined) enableControllers(this.saved.unifiedMount ?? mountpointOf(dir), dir, BASELINE_CONTROLLERS, new Map());
   }
 
   async apply(pid: number): Promise<void> {
@@ -276,7 +291,14 @@ class FsManager implements CgroupManager {
 
   set(resources: LinuxResources): void {
     if (this.mode === "v2") {
-      setV2(this.saved.unifiedMount ?? mountpointOf(this.unifiedDir), this.unifiedDir, resources);
+      const dir = this.saved.paths[UNIFIED];
+      if (dir === undefined) {
+        // Rootless without a writable cgroup: fine without limits, a clear refusal with one.
+        const [field] = controllersFor(resources).values();
+        if (field !== undefined) throw new SkiffError("InvalidConfig", `${field}: a rootless container needs a cgroup it can write for this limit (a delegated cgroup v2 subtree, or --systemd-cgroup with your user's systemd); this user has none here`);
+        return;
+      }
+      setV2(this.saved.unifiedMount ?? mountpointOf(dir), dir, resources);
     } else {
       setV1(this.v1Paths, resources, this.saved.created);
     }
@@ -291,7 +313,7 @@ class FsManager implements CgroupManager {
     if (unit) {
       // runc's order: the unit's properties first (systemd writes them to the files), then the
       // files, which also carry what has no property.
-      await withSystemd(async (bus) => bus.setProperties(unit.unit, resourceProperties(merged, await bus.version())));
+      await withSystemd(this.saved, async (bus) => bus.setProperties(unit.unit, resourceProperties(merged, await bus.version())));
     }
     this.set(changes.devices ? merged : { ...merged, devices: undefined });
     this.saved.resources = merged;
@@ -302,7 +324,12 @@ class FsManager implements CgroupManager {
   // any v2 path, and set() writes the files.
   private async startUnit(unit: NonNullable<SavedCgroups["systemd"]>, pid: number, init: NewUnit): Promise<void> {
     debug("starting %s in %s", unit.unit, unit.slice);
-    await withSystemd(async (bus) => {
+    await withSystemd(this.saved, async (bus) => {
+      if (this.saved.rootless) {
+        // The user's slices hang below its manager's own cgroup (/user.slice/user-UID.slice/user@UID.service), as runc finds them.
+        const managerCgroup = await bus.managerControlGroup();
+        this.saved.paths[UNIFIED] = init.inUserManager(managerCgroup);
+      }
       // The annotations before the resources: where both set a property, the resources win, as
       // with runc (which sets the resources after starting the unit with the annotations).
       const properties = [...baseProperties(unit, init.id, pid), ...init.extra, ...resourceProperties(init.resources, await bus.version())];
@@ -331,20 +358,24 @@ class FsManager implements CgroupManager {
   }
 
   isFrozen(): boolean {
-    if (this.mode === "v2") return isFrozenV2(this.unifiedDir);
+    if (this.mode === "v2") {
+      const dir = this.unifiedDirIfAny;
+      return dir !== undefined && isFrozenV2(dir);
+    }
     const dir = this.saved.paths.freezer;
     return dir !== undefined && isFrozenV1(dir);
   }
 
   pids(): number[] {
     const p = this.saved.paths;
-    const dir = this.mode === "v2" ? this.unifiedDir : p.freezer ?? p.pids ?? p.memory ?? p.cpu ?? p[UNIFIED] ?? this.directories[0];
+    const dir = this.mode === "v2" ? this.unifiedDirIfAny : p.freezer ?? p.pids ?? p.memory ?? p.cpu ?? p[UNIFIED] ?? this.directories[0];
     return dir === undefined ? [] : pidsUnder(dir);
   }
 
   killThroughCgroup(): boolean {
-    if (this.mode !== "v2" || !exists(this.unifiedDir, "cgroup.kill")) return false;
-    writeCgroupFile(this.unifiedDir, "cgroup.kill", "1", "kill --all");
+    const dir = this.unifiedDirIfAny;
+    if (dir === undefined || !exists(dir, "cgroup.kill")) return false;
+    writeCgroupFile(dir, "cgroup.kill", "1", "kill --all");
     return true;
   }
 
@@ -353,7 +384,10 @@ class FsManager implements CgroupManager {
   }
 
   oomKills(): number {
-    if (this.mode === "v2") return oomKillsV2(this.unifiedDir);
+    if (this.mode === "v2") {
+      const dir = this.unifiedDirIfAny;
+      return dir === undefined ? 0 : oomKillsV2(dir);
+    }
     const dir = this.saved.paths.memory;
     return dir === undefined ? 0 : oomKillsV1(dir);
   }
@@ -365,9 +399,10 @@ class FsManager implements CgroupManager {
   async destroy(): Promise<void> {
     const unit = this.saved.systemd;
     if (unit) {
-      await withSystemd((bus) => bus.stopUnit(unit.unit));
+      await withSystemd(this.saved, (bus) => bus.stopUnit(unit.unit));
       // Stopping removes the unit's cgroup; what a container made inside it may remain.
-      removeCgroupTree(this.unifiedDir);
+      const dir = this.saved.paths[UNIFIED];
+      if (dir !== undefined) removeCgroupTree(dir);
       return;
     }
     const leaves = new Set(this.directories);
@@ -387,10 +422,13 @@ class FsManager implements CgroupManager {
   }
 }
 
-/** One D-Bus connection for `work` (the library loads only here: the systemd driver's commands). */
-async function withSystemd<T>(work: (bus: import("./systemd-bus.js").SystemdBus) => Promise<T>): Promise<T> {
+/**
+ * One D-Bus connection for `work` (the library loads only here: the systemd driver's commands):
+ * to the system's systemd, or a rootless container's user's own.
+ */
+async function withSystemd<T>(saved: SavedCgroups, work: (bus: import("./systemd-bus.js").SystemdBus) => Promise<T>): Promise<T> {
   const { SystemdBus } = await import("./systemd-bus.js");
-  const bus = new SystemdBus();
+  const bus = new SystemdBus(saved.rootless ? "user" : "system");
   try {
     return await work(bus);
   } finally {

@@ -1,8 +1,13 @@
-// The systemd manager over the D-Bus system bus (dbus-next): start a transient unit and wait
-// for its job, change its properties, stop it. Loaded only by commands that use the systemd
-// cgroup driver (index.ts imports it lazily), so no other command pays for the library.
+// The systemd manager over D-Bus (dbus-next): start a transient unit and wait for its job,
+// change its properties, stop it. The system's systemd on the system bus; a rootless user's own
+// systemd (`systemd --user`) on that user's session bus, as runc finds it. Loaded only by
+// commands that use the systemd cgroup driver (index.ts imports it lazily), so no other command
+// pays for the library.
+import * as fs from "node:fs";
+import * as path from "node:path";
 import dbus from "dbus-next";
 import { SkiffError } from "../errors.js";
+import { outsideId } from "../host/rootless.js";
 import { trace } from "../log.js";
 import type { UnitProperty } from "./systemd.js";
 
@@ -14,8 +19,45 @@ const MANAGER_PATH = "/org/freedesktop/systemd1";
 // runc's limit for a unit's start or stop job.
 const JOB_TIMEOUT_MS = 30_000;
 
+/** Which systemd: the system's, or the calling user's own instance. */
+export type SystemdInstance = "system" | "user";
+
+/**
+ * The user's session bus, where its systemd listens: $DBUS_SESSION_BUS_ADDRESS, else
+ * $XDG_RUNTIME_DIR/bus (dbus-user-session's socket), as runc looks for it.
+ */
+export function userBusAddress(env: NodeJS.ProcessEnv): string {
+  if (env.DBUS_SESSION_BUS_ADDRESS) return env.DBUS_SESSION_BUS_ADDRESS;
+  const socket = env.XDG_RUNTIME_DIR ? path.join(env.XDG_RUNTIME_DIR, "bus") : undefined;
+  if (socket !== undefined && fs.existsSync(socket)) return `unix:path=${socket}`;
+  throw new SkiffError(
+    "InvalidConfig",
+    `--systemd-cgroup as a rootless user needs your systemd's session bus: set DBUS_SESSION_BUS_ADDRESS, or XDG_RUNTIME_DIR to a directory with its "bus" socket (${socket ?? "XDG_RUNTIME_DIR is not set"}; Debian's dbus-user-session provides it)`,
+  );
+}
+
+/**
+ * A connection to the user's session bus. dbus-next authenticates (EXTERNAL) as
+ * process.getuid(), which inside a user namespace (rootless podman runs its runtime in one) is
+ * not the uid the bus daemon sees: there it claims that one instead (runc's DetectUID asks
+ * busctl for it), for the handshake only.
+ */
+function userBus(): dbus.MessageBus {
+  const address = userBusAddress(process.env);
+  const own = process.getuid;
+  const uid = own?.call(process) ?? 0;
+  const claimed = outsideId(uid, fs.readFileSync("/proc/self/uid_map", "utf8"));
+  if (own === undefined || claimed === uid) return dbus.sessionBus({ busAddress: address });
+  process.getuid = () => claimed;
+  const bus = dbus.sessionBus({ busAddress: address });
+  const restore = () => void (process.getuid = own);
+  bus.once("connect", restore);
+  bus.once("error", restore);
+  return bus;
+}
+
 export class SystemdBus {
-  private readonly bus = dbus.systemBus();
+  private readonly bus: dbus.MessageBus;
   /** Finished jobs (JobRemoved) by object path → result ("done", "failed", …). */
   private readonly finished = new Map<string, string>();
   private readonly waiting = new Map<string, (result: string) => void>();
@@ -23,9 +65,11 @@ export class SystemdBus {
   /** Rejects when the connection fails (no bus socket, say): every call races it. */
   private readonly broken: Promise<never>;
 
-  constructor() {
+  constructor(instance: SystemdInstance = "system") {
+    this.bus = instance === "user" ? userBus() : dbus.systemBus();
+    const which = instance === "user" ? "your session bus (systemd --user)" : "the D-Bus system bus";
     this.broken = new Promise((_, reject) => {
-      this.bus.on("error", (e: Error) => reject(new SkiffError("Syscall", `the D-Bus system bus (systemd cgroup driver): ${e.message}`)));
+      this.bus.on("error", (e: Error) => reject(new SkiffError("Syscall", `${which} (systemd cgroup driver): ${e.message}`)));
     });
     this.broken.catch(() => undefined);
     this.bus.on("message", (msg: dbus.Message) => {
@@ -74,6 +118,16 @@ export class SystemdBus {
         resolve(result);
       });
     });
+  }
+
+  /** The manager's own cgroup: "/user.slice/user-1000.slice/user@1000.service" for a user's systemd. */
+  async managerControlGroup(): Promise<string> {
+    try {
+      const [v] = await this.call("Get", "ss", [MANAGER, "ControlGroup"], "org.freedesktop.DBus.Properties");
+      return String((v as dbus.Variant).value);
+    } catch (e) {
+      throw busError("asking systemd for its cgroup", e);
+    }
   }
 
   /** systemd's version number ("252.30-1" → 252); 0 when it cannot be read. */

@@ -14,6 +14,11 @@ describe("systemdUnitOf (runc's names)", () => {
     );
   });
 
+  it("defaults to user.slice in a rootless user's own systemd (runc), below that manager's cgroup", () => {
+    expect(systemdUnitOf(undefined, "c1", "user.slice")).toEqual({ unit: "runc-c1.scope", slice: "user.slice", cgroup: "/user.slice/runc-c1.scope" });
+    expect(systemdUnitOf("app.slice:libpod:abc", "x", "user.slice").slice).toBe("app.slice");
+  });
+
   it("makes a slice when the name is one", () => {
     expect(systemdUnitOf("system.slice:x:my-pod.slice", "x")).toEqual({ unit: "my-pod.slice", slice: "system.slice", cgroup: "/my.slice/my-pod.slice" });
   });

@@ -17,16 +17,18 @@ export interface SystemdUnit {
   unit: string;
   /** The parent slice, "system.slice" by default. */
   slice: string;
-  /** The unit's cgroup, from the cgroup2 root ("/system.slice/runc-abc.scope"). */
+  /** The unit's cgroup below its manager's ("/system.slice/runc-abc.scope"). */
   cgroup: string;
 }
 
 /**
  * linux.cgroupsPath under --systemd-cgroup: "slice:prefix:name", or absent for
- * "system.slice:runc:<id>" (runc's default, kept so tools looking for runc's units find them).
- * A name ending in ".slice" makes a slice rather than a scope.
+ * "<defaultSlice>:runc:<id>" (runc's default, kept so tools looking for runc's units find them).
+ * A name ending in ".slice" makes a slice rather than a scope. The default slice is
+ * "system.slice", or "user.slice" in a rootless user's own systemd (runc's choice). The cgroup
+ * is relative to the manager's: the root for the system's systemd.
  */
-export function systemdUnitOf(cgroupsPath: string | undefined, id: string): SystemdUnit {
+export function systemdUnitOf(cgroupsPath: string | undefined, id: string, defaultSlice = "system.slice"): SystemdUnit {
   let [parent, prefix, name] = ["", "runc", id];
   if (cgroupsPath) {
     const parts = cgroupsPath.split(":");
@@ -35,7 +37,7 @@ export function systemdUnitOf(cgroupsPath: string | undefined, id: string): Syst
     }
     [parent, prefix, name] = parts as [string, string, string];
   }
-  const slice = parent || "system.slice";
+  const slice = parent || defaultSlice;
   if (name.endsWith(".slice")) return { unit: name, slice, cgroup: expandSlice(name) };
   const unit = `${prefix}-${name}.scope`;
   if (name === "" || unit.includes("/")) throw new SkiffError("InvalidConfig", `linux.cgroupsPath ${JSON.stringify(cgroupsPath)}: ${JSON.stringify(unit)} is not a valid unit name`);

@@ -7,6 +7,7 @@ import { SkiffError } from "../errors.js";
 import { connectUnix, mkfifo } from "../linux/libc.js";
 import { log, trace } from "../log.js";
 import { grantedCapabilities } from "../plan/capabilities.js";
+import { bindsHostSys } from "../plan/cgroup-mount.js";
 import { checkRlimitsAgainstHost, rlimitPlan } from "../plan/rlimits.js";
 import { ack, readMessage, sendPlan, spawnHelper, type Helper } from "../native.js";
 import { compileCreatePlan } from "../plan/compile.js";
@@ -180,6 +181,9 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       log("warning", "mounts: not mounted: without a mount namespace they would change the runtime's own mounts");
     }
     checkRlimitsAgainstHost(rlimitPlan(spec.process?.rlimits), host);
+    // A rootless user's systemd says where the unit's cgroup is only as it starts it; the plan
+    // (a cgroup mount binds that directory) waits for it.
+    if (opts.systemdCgroup && opts.rootless) await joined;
     const plan: Plan = compileCreatePlan({
       id,
       host,
@@ -190,7 +194,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       bundle,
       rootfs,
       isDirectory,
-      cgroups: { mode: cgroups.mode, paths: cgroups.saved.paths, cgroupns: hasNamespace(spec.linux?.namespaces, "cgroup") },
+      cgroups: { mode: cgroups.mode, paths: cgroups.saved.paths, cgroupns: hasNamespace(spec.linux?.namespaces, "cgroup"), hostSysBound: bindsHostSys(spec.mounts) },
       stateDirFd: fdInHelper(stateDirFd),
       mode: opts.mode ?? "detach",
       noPivot: opts.noPivot ?? false,

@@ -1,13 +1,16 @@
 // Rootless: skiff run by a real unprivileged user (made here, removed after), with configs from
 // `skiff spec --rootless`. What the host lets that user do decides the cgroup checks: on a host
 // where its cgroups are not writable, a container without limits runs without them, and one with
-// limits is refused clearly.
+// limits is refused clearly; on a pure cgroup v2 host with systemd (the test guest), the user's
+// own systemd (user@UID.service) delegates a subtree, where the container gets its cgroup and its
+// limits, directly or as a scope of that systemd (--systemd-cgroup).
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cgroupDirsNamed, makeBundle, SKIFF, uniqueId, type Bundle, type Result } from "../testing/harness.js";
+import { cgroup2Mount, cgroupDirOf, systemdRunning } from "../testing/host.js";
 import type { Spec } from "../spec/types.js";
 
 const user = `skiffrl${process.pid % 100000}`;
@@ -38,8 +41,11 @@ afterAll(() => {
 const ids: string[] = [];
 const xdg = () => path.join(home, "run");
 
-/** skiff as the test user, with its own XDG_RUNTIME_DIR (the default state root follows it). */
-function asUser(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Result {
+/**
+ * skiff as the test user, with its own XDG_RUNTIME_DIR (the default state root follows it).
+ * `prefix` runs it through another command first (systemd-run, to start it in a user scope).
+ */
+function asUser(args: string[], extraEnv: NodeJS.ProcessEnv = {}, prefix: string[] = []): Result {
   fs.mkdirSync(xdg(), { recursive: true, mode: 0o700 });
   fs.chownSync(xdg(), uid, gid);
   // Output through files, as the harness does: a created container keeps its stdio open.
@@ -47,7 +53,8 @@ function asUser(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Result {
   const o = fs.openSync(path.join(out, "stdout"), "w+");
   const e = fs.openSync(path.join(out, "stderr"), "w+");
   try {
-    const r = spawnSync(SKIFF, args, { uid, gid, cwd: home, stdio: ["ignore", o, e], timeout: 30_000, killSignal: "SIGKILL", env: { PATH: process.env.PATH, XDG_RUNTIME_DIR: xdg(), USER: user, ...extraEnv } });
+    const [cmd, ...cmdArgs] = [...prefix, SKIFF, ...args] as [string, ...string[]];
+    const r = spawnSync(cmd, cmdArgs, { uid, gid, cwd: home, stdio: ["ignore", o, e], timeout: 60_000, killSignal: "SIGKILL", env: { PATH: process.env.PATH, XDG_RUNTIME_DIR: xdg(), USER: user, ...extraEnv } });
     return { status: r.status, stdout: fs.readFileSync(path.join(out, "stdout"), "utf8"), stderr: fs.readFileSync(path.join(out, "stderr"), "utf8") };
   } finally {
     fs.closeSync(o);
@@ -56,8 +63,8 @@ function asUser(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Result {
   }
 }
 
-function okAsUser(args: string[]): Result {
-  const r = asUser(args);
+function okAsUser(args: string[], extraEnv: NodeJS.ProcessEnv = {}, prefix: string[] = []): Result {
+  const r = asUser(args, extraEnv, prefix);
   if (r.status !== 0) throw new Error(`skiff ${args.join(" ")} as ${user} exited ${r.status}: ${r.stderr}`);
   return r;
 }
@@ -173,4 +180,92 @@ describe("rootless: an unprivileged user runs containers", () => {
     expect(r.stderr).toMatch(/permission denied/);
     expect(JSON.parse(spawnSync(SKIFF, ["--root", rootState, "state", id], { encoding: "utf8" }).stdout).status).toBe("running");
   });
+});
+
+/**
+ * Starts the user's own systemd (user@UID.service, which systemd delegates the cpu, memory and
+ * pids controllers to) with its session bus; undefined, saying why, where that cannot be.
+ */
+function startUserManager(): string | undefined {
+  if (!systemdRunning) return "needs a pure cgroup v2 host with systemd running (the test guest)";
+  if (!fs.existsSync("/usr/lib/systemd/user/dbus.socket")) return "needs the user's session bus (Debian's dbus-user-session)";
+  const started = spawnSync("systemctl", ["start", `user@${uid}.service`], { encoding: "utf8", timeout: 120_000 });
+  // Stopping it first takes its units (the containers' scopes) with it; user-runtime-dir@ removes /run/user/UID.
+  cleanups.push(() => spawnSync("systemctl", ["stop", `user@${uid}.service`, `user-runtime-dir@${uid}.service`], { timeout: 120_000 }));
+  if (started.status !== 0) return `systemctl start user@${uid}.service failed: ${started.stderr.trim()}`;
+  return undefined;
+}
+
+describe("rootless on cgroup v2: the user's delegated subtree", () => {
+  let skip: string | undefined = "not set up";
+  const runtimeDir = () => `/run/user/${uid}`;
+  const env = () => ({ XDG_RUNTIME_DIR: runtimeDir() });
+  // systemd-run puts skiff in a scope of the user's systemd, as a login shell would sit there:
+  // a container without cgroupsPath then goes beside that scope (runc's rule on cgroup v2).
+  const inUserScope = ["systemd-run", "--user", "--scope", "--quiet"];
+  const managerCgroup = () => path.join(cgroup2Mount ?? "/sys/fs/cgroup", `user.slice/user-${uid}.slice/user@${uid}.service`);
+  const state = (id: string) => JSON.parse(okAsUser(["state", id], env()).stdout) as { status: string; pid: number };
+  const read = (dir: string, file: string) => fs.readFileSync(path.join(dir, file), "utf8").trim();
+
+  beforeAll(() => {
+    skip = startUserManager();
+  }, 150_000);
+
+  /** Create, start, limits, pause/resume, update and delete of one container in `expectedDir`. */
+  function lifecycleIn(id: string, globals: string[], expectedDir: (id: string) => string, unitProperty?: (id: string, name: string) => string): void {
+    const b = rootlessBundle(["sleep", "300"], (c) => (c.linux!.resources = { memory: { limit: 64 * 1024 * 1024 }, pids: { limit: 20 } }));
+    okAsUser([...globals, "create", "--bundle", b.dir, track(id)], env(), inUserScope);
+    const dir = expectedDir(id);
+    expect(cgroupDirOf(state(id).pid, "")).toBe(dir);
+    expect(fs.statSync(dir).uid).toBe(uid);
+    expect([read(dir, "memory.max"), read(dir, "pids.max")]).toEqual([String(64 * 1024 * 1024), "20"]);
+    okAsUser([...globals, "start", id], env());
+    okAsUser([...globals, "pause", id], env());
+    expect([state(id).status, read(dir, "cgroup.freeze")]).toEqual(["paused", "1"]);
+    okAsUser([...globals, "resume", id], env());
+    expect([state(id).status, read(dir, "cgroup.freeze")]).toEqual(["running", "0"]);
+    okAsUser([...globals, "update", "--memory", String(32 * 1024 * 1024), "--pids-limit", "10", id], env());
+    expect([read(dir, "memory.max"), read(dir, "pids.max")]).toEqual([String(32 * 1024 * 1024), "10"]);
+    if (unitProperty) expect(unitProperty(id, "MemoryMax")).toBe(String(32 * 1024 * 1024));
+    okAsUser([...globals, "delete", "--force", id], env());
+    expect(fs.existsSync(dir)).toBe(false);
+    expect(fs.existsSync(path.join(runtimeDir(), "skiff", id))).toBe(false);
+  }
+
+  it("a container beside the caller's scope gets its own cgroup there: limits, pause/resume, update, delete", (ctx) => {
+    if (skip) return ctx.skip(skip);
+    lifecycleIn(uniqueId("rlv2"), [], (id) => path.join(managerCgroup(), "app.slice", id));
+  }, 300_000);
+
+  it("--systemd-cgroup: a transient scope of the user's systemd, in its user.slice (runc's default)", (ctx) => {
+    if (skip) return ctx.skip(skip);
+    const unitProperty = (id: string, name: string) => okAsUserCmd(["systemctl", "--user", "show", `runc-${id}.scope`, `--property=${name}`, "--value"]).trim();
+    lifecycleIn(uniqueId("rlsd"), ["--systemd-cgroup"], (id) => path.join(managerCgroup(), "user.slice", `runc-${id}.scope`), unitProperty);
+  }, 300_000);
+
+  it("a create that fails after its cgroup is made leaves nothing: no state, no cgroup, no unit", (ctx) => {
+    if (skip) return ctx.skip(skip);
+    // A hard limit above the user's own is refused once the cgroup (or unit) exists.
+    const tooHigh = (c: Spec) => (c.process!.rlimits = [{ type: "RLIMIT_NOFILE", hard: 2 ** 40, soft: 1024 }]);
+    for (const [globals, dir] of [
+      [[], (id: string) => path.join(managerCgroup(), "app.slice", id)],
+      [["--systemd-cgroup"], (id: string) => path.join(managerCgroup(), "user.slice", `runc-${id}.scope`)],
+    ] as const) {
+      const id = uniqueId("rlf");
+      const r = asUser([...globals, "create", "--bundle", rootlessBundle(["true"], tooHigh).dir, id], env(), inUserScope);
+      expect(r.stderr).toMatch(/RLIMIT_NOFILE/);
+      expect(r.status).not.toBe(0);
+      expect(fs.existsSync(path.join(runtimeDir(), "skiff", id))).toBe(false);
+      expect(fs.existsSync(dir(id))).toBe(false);
+      if (globals.length > 0) expect(okAsUserCmd(["systemctl", "--user", "show", `runc-${id}.scope`, "--property=LoadState", "--value"]).trim()).toBe("not-found");
+    }
+  }, 300_000);
+
+  /** Another command as the user, with its runtime directory. */
+  function okAsUserCmd(cmd: string[]): string {
+    const [file, ...args] = cmd as [string, ...string[]];
+    const r = spawnSync(file, args, { uid, gid, encoding: "utf8", timeout: 60_000, env: { PATH: process.env.PATH, USER: user, ...env() } });
+    if (r.status !== 0) throw new Error(`${cmd.join(" ")} as ${user} exited ${r.status}: ${r.stderr}`);
+    return r.stdout;
+  }
 });

@@ -34,3 +34,15 @@ export function defaultStateRoot(env: NodeJS.ProcessEnv, facts: RootlessFacts): 
   const honour = facts.euid !== 0 || (facts.inUserNamespace && env.USER !== "root");
   return honour ? path.join(xdg, "skiff") : DEFAULT_STATE_ROOT;
 }
+
+/**
+ * `id` of this user namespace as the parent namespace sees it, through a uid_map/gid_map text
+ * ("inside outside count" lines); the id itself when no line maps it (the initial namespace).
+ */
+export function outsideId(id: number, map: string): number {
+  for (const line of map.split("\n")) {
+    const [inside, outside, count] = line.trim().split(/\s+/).map(Number);
+    if (inside !== undefined && outside !== undefined && count !== undefined && id >= inside && id < inside + count) return outside + (id - inside);
+  }
+  return id;
+}

@@ -2,6 +2,10 @@
 // cgroups at the destination, never the host's tree. cgroup v1/hybrid: a tmpfs with one bind
 // mount per hierarchy of the container's own directory; v2: a cgroup2 mount inside a cgroup
 // namespace (rooted at the container's cgroup), else a bind of the container's directory.
+// Where /sys is a bind of the host's (`spec --rootless`), its /sys/fs/cgroup is the host's cgroup2
+// mount, on which the kernel refuses another (EBUSY: the same filesystem on the same mount
+// point): there the container's directory is bound too, as runc falls back to.
+import * as path from "node:path";
 import type { Mount } from "../spec/types.js";
 import { MS, parseMountOptions } from "./mount-options.js";
 import { step, type Step } from "./plan.js";
@@ -13,6 +17,13 @@ export interface CgroupView {
   /** controller ("memory", "name=systemd", "" for the unified tree) → host directory */
   paths: Record<string, string>;
   cgroupns: boolean;
+  /** An earlier mount binds the host's /sys (see the top of this file). */
+  hostSysBound?: boolean;
+}
+
+/** Does one of `mounts` bind the host's /sys onto the container's (runc's `spec --rootless`)? */
+export function bindsHostSys(mounts: readonly Mount[] | undefined): boolean {
+  return (mounts ?? []).some((m) => m.source !== undefined && path.posix.normalize(m.source) === "/sys" && containerRelative(m.destination) === "sys" && parseMountOptions(m.options, m.type).bind);
 }
 
 /** Directory names under the mount: one per host directory; co-mounted controllers share it. */
@@ -38,8 +49,10 @@ export function cgroupMountSteps(m: Mount, view: CgroupView, rootfs: string): St
   const mount = (what: string, ints: number[], strs: string[]) => step(Op.MOUNT, what, ints, strs);
   if (view.mode === "v2") {
     const dir = view.paths[""];
-    return view.cgroupns
-      ? [mount(`mount cgroup2 on ${m.destination}`, [o.flags, MountMode.IN_ROOT | MountMode.MKDIR], ["cgroup", dest, "cgroup2", "", rootfs])]
+    if (view.cgroupns && !view.hostSysBound) return [mount(`mount cgroup2 on ${m.destination}`, [o.flags, MountMode.IN_ROOT | MountMode.MKDIR], ["cgroup", dest, "cgroup2", "", rootfs])];
+    // A rootless container without a cgroup of its own: nothing of its own to show.
+    return dir === undefined
+      ? []
       : [
           mount(`bind cgroup ${dir} on ${m.destination}`, [MS.BIND | MS.REC, MountMode.IN_ROOT | MountMode.MKDIR], [dir, dest, "", "", rootfs]),
           mount(`remount cgroup ${m.destination}`, [MS.BIND | MS.REMOUNT | o.flags, MountMode.IN_ROOT | MountMode.KEEP_LOCKED], ["", dest, "", "", rootfs]),
