@@ -13,7 +13,8 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 
 # The integration tests that say something about a cgroup v2 host: cgroups, the lifecycle and
-# exec (which create cgroups for every container), and the commands that work on cgroups.
+# exec (which create cgroups for every container), the commands that work on cgroups, and
+# rootless use (a user's delegated subtree and its own systemd).
 SUITE=(
   src/cgroups/cgroups.integration.test.ts
   src/cgroups/cgroups-v2.integration.test.ts
@@ -25,6 +26,8 @@ SUITE=(
   src/container/cgroup-commands.integration.test.ts
   src/container/lifecycle.integration.test.ts
   src/container/exec.integration.test.ts
+  src/container/rootless.integration.test.ts
+  src/cli/podman-rootless.integration.test.ts
 )
 
 if [ "${1:-}" = --inside ]; then
