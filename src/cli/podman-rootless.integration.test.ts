@@ -119,6 +119,20 @@ describe.runIf(runs)("rootless podman with skiff", () => {
     expectNothingLeft();
   }, 300_000);
 
+  it("systemd cgroup manager: the container is a scope of the user's systemd, with its limits", (ctx) => {
+    if (cgroupManager !== "systemd") return ctx.skip("the user has no systemd of its own here (cgroupfs: no cgroups for the user)");
+    const name = nextName();
+    const id = ok(["run", "-d", "--name", name, "--memory", "64m", "--pids-limit", "20", IMAGE, "sleep", "1000"]).stdout.trim();
+    const pid = ok(["inspect", name, "--format", "{{.State.Pid}}"]).stdout.trim();
+    const cgroup = fs.readFileSync(`/proc/${pid}/cgroup`, "utf8").trim();
+    expect(cgroup).toMatch(new RegExp(`^0::/user\\.slice/user-${uid}\\.slice/user@${uid}\\.service/user\\.slice/libpod-${id}\\.scope$`));
+    const dir = path.join("/sys/fs/cgroup", cgroup.slice(3));
+    expect(["memory.max", "pids.max"].map((f) => fs.readFileSync(path.join(dir, f), "utf8").trim())).toEqual([String(64 * 1024 * 1024), "20"]);
+    ok(["rm", "--force", "--time", "0", name]);
+    expect(fs.existsSync(dir)).toBe(false);
+    expectNothingLeft();
+  }, 300_000);
+
   it("a published port through slirp4netns reaches the container from the host's loopback", async (ctx) => {
     if (spawnSync("slirp4netns", ["--version"]).status !== 0) return ctx.skip("slirp4netns is not installed");
     if (!userCanOpenTun()) return ctx.skip("the user cannot open /dev/net/tun here (root-only; Debian's udev makes it 0666)");
