@@ -13,7 +13,17 @@ fi
 bash scripts/install-deps.sh
 [ -x dist/skiff ] || npm run -s build
 work=$(mktemp -d /tmp/skiff-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+skiff=${SKIFF:-$PWD/dist/skiff}
+# A bench that fails half-way leaves no container behind (each runtime keeps its state in $work/NAME).
+cleanup() {
+  local name bin id
+  for name in skiff runc crun; do
+    case $name in skiff) bin=$skiff ;; *) bin=$(command -v "$name") || continue ;; esac
+    for id in $(ls "$work/$name" 2>/dev/null); do "$bin" --root "$work/$name" delete --force "$id" >/dev/null 2>&1 || true; done
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
 bash scripts/make-bundle.sh "$work/bundle" true >/dev/null
 # crun 1.8.1 refuses the ociVersion `skiff spec` writes (1.3.0); nothing in the config is newer than 1.0.
 sed -i 's/"ociVersion": "[^"]*"/"ociVersion": "1.0.2"/' "$work/bundle/config.json"
@@ -22,7 +32,7 @@ musl-gcc -O2 -static -o "$work/measure" bench/measure.c
 echo 'console.log("hello")' >"$work/hello.ts"
 npx bun build --compile --minify --bytecode "$work/hello.ts" --outfile "$work/hello" >/dev/null
 
-runtimes="skiff=${SKIFF:-$PWD/dist/skiff},runc=$(command -v runc)"
+runtimes="skiff=$skiff,runc=$(command -v runc)"
 if crun --root "$work/crun-probe" run --bundle "$work/bundle" probe >/dev/null 2>&1; then
   runtimes+=",crun=$(command -v crun)"
 else
