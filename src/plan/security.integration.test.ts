@@ -435,6 +435,22 @@ describe("seccomp", () => {
     });
   }
 
+  it("a startContainer hook under a NOTIFY filter gets no extra fd (runc's seccomp-notify.bats)", async () => {
+    const sock = path.join(agent.dir, "agent-hook.sock");
+    const a = spawn(agent.path, [sock, path.join(agent.dir, "received-hook")], { stdio: "inherit" });
+    agents.push(a);
+    expect(await waitFor(() => fs.existsSync(sock))).toBe(true);
+    const b = bundle(["true"], (c) => {
+      c.root!.readonly = false;
+      c.linux!.seccomp = { defaultAction: "SCMP_ACT_ALLOW", listenerPath: sock, syscalls: [{ names: ["mkdir", "mkdirat"], action: "SCMP_ACT_NOTIFY" }] };
+      c.hooks = { startContainer: [{ path: "/bin/sh", args: ["sh", "-c", "ls /proc/self/fd > /tmp/hook-fds"] }] };
+    });
+    const r = rt.skiff(["run", "--bundle", b.dir, uniqueId()]);
+    expect(r.status, r.stderr).toBe(0);
+    // stdin (the state), stdout, stderr, and ls's own directory fd
+    expect(fs.readFileSync(path.join(b.dir, "rootfs/tmp/hook-fds"), "utf8").split("\n").filter(Boolean)).toEqual(["0", "1", "2", "3"]);
+  });
+
   it("exec: a process with the container's NOTIFY filter sends its own listener and state", async () => {
     const sock = path.join(agent.dir, "agent-exec.sock");
     const received = path.join(agent.dir, "received-exec");
