@@ -9,12 +9,13 @@ import { log, trace } from "../log.js";
 import { grantedCapabilities } from "../plan/capabilities.js";
 import { bindsHostSys } from "../plan/cgroup-mount.js";
 import { checkRlimitsAgainstHost, rlimitPlan } from "../plan/rlimits.js";
-import { ack, readMessage, sendPlan, spawnHelper, type Helper } from "../native.js";
+import { sendPlan, spawnHelper, type Helper } from "../native.js";
+import { InitChannel } from "./channel.js";
 import { compileCreatePlan } from "../plan/compile.js";
 import { hostFacts } from "../host/facts.js";
 import { hasNamespace } from "../plan/namespaces.js";
 import type { Plan } from "../plan/plan.js";
-import { Msg, SyncTag } from "../plan/protocol.js";
+import { SyncTag } from "../plan/protocol.js";
 import { platform } from "../platform/index.js";
 import { loadConfig } from "../spec/load.js";
 import type { LinuxResources, Spec } from "../spec/types.js";
@@ -24,7 +25,6 @@ import { readProcStat } from "./proc.js";
 import { seccompProgram } from "./seccomp-program.js";
 import { killAndReap } from "./reap.js";
 import { EXEC_FIFO, StateStore, writePidFile, type ContainerRecord } from "./state-store.js";
-import { stepError } from "./step-error.js";
 
 export interface CreateOptions {
   store: StateStore;
@@ -50,7 +50,8 @@ export interface CreateOptions {
 export interface Created {
   record: ContainerRecord;
   helper: Helper;
-  plan: Plan;
+  /** what the helper still reports (the exit status, for run) */
+  channel: InitChannel;
 }
 
 const O_PATH = 0o10000000;
@@ -208,15 +209,13 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const { pids, ...withoutPids } = resources;
     cgroups.set(withoutPids);
     sendPlan(helper.sock, plan);
-    for (;;) {
-      const msg = readMessage(helper.sock);
-      if (!msg) throw new SkiffError("Internal", "skiff-init exited without reporting");
-      trace("init message %o", msg);
-      if (msg.type === Msg.PID) initPid = msg.a;
-      else if (msg.type === Msg.MAPS) {
-        writeIdMaps(msg.a, spec, idMaps);
-        ack(helper.sock, true);
-      } else if (msg.type === Msg.SYNC && msg.a === SyncTag.CREATE_RUNTIME) {
+    const channel = new InitChannel(helper.sock, plan);
+    channel.until("ready", "skiff-init exited without reporting", (event) => {
+      if (event.type === "pid") initPid = event.pid;
+      else if (event.type === "maps") {
+        writeIdMaps(event.pid, spec, idMaps);
+        channel.ack(true);
+      } else if (event.type === "sync" && event.tag === SyncTag.CREATE_RUNTIME) {
         hooksStarted = true;
         const subject = hookSubject();
         try {
@@ -224,20 +223,19 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
           runHooks("prestart", spec.hooks?.prestart, hookState(subject, "creating"));
           runHooks("createRuntime", spec.hooks?.createRuntime, hookState(subject, "creating"));
         } catch (e) {
-          ack(helper.sock, false);
+          channel.ack(false);
           throw e;
         }
-        ack(helper.sock, true, [JSON.stringify(hookState(subject, "creating")), JSON.stringify(hookState(subject, "created"))]);
-      } else if (msg.type === Msg.ERROR) throw stepError(plan, msg);
-      else if (msg.type === Msg.READY) break;
-    }
+        channel.ack(true, [JSON.stringify(hookState(subject, "creating")), JSON.stringify(hookState(subject, "created"))]);
+      }
+    });
     if (pids) cgroups.set({ pids });
     const stat = readProcStat(initPid);
     if (!stat) throw new SkiffError("Internal", `container init ${initPid} vanished during create`);
     const record = recordOf(initPid, stat.startTime, cgroups.saved);
     store.save(record);
     if (opts.pidFile) writePidFile(opts.pidFile, initPid);
-    return { record, helper, plan };
+    return { record, helper, channel };
   } catch (e) {
     trace("create failed, unwinding: %s", (e as Error).message);
     if (initPid) killAndReap(initPid);

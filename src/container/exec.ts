@@ -8,14 +8,13 @@ import { loadCgroupManager, type SavedCgroups } from "../cgroups/index.js";
 import { SkiffError } from "../errors.js";
 import { connectUnix, pollIn, schedSetaffinity } from "../linux/libc.js";
 import { log, trace } from "../log.js";
-import { readMessage, sendPlan, spawnHelper, type Helper } from "../native.js";
+import { sendPlan, spawnHelper, type Helper } from "../native.js";
+import { InitChannel } from "./channel.js";
 import { grantedCapabilities } from "../plan/capabilities.js";
 import { idMask, parseIdList } from "../plan/cpu-list.js";
 import { hostFacts } from "../host/facts.js";
 import { compileExecPlan, execProcess, type ExecPlanInput, type ExecProcessFlags } from "../plan/exec.js";
-import type { Plan } from "../plan/plan.js";
 import { checkRlimitsAgainstHost, rlimitPlan } from "../plan/rlimits.js";
-import { Msg } from "../plan/protocol.js";
 import { platform } from "../platform/index.js";
 import { readJsonFile, validateProcess } from "../spec/load.js";
 import type { Namespace, NamespaceType, Process, Spec } from "../spec/types.js";
@@ -25,7 +24,6 @@ import { seccompProgram } from "./seccomp-program.js";
 import { forwardSignals, waitForExit } from "./foreground.js";
 import { writePidFile, type ContainerRecord, type StateStore } from "./state-store.js";
 import { Container } from "./container.js";
-import { stepError } from "./step-error.js";
 import { ownConsoleSocket, receivePtyMaster, relayTerminal, terminalSize } from "./tty.js";
 
 
@@ -145,15 +143,11 @@ export function execCgroups(saved: SavedCgroups, args: readonly string[]): Saved
 }
 
 /** The pty master from our own console socket, or the helper's error if it never came. */
-function awaitPtyMaster(plan: Plan, helper: Helper, console: number): number {
+function awaitPtyMaster(channel: InitChannel, console: number): number {
   for (;;) {
-    const [consoleEvents, syncEvents] = pollIn([console, helper.sock], -1);
+    const [consoleEvents, syncEvents] = pollIn([console, channel.sock], -1);
     if (consoleEvents) return receivePtyMaster(console);
-    if (syncEvents) {
-      const msg = readMessage(helper.sock);
-      if (!msg) throw new SkiffError("Internal", "skiff-init exited before sending the terminal");
-      if (msg.type === Msg.ERROR) throw stepError(plan, msg);
-    }
+    if (syncEvents) channel.next("skiff-init exited before sending the terminal");
   }
 }
 
@@ -218,25 +212,21 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
       throw new SkiffError("Syscall", `adding pid ${helper!.pid} to cgroups: ${(e as Error).message}`);
     });
     sendPlan(helper.sock, plan);
-    const first = readMessage(helper.sock);
-    if (first?.type === Msg.ERROR) throw stepError(plan, first);
-    if (first?.type !== Msg.PID) throw new SkiffError("Internal", "skiff-init exited without reporting the process");
-    execPid = first.a;
+    const channel = new InitChannel(helper.sock, plan);
+    execPid = channel.expect("pid", "skiff-init exited without reporting the process").pid;
     trace("exec process %d", execPid);
     if (opts.detach) {
       // The helper has left; the process's copy of the sync socket closes when execve succeeds.
-      for (let msg = readMessage(helper.sock); msg; msg = readMessage(helper.sock)) {
-        if (msg.type === Msg.ERROR) throw stepError(plan, msg);
-      }
+      channel.drain();
       if (opts.pidFile) writePidFile(opts.pidFile, execPid);
       return 0;
     }
     if (opts.pidFile) writePidFile(opts.pidFile, execPid);
     const stopForwarding = forwardSignals(execPid);
     try {
-      if (ownConsole === undefined) return await waitForExit(plan, helper.sock);
-      const master = awaitPtyMaster(plan, helper, ownConsole);
-      return await relayTerminal(master, waitForExit(plan, helper.sock));
+      if (ownConsole === undefined) return await waitForExit(channel);
+      const master = awaitPtyMaster(channel, ownConsole);
+      return await relayTerminal(master, waitForExit(channel));
     } finally {
       stopForwarding();
     }

@@ -1,11 +1,7 @@
 // What `run` and `exec` share when they stay in the foreground: the process's exit status,
 // read from skiff-init (which stays as its parent), and the signals passed on to it.
-import { SkiffError } from "../errors.js";
 import { trace } from "../log.js";
-import { readMessageAsync } from "../native.js";
-import type { Plan } from "../plan/plan.js";
-import { Msg } from "../plan/protocol.js";
-import { stepError } from "./step-error.js";
+import type { InitChannel } from "./channel.js";
 
 /** The signals a foreground process gets when skiff gets them (SIGWINCH only without a relay). */
 export const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
@@ -32,14 +28,8 @@ export function forwardSignals(pid: number, signals: readonly NodeJS.Signals[] =
 }
 
 /** Waits (without blocking signal delivery) for the process's exit status: 128+N on signal N. */
-export async function waitForExit(plan: Plan, sock: number): Promise<number> {
-  for (;;) {
-    const msg = await readMessageAsync(sock);
-    if (!msg) throw new SkiffError("Internal", "skiff-init exited without reporting the exit status");
-    if (msg.type === Msg.ERROR) throw stepError(plan, msg);
-    if (msg.type === Msg.EXIT) {
-      trace("process exited with wait status %d", msg.a);
-      return exitCodeOf(msg.a);
-    }
-  }
+export async function waitForExit(channel: InitChannel): Promise<number> {
+  const { waitStatus } = await channel.untilAsync("exit", "skiff-init exited without reporting the exit status");
+  trace("process exited with wait status %d", waitStatus);
+  return exitCodeOf(waitStatus);
 }

@@ -28,7 +28,7 @@ export async function runContainer(opts: CreateOptions & { detach?: boolean; kee
   } finally {
     if (own) fs.closeSync(own.peer);
   }
-  const { record, helper, plan } = created;
+  const { record, helper, channel } = created;
   let master: number | undefined;
   try {
     if (own) master = receivePtyMaster(own.ours);
@@ -46,7 +46,7 @@ export async function runContainer(opts: CreateOptions & { detach?: boolean; kee
   // With a relay, window size changes go to the pty (the relay's job), not to the process.
   const stopForwarding = forwardSignals(record.pid);
   try {
-    const exited = waitForExit(plan, helper.sock);
+    const exited = waitForExit(channel);
     return master === undefined ? await exited : await relayTerminal(master, exited);
   } finally {
     stopForwarding();

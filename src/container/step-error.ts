@@ -1,13 +1,13 @@
 // A failed plan step reported by skiff-init → one clear error naming what failed and why.
 import { SkiffError, type ErrorKind } from "../errors.js";
 import { EACCES, ENOENT, EPERM, errnoName } from "../linux/errno.js";
-import type { InitMessage } from "../native.js";
+import type { InitEvent } from "./channel.js";
 import type { Plan } from "../plan/plan.js";
 import { Op } from "../plan/protocol.js";
 
-export function stepError(plan: Plan, msg: InitMessage): SkiffError {
-  const s = plan.steps[msg.a];
-  const errno = msg.b;
+export function stepError(plan: Plan, msg: Extract<InitEvent, { type: "error" }>): SkiffError {
+  const s = plan.steps[msg.step];
+  const errno = msg.errno;
   let kind: ErrorKind = "Syscall";
   if (s?.op === Op.RESOLVE_EXEC || s?.op === Op.EXEC) kind = errno === ENOENT ? "ExecNotFound" : errno === EACCES ? "PermissionDenied" : kind;
   else if (errno === EPERM || errno === EACCES) kind = "PermissionDenied";
@@ -18,5 +18,5 @@ export function stepError(plan: Plan, msg: InitMessage): SkiffError {
   // The executor's own words add something only when they are not a rephrase of the step's.
   const sameVerb = s && msg.text.split(" ")[0] === s.what.split(" ")[0];
   const detail = msg.text && !sameVerb ? ` (${msg.text})` : "";
-  return new SkiffError(kind, `${s?.what ?? `step ${msg.a}`}: ${errnoName(errno)}${detail}`, errno);
+  return new SkiffError(kind, `${s?.what ?? `step ${msg.step}`}: ${errnoName(errno)}${detail}`, errno);
 }
