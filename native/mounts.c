@@ -392,7 +392,7 @@ static uint32_t nsources;
 /* In the opener: the reason it stops, as "errno text", for the helper to report. */
 static void opener_fail(int sock, int err, const char *what, const char *source) {
   char text[4200];
-  int n = snprintf(text, sizeof text, "%d %s %s", err, what, source);
+  int n = snprintf(text, sizeof text, "%d %s%s%s", err, what, source[0] ? " " : "", source);
   (void)!send(sock, text, n < (int)sizeof text ? (size_t)n : sizeof text - 1, MSG_NOSIGNAL);
   _exit(1);
 }
@@ -413,7 +413,7 @@ static void open_sources(const struct step *s, int sock) {
     unsigned flags = source_flags(s, i);
     const char *source = s->strs[3 * i];
     int tree = open_tree(AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (flags & SOURCE_RBIND ? AT_RECURSIVE : 0));
-    if (tree < 0) opener_fail(sock, errno, "open bind mount source", source);
+    if (tree < 0) opener_fail(sock, errno, "open", source);
     /* (its rare failures report through fail(), as the step that forked the opener) */
     if (flags & SOURCE_IDMAP) idmap_tree(tree, source, s->strs[3 * i + 1], s->strs[3 * i + 2], flags & SOURCE_RIDMAP);
     send_fd(sock, tree, "t", 1, "a mount source");

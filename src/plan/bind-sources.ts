@@ -44,5 +44,5 @@ export function bindSourcePrepareSteps(spec: Spec, bundle: string, slots: Readon
 
 /** Helper, in the container's mount namespace: the opener clones the sources there. */
 export function bindSourceOpenSteps(slots: ReadonlyMap<number, number>): Step[] {
-  return slots.size === 0 ? [] : [step(Op.BIND_SOURCES_OPEN, "open the bind mount sources in the container's mount namespace")];
+  return slots.size === 0 ? [] : [step(Op.BIND_SOURCES_OPEN, "clone the bind mount sources in the container's mount namespace")];
 }

@@ -1,7 +1,8 @@
 // Idmapped mounts (config.md "Mounts": uidMappings/gidMappings, options idmap/ridmap). The
 // helper, still in the runtime's user namespace, clones each source as a detached mount and
 // idmaps it with mount_setattr(MOUNT_ATTR_IDMAP) through a user namespace carrying the mount's
-// mappings; the init attaches the clone at the destination (OP_MOVE_TREE).
+// mappings; the init attaches the clone at the destination (OP_MOVE_TREE). A container with a
+// user namespace of its own gets them from the bind source opener instead (bind-sources.ts).
 import * as path from "node:path";
 import { SkiffError } from "../errors.js";
 import type { IDMapping, Mount, Spec } from "../spec/types.js";

@@ -139,4 +139,20 @@ describe("namespaces", () => {
       spawnSync("umount", [ro]);
     }
   });
+
+  it("in a user namespace, a bind source that does not exist is named in the error", () => {
+    const b = makeBundle(["true"], (c) => {
+      c.linux!.namespaces!.push({ type: "user" });
+      c.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      c.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      c.mounts = c.mounts!.filter((m) => m.destination !== "/sys" && m.destination !== "/sys/fs/cgroup");
+      c.mounts.push({ source: "/no/such/source", destination: "/tmp/x", options: ["bind"] });
+    });
+    rt.trackDir(b.dir);
+    const id = uniqueId();
+    const r = rt.skiff(["run", "--bundle", b.dir, id]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("clone the bind mount sources in the container's mount namespace: no such file or directory (open /no/such/source)");
+    expect(rt.skiff(["state", id]).status).toBe(1);
+  });
 });
