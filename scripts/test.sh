@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # npm test: the whole suite on a fresh machine of this kind. Installs the Debian packages it
-# needs, builds dist/skiff, runs the unit and integration tests (vitest, as root, real
+# needs, builds dist/skiff, checks for dead code (knip), runs the unit and integration tests (vitest, as root, real
 # containers) and the OCI conformance suite against dist/skiff here, then the v2 suite in the
 # test guest (scripts/guest/test-v2.sh), and prints one total line over all of them.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh || exit 1
 npm run -s build || exit 1
+
+# Dead code: exports, types and files nothing uses, and duplicate exports (knip, knip.json).
+npm run -s deadcode
+deadcode_rc=$?
 
 report=$(mktemp -d /tmp/skiff-test-report.XXXXXX)
 trap 'rm -rf "$report"' EXIT
@@ -23,4 +27,4 @@ guest_rc=$?
 BENCH_RUNS=5 BENCH_BURST=10 BENCH_ENGINES=0 bash scripts/bench.sh || echo "npm run bench failed (a report only: not counted)"
 
 node scripts/test-counts.mjs total "$report/vitest.json" "$report/conformance.json" "$report/guest/vitest.json" "$report/guest/conformance.json"
-[ "$vitest_rc" -eq 0 ] && [ "$conformance_rc" -eq 0 ] && [ "$guest_rc" -eq 0 ]
+[ "$deadcode_rc" -eq 0 ] && [ "$vitest_rc" -eq 0 ] && [ "$conformance_rc" -eq 0 ] && [ "$guest_rc" -eq 0 ]

@@ -150,7 +150,7 @@ export function decode<S extends Schema>(schema: S, buf: Buffer): Message<S> {
 export const POD = 0;
 export const CONTAINER = 1;
 export const NODE = 2;
-/** ContainerState */
+/** ContainerState (the whole enum, as the CRI API defines it) @public */
 export const CONTAINER_CREATED = 0;
 export const CONTAINER_RUNNING = 1;
 export const CONTAINER_EXITED = 2;
