@@ -16,10 +16,10 @@
  * timeout; a hook that fails or times out fails this step. */
 void op_hook(const struct step *s) {
   int timeout = (int)s->ints[0], index = (int)s->ints[3];
-  uint32_t doc = (uint32_t)s->ints[1], argc = (uint32_t)s->ints[2];
-  if (doc >= MAX_SYNC_DATA || !sync_data[doc] || 1 + argc > s->nstr) fail(EINVAL, "bad hook step");
+  uint32_t argc = (uint32_t)s->ints[2];
+  if (!sync_data[0] || 1 + argc > s->nstr) fail(EINVAL, "bad hook step");
   /* The stage, for errors: the startContainer ones reach `start` without the step's description. */
-  const char *stage = doc == 0 /* HookDocument.CREATING */ ? "createContainer" : "startContainer";
+  const char *stage = s->ints[1] == 0 /* HookStage.CREATE_CONTAINER */ ? "createContainer" : "startContainer";
   static char *argv[MAX_STRS + 1], *envp[MAX_STRS + 1];
   for (uint32_t i = 0; i < argc; i++) argv[i] = (char *)s->strs[1 + i];
   argv[argc] = NULL;
@@ -42,7 +42,7 @@ void op_hook(const struct step *s) {
   close(execerr[1]);
   /* The hook may not read its stdin: never block on, or die of, a full pipe. */
   signal(SIGPIPE, SIG_IGN);
-  if (write(in[1], sync_data[doc], sync_len[doc]) < 0 && errno != EPIPE) fail(errno, "write hook stdin");
+  if (write(in[1], sync_data[0], sync_len[0]) < 0 && errno != EPIPE) fail(errno, "write hook stdin");
   close(in[1]);
   signal(SIGPIPE, SIG_DFL);
   int status, r, reaped = 0;

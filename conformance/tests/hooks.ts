@@ -189,13 +189,13 @@ export const hookTests: ConformanceTest[] = [
       doc: "runtime.md",
       section: "Lifecycle",
       level: "SHOULD",
-      text: "the status a hook sees matches its lifecycle step: creating for create-time hooks, created for startContainer, running for poststart, stopped for poststop",
+      text: "the status a hook sees matches its lifecycle step: created for the hooks that run once the environment exists (`created` is \"after step 2\"; prestart, createRuntime, createContainer, startContainer), running for poststart, stopped for poststop",
     },
     (run) => {
       const expected: Record<string, string> = {
-        prestart: "creating",
-        createRuntime: "creating",
-        createContainer: "creating",
+        prestart: "created",
+        createRuntime: "created",
+        createContainer: "created",
         startContainer: "created",
         poststart: "running",
         poststop: "stopped",

@@ -220,13 +220,13 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
         const subject = hookSubject();
         try {
           // prestart is deprecated but still run, before createRuntime (config.md).
-          runHooks("prestart", spec.hooks?.prestart, hookState(subject, "creating"));
-          runHooks("createRuntime", spec.hooks?.createRuntime, hookState(subject, "creating"));
+          runHooks("prestart", spec.hooks?.prestart, hookState(subject, "created"));
+          runHooks("createRuntime", spec.hooks?.createRuntime, hookState(subject, "created"));
         } catch (e) {
           channel.ack(false);
           throw e;
         }
-        channel.ack(true, [JSON.stringify(hookState(subject, "creating")), JSON.stringify(hookState(subject, "created"))]);
+        channel.ack(true, [JSON.stringify(hookState(subject, "created"))]);
       }
     });
     if (pids) cgroups.set({ pids });

@@ -4,13 +4,13 @@
 // (hooks written for runc use paths like ./lib); startContainer after it, just before the program.
 import type { Hook } from "../spec/types.js";
 import { step, type Step } from "./plan.js";
-import { ChdirMode, HookDocument, Op } from "./protocol.js";
+import { ChdirMode, HookStage, Op } from "./protocol.js";
 
 export function containerHookSteps(kind: "createContainer" | "startContainer", hooks: readonly Hook[] | undefined, rootfs?: string): Step[] {
-  const doc = kind === "createContainer" ? HookDocument.CREATING : HookDocument.CREATED;
+  const stage = kind === "createContainer" ? HookStage.CREATE_CONTAINER : HookStage.START_CONTAINER;
   const steps = (hooks ?? []).map((h, i) => {
     const args = h.args ?? [h.path];
-    return step(Op.HOOK, `run ${kind} hook ${h.path}`, [h.timeout ?? 0, doc, args.length, i], [h.path, ...args, ...(h.env ?? [])]);
+    return step(Op.HOOK, `run ${kind} hook ${h.path}`, [h.timeout ?? 0, stage, args.length, i], [h.path, ...args, ...(h.env ?? [])]);
   });
   if (steps.length === 0 || rootfs === undefined) return steps;
   return [step(Op.CHDIR, `enter the rootfs ${rootfs} for the ${kind} hooks`, [ChdirMode.MUST], [rootfs]), ...steps];

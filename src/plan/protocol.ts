@@ -95,12 +95,12 @@ export const ACK_FAIL = 2;
 
 /** Tags of OP_SYNC points: where the parent acts mid-create. */
 export enum SyncTag {
-  /** run prestart and createRuntime hooks; answer with the hook state documents */
+  /** run prestart and createRuntime hooks; answer with the state document the container's own hooks read */
   CREATE_RUNTIME = 1,
 }
 
-/** Indexes of the documents the CREATE_RUNTIME acknowledgement carries. */
-export enum HookDocument {
-  CREATING = 0,
-  CREATED = 1,
+/** The stage of a hook the init runs, for its errors (both read the one state document). */
+export enum HookStage {
+  CREATE_CONTAINER = 0,
+  START_CONTAINER = 1,
 }
