@@ -14,6 +14,8 @@ mount -t bpf bpf /sys/fs/bpf 2>/dev/null
 ln -sf /proc/self/fd /dev/fd 2>/dev/null
 hostname skiff-guest
 ip link set lo up 2>/dev/null || busybox ip link set lo up
+# systemd loads it at boot (modprobe@loop.service); the io throttle tests make a loop device
+modprobe loop 2>/dev/null
 export HOME=/root
 cd /
 bash /mnt/skiff-guest/command >>/mnt/skiff-guest/output 2>&1
