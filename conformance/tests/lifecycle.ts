@@ -39,9 +39,13 @@ async function created(t: TestContext): Promise<Container> {
   return c;
 }
 
-/** mkdir of a cgroup; a v1 cpuset one also gets its parent's cpus and mems, without which no task may join it. */
+/**
+ * mkdir of a cgroup; a v1 cpuset one also gets its parent's cpus and mems, without which no task
+ * may join it. (A v2 cpuset with none uses its parent's; the v2 root has no such files at all.)
+ */
 function makeUsableCgroup(dir: string): void {
   fs.mkdirSync(dir);
+  if (fs.existsSync(path.join(dir, "cgroup.controllers"))) return; // cgroup v2
   for (const file of ["cpuset.cpus", "cpuset.mems"]) {
     const own = path.join(dir, file);
     if (fs.existsSync(own) && fs.readFileSync(own, "utf8").trim() === "") {
