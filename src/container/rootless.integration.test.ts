@@ -220,6 +220,8 @@ describe("rootless on cgroup v2: the user's delegated subtree", () => {
     expect(fs.statSync(dir).uid).toBe(uid);
     expect([read(dir, "memory.max"), read(dir, "pids.max")]).toEqual([String(64 * 1024 * 1024), "20"]);
     okAsUser([...globals, "start", id], env());
+    // Its /sys/fs/cgroup is its own cgroup (bound: /sys is the host's in a rootless spec).
+    expect(okAsUser([...globals, "exec", id, "cat", "/sys/fs/cgroup/memory.max"], env()).stdout.trim()).toBe(String(64 * 1024 * 1024));
     okAsUser([...globals, "pause", id], env());
     expect([state(id).status, read(dir, "cgroup.freeze")]).toEqual(["paused", "1"]);
     okAsUser([...globals, "resume", id], env());
