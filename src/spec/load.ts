@@ -7,15 +7,9 @@ import { join } from "node:path";
 import type { ErrorObject } from "ajv";
 import { SkiffError } from "../errors.js";
 import { locateJsonError } from "./json-position.js";
-import {
-  allowsRelativeMountDestinations,
-  ociVersionViolation,
-  pointerKey,
-  processViolations,
-  resourcesViolations,
-  specViolations,
-  type Violation,
-} from "./semantic.js";
+import { allowsRelativeMountDestinations, ociVersionViolation, processViolations, specViolations } from "./semantic.js";
+import { resourcesViolations } from "./semantic-linux.js";
+import { pointerKey, type Violation } from "./violation.js";
 import type { LinuxResources, Process, Spec } from "./types.js";
 import {
   validateConfig,

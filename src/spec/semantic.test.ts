@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ociVersionViolation, processViolations, resourcesViolations, specViolations, type Violation } from "./semantic.js";
+import { ociVersionViolation, processViolations, specViolations } from "./semantic.js";
+import { resourcesViolations } from "./semantic-linux.js";
+import type { Violation } from "./violation.js";
 import type { Spec } from "./types.js";
 
 /** A small valid config with every namespace but user/cgroup/time; each test bends one thing. */

@@ -12,37 +12,23 @@
 // - Unknown capability names are errors (config.md: the runtime MUST error; runc only warns).
 
 import { isCapabilityName } from "./capabilities.js";
-import type {
-  Capabilities,
-  IDMapping,
-  Linux,
-  LinuxResources,
-  Mount,
-  NamespaceType,
-  Process,
-  Seccomp,
-  Spec,
-} from "./types.js";
-
-export interface Violation {
-  /** JSON pointer into the document ("" = the document itself). */
-  path: string;
-  message: string;
-}
+import {
+  idMappingViolations,
+  memoryPolicyViolations,
+  netDeviceViolations,
+  resourcesViolations,
+  seccompViolations,
+  sysctlViolations,
+  timeNamespaceViolations,
+  userNamespaceViolations,
+} from "./semantic-linux.js";
+import type { Capabilities, Linux, Mount, Process, Spec } from "./types.js";
+import { join, type NamespaceIndex, type Violation } from "./violation.js";
 
 export const OCI_VERSION_MIN = "1.0.0";
 export const OCI_VERSION_MAX = "1.3.0";
 const SUPPORTED = `skiff supports ${OCI_VERSION_MIN} to 1.3.x`;
 const SEMVER = /^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
-
-/** JSON-pointer escaping of one key (RFC 6901). */
-export function pointerKey(key: string | number): string {
-  return String(key).replace(/~/g, "~0").replace(/\//g, "~1");
-}
-
-function join(base: string, ...keys: (string | number)[]): string {
-  return base + keys.map((k) => "/" + pointerKey(k)).join("");
-}
 
 interface ParsedVersion {
   major: number;
@@ -109,8 +95,8 @@ export function specViolations(spec: Spec): Violation[] {
 }
 
 /** Namespace types present (new or joined); reports duplicates and relative paths on the way. */
-function namespaceIndex(linux: Linux, out: Violation[]): Map<NamespaceType, { index: number; path?: string }> {
-  const seen = new Map<NamespaceType, { index: number; path?: string }>();
+function namespaceIndex(linux: Linux, out: Violation[]): NamespaceIndex {
+  const seen: NamespaceIndex = new Map();
   (linux.namespaces ?? []).forEach((n, index) => {
     const first = seen.get(n.type);
     if (first) {
@@ -129,8 +115,6 @@ function namespaceIndex(linux: Linux, out: Violation[]): Map<NamespaceType, { in
   });
   return seen;
 }
-
-type NamespaceIndex = ReturnType<typeof namespaceIndex>;
 
 export function processViolations(process: Process, base: string): Violation[] {
   const out: Violation[] = [];
@@ -229,178 +213,4 @@ function mountViolations(spec: Spec, ns: NamespaceIndex, out: Violation[]): void
     idMappingViolations(m.uidMappings, join(at, "uidMappings"), out);
     idMappingViolations(m.gidMappings, join(at, "gidMappings"), out);
   });
-}
-
-/** The kernel limit on lines in uid_map/gid_map (since Linux 4.15). */
-const MAX_ID_MAPPINGS = 340;
-
-function idMappingViolations(maps: IDMapping[] | undefined, base: string, out: Violation[]): void {
-  if (!maps) return;
-  if (maps.length > MAX_ID_MAPPINGS) out.push({ path: base, message: `has ${maps.length} entries; the kernel allows at most ${MAX_ID_MAPPINGS}` });
-  maps.forEach((m, i) => {
-    if (m.size === 0) out.push({ path: join(base, i, "size"), message: "must be at least 1" });
-    for (const side of ["containerID", "hostID"] as const) {
-      if (m[side] + m.size > 2 ** 32) {
-        out.push({ path: join(base, i), message: `${side} range ${m[side]}+${m.size} goes past 4294967295` });
-      }
-      const clash = maps.findIndex((o, j) => j < i && m[side] < o[side] + o.size && o[side] < m[side] + m.size);
-      if (clash >= 0) out.push({ path: join(base, i), message: `${side} range overlaps ${join(base, clash)}` });
-    }
-  });
-}
-
-function userNamespaceViolations(linux: Linux, ns: NamespaceIndex, out: Violation[]): void {
-  idMappingViolations(linux.uidMappings, "/linux/uidMappings", out);
-  idMappingViolations(linux.gidMappings, "/linux/gidMappings", out);
-  const user = ns.get("user");
-  if (user === undefined) {
-    for (const field of ["uidMappings", "gidMappings"] as const) {
-      if (linux[field] !== undefined) {
-        out.push({ path: `/linux/${field}`, message: "needs a user namespace in /linux/namespaces" });
-      }
-    }
-  } else if (user.path === undefined) {
-    for (const field of ["uidMappings", "gidMappings"] as const) {
-      if (!linux[field]?.length) {
-        out.push({
-          path: `/linux/${field}`,
-          message: `is required: the new user namespace at /linux/namespaces/${user.index} needs it (or give the namespace a path to join)`,
-        });
-      }
-    }
-  }
-}
-
-// IPC-namespaced sysctls (ipc_namespaces(7)); fs.mqueue.* is handled by prefix.
-const IPC_SYSCTLS = new Set([
-  "kernel.msgmax",
-  "kernel.msgmnb",
-  "kernel.msgmni",
-  "kernel.sem",
-  "kernel.shmall",
-  "kernel.shmmax",
-  "kernel.shmmni",
-  "kernel.shm_rmid_forced",
-]);
-
-/** sysctl(8) also accepts "/" as the separator: net/ipv4/ip_forward. */
-function dottedSysctl(key: string): string {
-  const sep = key.search(/[./]/);
-  if (sep < 0 || key[sep] === ".") return key;
-  return key.replace(/[./]/g, (c) => (c === "/" ? "." : "/"));
-}
-
-function sysctlViolations(linux: Linux, ns: NamespaceIndex, out: Violation[]): void {
-  for (const raw of Object.keys(linux.sysctl ?? {})) {
-    const key = dottedSysctl(raw);
-    const at = join("/linux/sysctl", raw);
-    const need = (type: NamespaceType, why: string): void => {
-      const article = type === "ipc" ? "an" : "a";
-      if (!ns.has(type)) out.push({ path: at, message: `${why} needs ${article} ${type} namespace in /linux/namespaces` });
-    };
-    if (IPC_SYSCTLS.has(key) || key.startsWith("fs.mqueue.")) {
-      need("ipc", "an IPC sysctl");
-    } else if (key.startsWith("net.")) {
-      // Joining a namespace by path may still be the host's; only the executor can tell.
-      if (!ns.has("network")) out.push({ path: at, message: "a net sysctl needs a network namespace in /linux/namespaces (refusing to change the host's)" });
-    } else if (key === "kernel.hostname") {
-      out.push({ path: at, message: "conflicts with the hostname field: set /hostname instead" });
-    } else if (key === "kernel.domainname") {
-      need("uts", "kernel.domainname");
-    } else if (key.startsWith("user.")) {
-      need("user", "a user.* sysctl");
-    } else {
-      out.push({ path: at, message: `sysctl ${JSON.stringify(key)} is not namespaced: it would change the host` });
-    }
-  }
-}
-
-const TIME_NAMESPACE_CLOCKS = ["monotonic", "boottime"];
-
-function timeNamespaceViolations(linux: Linux, ns: NamespaceIndex, out: Violation[]): void {
-  if (linux.timeOffsets === undefined) return;
-  const time = ns.get("time");
-  if (time === undefined) {
-    out.push({ path: "/linux/timeOffsets", message: "needs a time namespace in /linux/namespaces" });
-  } else if (time.path !== undefined) {
-    out.push({ path: "/linux/timeOffsets", message: `cannot be set when joining an existing time namespace (/linux/namespaces/${time.index}/path)` });
-  }
-  for (const clock of Object.keys(linux.timeOffsets)) {
-    if (!TIME_NAMESPACE_CLOCKS.includes(clock)) {
-      out.push({ path: join("/linux/timeOffsets", clock), message: `unknown clock: must be one of ${TIME_NAMESPACE_CLOCKS.join(", ")}` });
-    }
-  }
-}
-
-/** Kernel rule for interface names (dev_valid_name): 1..15 bytes, no "/", ":" or whitespace. */
-function validInterfaceName(name: string): boolean {
-  return name.length > 0 && name.length < 16 && name !== "." && name !== ".." && !/[/:\s]/.test(name);
-}
-
-function netDeviceViolations(linux: Linux, ns: NamespaceIndex, out: Violation[]): void {
-  const devices = linux.netDevices;
-  if (devices === undefined || Object.keys(devices).length === 0) return;
-  if (!ns.has("network")) out.push({ path: "/linux/netDevices", message: "needs a network namespace in /linux/namespaces" });
-  for (const [hostName, dev] of Object.entries(devices)) {
-    const at = join("/linux/netDevices", hostName);
-    if (!validInterfaceName(hostName)) out.push({ path: at, message: `invalid network device name ${JSON.stringify(hostName)}` });
-    if (dev.name && !validInterfaceName(dev.name)) {
-      out.push({ path: join(at, "name"), message: `invalid network device name ${JSON.stringify(dev.name)}` });
-    }
-  }
-}
-
-const ERRNO_ACTIONS = new Set(["SCMP_ACT_ERRNO", "SCMP_ACT_TRACE"]);
-
-function seccompViolations(seccomp: Seccomp, out: Violation[]): void {
-  const base = "/linux/seccomp";
-  if (seccomp.defaultErrnoRet !== undefined && !ERRNO_ACTIONS.has(seccomp.defaultAction)) {
-    out.push({ path: join(base, "defaultErrnoRet"), message: `cannot be used with defaultAction ${seccomp.defaultAction}` });
-  }
-  if (seccomp.defaultAction === "SCMP_ACT_NOTIFY") {
-    out.push({ path: join(base, "defaultAction"), message: "SCMP_ACT_NOTIFY cannot be the default action" });
-  }
-  if (seccomp.listenerMetadata !== undefined && !seccomp.listenerPath) {
-    out.push({ path: join(base, "listenerMetadata"), message: "must not be set without listenerPath" });
-  }
-  (seccomp.syscalls ?? []).forEach((rule, i) => {
-    const at = join(base, "syscalls", i);
-    if (rule.errnoRet !== undefined && !ERRNO_ACTIONS.has(rule.action)) {
-      out.push({ path: join(at, "errnoRet"), message: `cannot be used with action ${rule.action}` });
-    }
-    if (rule.action === "SCMP_ACT_NOTIFY" && !seccomp.listenerPath) {
-      out.push({ path: join(at, "action"), message: "SCMP_ACT_NOTIFY needs /linux/seccomp/listenerPath" });
-    }
-  });
-}
-
-function memoryPolicyViolations(linux: Linux, out: Violation[]): void {
-  const policy = linux.memoryPolicy;
-  if (!policy) return;
-  const hasNodes = (policy.nodes ?? "") !== "";
-  if ((policy.mode === "MPOL_DEFAULT" || policy.mode === "MPOL_LOCAL") && hasNodes) {
-    out.push({ path: "/linux/memoryPolicy/nodes", message: `must be empty for ${policy.mode}` });
-  }
-  if (["MPOL_BIND", "MPOL_INTERLEAVE", "MPOL_PREFERRED_MANY", "MPOL_WEIGHTED_INTERLEAVE"].includes(policy.mode) && !hasNodes) {
-    out.push({ path: "/linux/memoryPolicy/nodes", message: `${policy.mode} needs at least one node` });
-  }
-}
-
-/** LinuxResources rules, also used for `update --resources`. */
-export function resourcesViolations(r: LinuxResources, base: string): Violation[] {
-  const out: Violation[] = [];
-  const mem = r.memory;
-  if (mem?.limit !== undefined && mem.swap !== undefined && mem.limit > 0 && mem.swap > 0 && mem.swap < mem.limit) {
-    out.push({ path: join(base, "memory", "swap"), message: `memory+swap limit ${mem.swap} is below the memory limit ${mem.limit}` });
-  }
-  const cpu = r.cpu;
-  if (cpu?.burst !== undefined && cpu.quota !== undefined && cpu.quota > 0 && cpu.burst > cpu.quota) {
-    out.push({ path: join(base, "cpu", "burst"), message: `must not exceed quota ${cpu.quota}` });
-  }
-  (r.blockIO?.weightDevice ?? []).forEach((d, i) => {
-    if (d.weight === undefined && d.leafWeight === undefined) {
-      out.push({ path: join(base, "blockIO", "weightDevice", i), message: "must set weight or leafWeight" });
-    }
-  });
-  return out;
 }
