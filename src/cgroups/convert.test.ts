@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { blkioWeightToIoWeight, cpuMax, ioMaxLine, rdmaLine, sharesToWeight, v2Limit, v2SwapMax } from "./convert.js";
-import { mergeResources } from "./index.js";
+import { mergeResources } from "./fs-manager.js";
 import { controllersFor } from "./v2.js";
 
 describe("v1 → v2 conversions (runc's)", () => {

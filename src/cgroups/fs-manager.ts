@@ -1,0 +1,320 @@
+// The cgroup manager itself: one class over v1, hybrid and v2 directories (plain file writes),
+// and over a systemd unit when the systemd driver made the cgroup. index.ts creates and loads it.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { SkiffError } from "../errors.js";
+import { trace } from "../log.js";
+import type { LinuxResources } from "../spec/types.js";
+import { errnoOf, exists, mkdirTracked, pidsUnder, readCgroupFile, removeCgroupTree, writeCgroupFile, writeCgroupFileAsync } from "./files.js";
+import { parseCgroupMounts, type CgroupMode } from "./mounts.js";
+import { directoriesBetween } from "./paths.js";
+import { baseProperties, resourceProperties, type UnitProperty } from "./systemd.js";
+import type { CgroupStats } from "./stats.js";
+import { freezeV1, isFrozenV1, oomKillsV1, setV1, statsV1, type V1Paths } from "./v1.js";
+import { BASELINE_CONTROLLERS, controllersFor, enableControllers, freezeV2, isFrozenV2, oomKillsV2, setV2, statsV2 } from "./v2.js";
+import type { CgroupManager, ContainerHierarchy, SavedCgroups } from "./index.js";
+
+const debug = trace.extend("cgroups");
+
+/** The key of the cgroup v2 (unified) hierarchy in `SavedCgroups.paths`, as in runc's state. */
+export const UNIFIED = "";
+
+/** Deep merge for `update`: objects field by field, lists and scalars replaced. */
+export function mergeResources(base: LinuxResources | undefined, changes: LinuxResources): LinuxResources {
+  const merge = (a: unknown, b: unknown): unknown => {
+    if (b === undefined) return a;
+    if (!isPlainObject(a) || !isPlainObject(b)) return b;
+    const out: Record<string, unknown> = { ...a };
+    for (const [k, v] of Object.entries(b)) out[k] = merge(a[k], v);
+    return out;
+  };
+  return merge(base ?? {}, changes) as LinuxResources;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+// EPERM, EACCES, EROFS: what a rootless caller meets in a cgroup tree it does not own.
+function isPermissionError(e: unknown): boolean {
+  return e instanceof SkiffError && e.errno !== undefined && [1, 13, 30].includes(e.errno);
+}
+
+/** What apply() needs to start a new container's systemd unit. */
+export interface NewUnit {
+  id: string;
+  resources: LinuxResources;
+  /** From the `org.systemd.property.*` annotations. */
+  extra: UnitProperty[];
+  /** A rootless unit's directory, given the cgroup of the user's systemd. */
+  inUserManager(managerCgroup: string): string;
+}
+
+export class FsManager implements CgroupManager {
+  readonly mode: CgroupMode;
+  readonly saved: SavedCgroups;
+
+  /**
+   * @param newUnit the systemd unit apply() must start (a new container under the systemd
+   * driver); absent, apply() joins the cgroup that exists.
+   */
+  constructor(
+    saved: SavedCgroups,
+    private readonly newUnit?: NewUnit,
+  ) {
+    this.saved = saved;
+    this.mode = saved.mode;
+  }
+
+  /** v1 controller paths (hybrid: the v1 side, which holds the limits). */
+  private get v1Paths(): V1Paths {
+    const { [UNIFIED]: _unified, ...rest } = this.saved.paths;
+    return rest;
+  }
+
+  private get unifiedDir(): string {
+    const dir = this.saved.paths[UNIFIED];
+    if (dir === undefined) throw new SkiffError("InvalidState", "this container has no cgroup (rootless, and the user had no cgroup it could write)");
+    return dir;
+  }
+
+  /** A rootless container on cgroup v2 may have none: the user had no cgroup it could write. */
+  private get unifiedDirIfAny(): string | undefined {
+    return this.mode === "v2" ? this.saved.paths[UNIFIED] : undefined;
+  }
+
+  /** One entry per hierarchy (co-mounted v1 controllers share a directory). */
+  private get directories(): string[] {
+    return [...new Set(Object.values(this.saved.paths))];
+  }
+
+  missingDirectories(): string[] {
+    if (this.saved.systemd) return []; // systemd makes the unit's cgroup
+    return this.directories.flatMap((dir) => directoriesBetween(hierarchyMountOf(this.saved, dir), dir).filter((d) => !fs.existsSync(d)));
+  }
+
+  create(): void {
+    if (this.saved.systemd) return; // apply() starts the unit, which makes the cgroup
+    for (const dir of this.directories) {
+      const between = directoriesBetween(hierarchyMountOf(this.saved, dir), dir);
+      if (!fs.existsSync(dir)) {
+        try {
+          this.saved.created.push(...mkdirTracked(between));
+        } catch (e) {
+          if (!this.saved.rootless || !isPermissionError(e)) throw e;
+          // Rootless: a hierarchy we may not write is skipped, as runc does; set() then reports
+          // any limit that would have needed it.
+          debug("rootless: no cgroup %s (%s)", dir, (e as Error).message);
+          for (const [key, d] of Object.entries(this.saved.paths)) if (d === dir) delete this.saved.paths[key];
+          continue;
+        }
+      }
+      // Every empty v1 cpuset on the way, also one made by someone else (a pod's parent), gets
+      // its parent's cpus and mems (runc's rule): nothing can join below an empty one.
+      if (this.saved.paths.cpuset === dir) between.forEach(inheritCpuset);
+    }
+    const dir = this.unifiedDirIfAny;
+    if (dir !== undefined) enableControllers(this.saved.unifiedMount ?? mountpointOf(dir), dir, BASELINE_CONTROLLERS, new Map());
+  }
+
+  async apply(pid: number): Promise<void> {
+    if (this.saved.systemd && this.newUnit) return this.startUnit(this.saved.systemd, pid, this.newUnit);
+    const join = async (dir: string) => {
+      try {
+        await writeCgroupFileAsync(dir, "cgroup.procs", String(pid), `joining cgroup ${dir}`);
+      } catch (e) {
+        if (!this.saved.rootless || !isPermissionError(e)) throw e;
+      }
+    };
+    // All at once: the first move pays the kernel's wait, the others follow it. allSettled, not
+    // all: no write is still in flight when this settles (a failed create removes the cgroups).
+    const results = await Promise.allSettled(this.directories.map(join));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+  }
+
+  set(resources: LinuxResources): void {
+    if (this.mode === "v2") {
+      const dir = this.saved.paths[UNIFIED];
+      if (dir === undefined) {
+        // Rootless without a writable cgroup: fine without limits, a clear refusal with one.
+        const [field] = controllersFor(resources).values();
+        if (field !== undefined) throw new SkiffError("InvalidConfig", `${field}: a rootless container needs a cgroup it can write for this limit (a delegated cgroup v2 subtree, or --systemd-cgroup with your user's systemd); this user has none here`);
+        return;
+      }
+      setV2(this.saved.unifiedMount ?? mountpointOf(dir), dir, resources);
+    } else {
+      setV1(this.v1Paths, resources, this.saved.created);
+    }
+    this.saved.resources = mergeResources(this.saved.resources, resources);
+  }
+
+  async update(changes: LinuxResources): Promise<void> {
+    // Devices are not re-applied unless asked: rewriting the list would briefly deny devices
+    // to the running container.
+    const merged = mergeResources(this.saved.resources, changes);
+    const unit = this.saved.systemd;
+    if (unit) {
+      // runc's order: the unit's properties first (systemd writes them to the files), then the
+      // files, which also carry what has no property.
+      await withSystemd(this.saved, async (bus) => bus.setProperties(unit.unit, resourceProperties(merged, await bus.version())));
+    }
+    this.set(changes.devices ? merged : { ...merged, devices: undefined });
+    this.saved.resources = merged;
+  }
+
+  // A transient scope (or slice) holding `pid`, with Delegate=yes and the resources as unit
+  // properties (runc's Apply and Set); the controllers the unit lacks are then enabled as on
+  // any v2 path, and set() writes the files.
+  private async startUnit(unit: NonNullable<SavedCgroups["systemd"]>, pid: number, init: NewUnit): Promise<void> {
+    debug("starting %s in %s", unit.unit, unit.slice);
+    await withSystemd(this.saved, async (bus) => {
+      if (this.saved.rootless) {
+        // The user's slices hang below its manager's own cgroup (/user.slice/user-UID.slice/user@UID.service), as runc finds them.
+        const managerCgroup = await bus.managerControlGroup();
+        this.saved.paths[UNIFIED] = init.inUserManager(managerCgroup);
+      }
+      // The annotations before the resources: where both set a property, the resources win, as
+      // with runc (which sets the resources after starting the unit with the annotations).
+      const properties = [...baseProperties(unit, init.id, pid), ...init.extra, ...resourceProperties(init.resources, await bus.version())];
+      await bus.startUnit(unit.unit, properties);
+    });
+    enableControllers(this.saved.unifiedMount ?? mountpointOf(this.unifiedDir), this.unifiedDir, BASELINE_CONTROLLERS, new Map());
+  }
+
+  canFreeze(): boolean {
+    return (this.mode === "v2" ? this.saved.paths[UNIFIED] : this.saved.paths.freezer) !== undefined;
+  }
+
+  freeze(): void {
+    this.setFrozen(true);
+  }
+
+  thaw(): void {
+    this.setFrozen(false);
+  }
+
+  private setFrozen(frozen: boolean): void {
+    if (this.mode === "v2") return freezeV2(this.unifiedDir, frozen);
+    const dir = this.saved.paths.freezer;
+    if (dir === undefined) throw new SkiffError("InvalidState", "pausing needs the freezer cgroup controller, which this host does not mount");
+    freezeV1(dir, frozen);
+  }
+
+  isFrozen(): boolean {
+    if (this.mode === "v2") {
+      const dir = this.unifiedDirIfAny;
+      return dir !== undefined && isFrozenV2(dir);
+    }
+    const dir = this.saved.paths.freezer;
+    return dir !== undefined && isFrozenV1(dir);
+  }
+
+  pids(): number[] {
+    const p = this.saved.paths;
+    const dir = this.mode === "v2" ? this.unifiedDirIfAny : p.freezer ?? p.pids ?? p.memory ?? p.cpu ?? p[UNIFIED] ?? this.directories[0];
+    return dir === undefined ? [] : pidsUnder(dir);
+  }
+
+  killThroughCgroup(): boolean {
+    const dir = this.unifiedDirIfAny;
+    if (dir === undefined || !exists(dir, "cgroup.kill")) return false;
+    writeCgroupFile(dir, "cgroup.kill", "1", "kill --all");
+    return true;
+  }
+
+  stats(): CgroupStats {
+    return this.mode === "v2" ? statsV2(this.unifiedDir) : statsV1(this.v1Paths);
+  }
+
+  oomKills(): number {
+    if (this.mode === "v2") {
+      const dir = this.unifiedDirIfAny;
+      return dir === undefined ? 0 : oomKillsV2(dir);
+    }
+    const dir = this.saved.paths.memory;
+    return dir === undefined ? 0 : oomKillsV1(dir);
+  }
+
+  hierarchies(): ContainerHierarchy[] {
+    return hierarchiesOf(this.saved);
+  }
+
+  async destroy(): Promise<void> {
+    const unit = this.saved.systemd;
+    if (unit) {
+      await withSystemd(this.saved, (bus) => bus.stopUnit(unit.unit));
+      // Stopping removes the unit's cgroup; what a container made inside it may remain.
+      const dir = this.saved.paths[UNIFIED];
+      if (dir !== undefined) removeCgroupTree(dir);
+      return;
+    }
+    const leaves = new Set(this.directories);
+    const errors: string[] = [];
+    for (const dir of [...this.saved.created].reverse()) {
+      try {
+        if (leaves.has(dir)) removeCgroupTree(dir);
+        else fs.rmdirSync(dir); // a parent we made: another container may be using it now
+      } catch (e) {
+        const code = errnoOf(e);
+        if (code === "ENOENT" || code === "ENOTEMPTY" || code === "EBUSY") continue;
+        errors.push(e instanceof Error ? e.message : String(e));
+      }
+    }
+    this.saved.created = this.saved.created.filter((d) => fs.existsSync(d));
+    if (errors.length > 0) throw new SkiffError("Syscall", `removing cgroups: ${errors.join("; ")}`);
+  }
+}
+
+/**
+ * One D-Bus connection for `work` (the library loads only here: the systemd driver's commands):
+ * to the system's systemd, or a rootless container's user's own.
+ */
+async function withSystemd<T>(saved: SavedCgroups, work: (bus: import("./systemd-bus.js").SystemdBus) => Promise<T>): Promise<T> {
+  const { SystemdBus } = await import("./systemd-bus.js");
+  const bus = new SystemdBus(saved.rootless ? "user" : "system");
+  try {
+    return await work(bus);
+  } finally {
+    bus.close();
+  }
+}
+
+function hierarchiesOf(saved: SavedCgroups): ContainerHierarchy[] {
+  const byDir = new Map<string, string[]>();
+  for (const [key, dir] of Object.entries(saved.paths)) {
+    const list = byDir.get(dir) ?? [];
+    if (key !== UNIFIED) list.push(key);
+    byDir.set(dir, list);
+  }
+  return [...byDir].map(([dir, controllers]) => {
+    const mountpoint = hierarchyMountOf(saved, dir);
+    return { name: saved.mode === "v2" ? "" : path.basename(mountpoint), dir, controllers: controllers.sort() };
+  });
+}
+
+let hostMountpoints: string[] | undefined;
+
+// The hierarchy root that holds `dir`: the deepest cgroup mountpoint above it. The host's
+// cgroup mounts are read once per process (create() asks once per hierarchy).
+/** The mountpoint of the hierarchy holding one of the container's directories. */
+function hierarchyMountOf(saved: SavedCgroups, dir: string): string {
+  return dir === saved.paths[UNIFIED] && saved.unifiedMount ? saved.unifiedMount : mountpointOf(dir);
+}
+
+function mountpointOf(dir: string): string {
+  const mounts = (hostMountpoints ??= parseCgroupMounts(fs.readFileSync("/proc/self/mountinfo", "utf8")).map((h) => h.mountpoint));
+  const best = mounts.filter((m) => dir === m || dir.startsWith(m + "/")).sort((a, b) => b.length - a.length)[0];
+  if (best === undefined) throw new SkiffError("Internal", `${dir} is not inside a mounted cgroup hierarchy`);
+  return best;
+}
+
+// A new v1 cpuset cgroup starts with empty cpus and mems, and joining it fails until they are
+// set: give it its parent's (when empty), so the container may use what its parent may.
+function inheritCpuset(dir: string): void {
+  const parent = path.dirname(dir);
+  for (const file of ["cpuset.cpus", "cpuset.mems"]) {
+    const inherited = readCgroupFile(parent, file).trim();
+    if (readCgroupFile(dir, file).trim() === "" && inherited !== "") writeCgroupFile(dir, file, inherited, `copying ${file} from ${parent}`);
+  }
+}
