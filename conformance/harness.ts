@@ -1,34 +1,13 @@
 // The conformance harness: builds bundles, drives any OCI runtime through its standard
 // operations (create, start, state, kill, delete), and cleans up after every test.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Hook, Spec, State } from "../src/spec/types.js";
-import { parseCgroupFile, parseMountInfo, parseProbeOutput, type ProbeReport } from "./probe-report.js";
+import { check, fail } from "./assert.js";
+import { existingCgroupDirs, removeCgroupTree, type HostFacts } from "./host.js";
+import { parseMountInfo, parseProbeOutput, type ProbeReport } from "./probe-report.js";
 import type { Clause } from "./results.js";
-
-/** A requirement the runtime did not meet. */
-export class Failure extends Error {}
-/** A requirement this machine cannot check (missing kernel feature...). */
-export class Skip extends Error {}
-
-export function fail(message: string): never {
-  throw new Failure(message);
-}
-
-export function skip(message: string): never {
-  throw new Skip(message);
-}
-
-export function check(condition: boolean, message: string): asserts condition {
-  if (!condition) fail(message);
-}
-
-export function checkEqual<T>(actual: T, expected: T, what: string): void {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  if (a !== e) fail(`${what}: expected ${e}, got ${a}`);
-}
 
 export interface ConformanceTest {
   /** area.name, unique; --only matches it. */
@@ -120,94 +99,6 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => T
     if (Date.now() > deadline) fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(20);
   }
-}
-
-/** Facts about the runtime namespace (the runner's own), read once per run. */
-export interface HostFacts {
-  /** readlink of /proc/self/ns/<kind>. */
-  namespaces: Record<string, string>;
-  oomScoreAdj: string;
-  cgroupMounts: { mountPoint: string; fsType: string; controllers: string[] }[];
-  /** The runner's own cgroup in each hierarchy (/proc/self/cgroup). */
-  ownCgroups: { controllers: string[]; path: string }[];
-}
-
-export function readHostFacts(): HostFacts {
-  const namespaces: Record<string, string> = {};
-  for (const kind of fs.readdirSync("/proc/self/ns")) namespaces[kind] = fs.readlinkSync(`/proc/self/ns/${kind}`);
-  const cgroupMounts = parseMountInfo(fs.readFileSync("/proc/self/mountinfo", "utf8"))
-    .filter((m) => m.fsType === "cgroup" || m.fsType === "cgroup2")
-    .map((m) => ({
-      mountPoint: m.mountPoint,
-      fsType: m.fsType,
-      // v1 super options list the controllers (and name=...); v2 has none.
-      controllers: m.fsType === "cgroup2" ? [] : m.superOptions.filter((o) => o !== "rw" && o !== "ro"),
-    }));
-  return {
-    namespaces,
-    oomScoreAdj: fs.readFileSync("/proc/self/oom_score_adj", "utf8").trim(),
-    cgroupMounts,
-    ownCgroups: parseCgroupFile(fs.readFileSync("/proc/self/cgroup", "utf8")),
-  };
-}
-
-/**
- * The realtime runtime (µs per period) the root v1 cpu cgroup has not handed to its children:
- * a new group may take at most that much. undefined without a v1 cpu hierarchy with realtime
- * groups (pure v2, or a kernel without CONFIG_RT_GROUP_SCHED).
- */
-export function freeRealtimeRuntime(host: HostFacts): number | undefined {
-  const root = host.cgroupMounts.find((m) => m.fsType === "cgroup" && m.controllers.includes("cpu"))?.mountPoint;
-  if (root === undefined || !fs.existsSync(path.join(root, "cpu.rt_runtime_us"))) return undefined;
-  const runtime = (dir: string) => Math.max(0, Number(fs.readFileSync(path.join(dir, "cpu.rt_runtime_us"), "utf8")));
-  const children = fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory());
-  return runtime(root) - children.reduce((sum, e) => sum + runtime(path.join(root, e.name)), 0);
-}
-
-/**
- * The host directory of process `pid`'s cgroup in the hierarchy holding `controller`
- * ("" for the cgroup v2 hierarchy), or undefined when no such hierarchy is mounted.
- */
-export function hostCgroupDir(host: HostFacts, pid: number, controller: string): string | undefined {
-  check(fs.existsSync(`/proc/${pid}/cgroup`), `the runtime's pid ${pid} names no process`);
-  const memberships = parseCgroupFile(fs.readFileSync(`/proc/${pid}/cgroup`, "utf8"));
-  const membership = memberships.find((m) =>
-    controller === "" ? m.controllers.length === 0 : m.controllers.includes(controller),
-  );
-  const mount = host.cgroupMounts.find((m) =>
-    controller === "" ? m.fsType === "cgroup2" : m.controllers.includes(controller),
-  );
-  if (membership === undefined || mount === undefined) return undefined;
-  return path.join(mount.mountPoint, membership.path);
-}
-
-/** `cgroupsPath` under the runner's own cgroup in each mounted hierarchy (where runc puts it). */
-export function underOwnCgroups(host: HostFacts, cgroupsPath: string): string[] {
-  return host.cgroupMounts.flatMap((mount) => {
-    const own = host.ownCgroups.find((c) =>
-      mount.fsType === "cgroup2" ? c.controllers.length === 0 : c.controllers.join(",") === mount.controllers.join(","),
-    );
-    return own ? [path.join(mount.mountPoint, own.path, cgroupsPath)] : [];
-  });
-}
-
-/** Where a runtime may put a relative cgroupsPath: under our own cgroup, or under the root. */
-function cgroupCandidates(host: HostFacts, cgroupsPath: string): string[] {
-  const atRoot = host.cgroupMounts.map((mount) => path.join(mount.mountPoint, cgroupsPath));
-  return [...new Set([...underOwnCgroups(host, cgroupsPath), ...atRoot])];
-}
-
-/** Removes a cgroup directory tree bottom-up (rmdir is how cgroups are removed). */
-function removeCgroupTree(dir: string): void {
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (entry.isDirectory()) removeCgroupTree(path.join(dir, entry.name));
-  }
-  fs.rmdirSync(dir);
-}
-
-/** Which of the places a relative cgroupsPath may land exist right now. */
-export function existingCgroupDirs(host: HostFacts, cgroupsPath: string): string[] {
-  return cgroupCandidates(host, cgroupsPath).filter((dir) => fs.existsSync(dir));
 }
 
 export interface Bundle {
@@ -492,95 +383,3 @@ async function unmountUnder(dir: string): Promise<string[]> {
   return problems;
 }
 
-/** The container process: a shell script run by the rootfs's busybox. */
-export function shell(script: string): string[] {
-  return ["/bin/sh", "-c", script];
-}
-
-/**
- * A test that runs the probe in a container configured by `configure` and judges its report.
- * `probeArgs` are appended to `probe report` (e.g. ["--stat", "/dev/null"]).
- */
-export function probeTest(def: {
-  id: string;
-  clause: Clause;
-  probeArgs?: string[];
-  configure?: (spec: Spec, bundle: Bundle) => void;
-  expect: (report: ProbeReport, t: TestContext, container: Container) => void | Promise<void>;
-}): ConformanceTest {
-  return {
-    id: def.id,
-    clause: def.clause,
-    async run(t) {
-      const bundle = t.bundle((spec, b) => {
-        spec.process!.args = ["/probe", "report", ...(def.probeArgs ?? [])];
-        def.configure?.(spec, b);
-      });
-      const container = t.container(bundle);
-      const report = await container.runToCompletion();
-      await def.expect(report, t, container);
-      await container.deleteOk();
-    },
-  };
-}
-
-/**
- * Creates and removes a container from `bundle` as it is now, so that a later refusal can be
- * blamed on what the test changes afterwards rather than on the base config or a broken runtime.
- */
-export async function proveBundleCreates(t: TestContext, bundle: Bundle): Promise<void> {
-  const control = t.container(bundle);
-  await control.createOk();
-  await control.kill("KILL");
-  await control.waitForStatus("stopped");
-  await control.deleteOk();
-}
-
-/**
- * A test of a config the spec says MUST make `create` fail: create errors, and (runtime.md
- * "Errors") the failed operation leaves no container behind, so `state` errors too. A control
- * container from the same bundle before the change proves the change, not the base, is refused.
- */
-export function createFailsTest(def: {
-  id: string;
-  clause: Clause;
-  configure: (spec: Spec, bundle: Bundle) => void;
-}): ConformanceTest {
-  return {
-    id: def.id,
-    clause: def.clause,
-    async run(t) {
-      const bundle = t.bundle((spec) => (spec.process!.args = ["/bin/true"]));
-      await proveBundleCreates(t, bundle);
-      const refusedCgroup = `${bundle.spec.linux!.cgroupsPath}-refused`;
-      bundle.spec.linux!.cgroupsPath = refusedCgroup;
-      def.configure(bundle.spec, bundle);
-      bundle.write();
-      const container = t.container(bundle);
-      const created = await container.create();
-      check(created.code !== 0, "create succeeded, but this config must make it fail");
-      const state = await container.state();
-      check(state.code !== 0, `after the failed create, state still finds the container: ${state.stdout.trim()}`);
-      checkEqual(existingCgroupDirs(t.host, refusedCgroup), [], "cgroups left behind by the failed create");
-    },
-  };
-}
-
-// open_tree(OPEN_TREE_CLONE) a detached copy of the mount at argv[1] and mount_setattr
-// MOUNT_ATTR_IDMAP on it with the user namespace argv[2]: "ok" or the errno's text. The copy is
-// never attached anywhere and goes with the fd.
-const IDMAP_PROBE = `
-import ctypes, os, sys
-libc = ctypes.CDLL(None, use_errno=True)
-libc.syscall.restype = ctypes.c_long
-fd = libc.syscall(428, -100, sys.argv[1].encode(), 1 | 0o2000000)
-attr = (ctypes.c_uint64 * 4)(0x00100000, 0, 0, os.open(sys.argv[2], os.O_RDONLY))
-ok = fd >= 0 and libc.syscall(442, fd, b"", 0x1000, ctypes.byref(attr), 32) == 0
-print("ok" if ok else os.strerror(ctypes.get_errno()))
-`;
-
-/** Whether the filesystem holding `dir` can be idmapped (ext4, xfs, btrfs; not 9p, nor overlayfs or tmpfs on older kernels). */
-export function idmapSupported(dir: string): boolean {
-  const script = 'unshare --user --map-root-user sleep 60 & p=$!; while [ "$(readlink /proc/$p/ns/user)" = "$(readlink /proc/self/ns/user)" ]; do sleep 0.01; done; python3 -c "$0" "$1" /proc/$p/ns/user; kill $p';
-  return spawnSync("sh", ["-c", script, IDMAP_PROBE, dir], { encoding: "utf8" }).stdout.trim() === "ok";
-}

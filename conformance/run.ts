@@ -6,7 +6,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Failure, readHostFacts, Runtime, Skip, TestContext, type ConformanceTest, type SuiteConfig } from "./harness.js";
+import { Failure, Skip } from "./assert.js";
+import { Runtime, TestContext, type ConformanceTest, type SuiteConfig } from "./harness.js";
+import { readHostFacts } from "./host.js";
 import { exitCode, parseRunnerArgs, resultLines, selectTests, summarize, summaryLine, type TestResult } from "./results.js";
 import { allTests } from "./tests/index.js";
 

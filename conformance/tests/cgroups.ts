@@ -2,7 +2,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { LinuxResources } from "../../src/spec/types.js";
-import { check, checkEqual, freeRealtimeRuntime, hostCgroupDir, probeTest, shell, skip, type ConformanceTest, type Container, type TestContext } from "../harness.js";
+import { check, checkEqual, skip } from "../assert.js";
+import { probeTest, shell } from "../define.js";
+import { type ConformanceTest, type Container, type TestContext } from "../harness.js";
+import { freeRealtimeRuntime, hostCgroupDir } from "../host.js";
 import { isProbeError, parseCgroupFile, probeValue } from "../probe-report.js";
 import type { Clause } from "../results.js";
 

@@ -1,7 +1,9 @@
 // config.md "Extensibility" and "Valid values": unknown properties are ignored, invalid values
 // are errors.
 import type { Spec } from "../../src/spec/types.js";
-import { checkEqual, createFailsTest, probeTest, type ConformanceTest } from "../harness.js";
+import { checkEqual } from "../assert.js";
+import { createFailsTest, probeTest } from "../define.js";
+import { type ConformanceTest } from "../harness.js";
 import type { Clause } from "../results.js";
 
 const validValues = (text: string): Clause => ({ doc: "config.md", section: "Valid values", level: "MUST", text });

@@ -3,7 +3,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Hook, Hooks, State } from "../../src/spec/types.js";
-import { check, checkEqual, existingCgroupDirs, fail, procLink, proveBundleCreates, recordingHook, shell, sleep, type Bundle, type ConformanceTest, type TestContext } from "../harness.js";
+import { check, checkEqual, fail } from "../assert.js";
+import { proveBundleCreates, shell } from "../define.js";
+import { procLink, recordingHook, sleep, type Bundle, type ConformanceTest, type TestContext } from "../harness.js";
+import { existingCgroupDirs } from "../host.js";
 import type { Clause } from "../results.js";
 
 type HookName = keyof Hooks;

@@ -1,7 +1,10 @@
 // runtime.md "Lifecycle" and "Operations": what each operation does in each state.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { check, checkEqual, describeRun, existingCgroupDirs, hostCgroupDir, procLink, proveBundleCreates, shell, sleep, underOwnCgroups, waitFor, type Container, type ConformanceTest, type TestContext } from "../harness.js";
+import { check, checkEqual } from "../assert.js";
+import { proveBundleCreates, shell } from "../define.js";
+import { describeRun, procLink, sleep, waitFor, type Container, type ConformanceTest, type TestContext } from "../harness.js";
+import { existingCgroupDirs, hostCgroupDir, underOwnCgroups } from "../host.js";
 import type { Spec } from "../../src/spec/types.js";
 import type { Clause } from "../results.js";
 

@@ -3,7 +3,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import { execFileSync } from "node:child_process";
-import { check, checkEqual, probeTest, skip, type ConformanceTest, type TestContext } from "../harness.js";
+import { check, checkEqual, skip } from "../assert.js";
+import { probeTest } from "../define.js";
+import { type ConformanceTest, type TestContext } from "../harness.js";
 import { parseProbeOutput, type ProbeReport } from "../probe-report.js";
 import type { Clause } from "../results.js";
 

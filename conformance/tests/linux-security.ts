@@ -2,7 +2,9 @@
 // what the container may see and do.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { check, checkEqual, createFailsTest, probeTest, type ConformanceTest } from "../harness.js";
+import { check, checkEqual } from "../assert.js";
+import { createFailsTest, probeTest } from "../define.js";
+import { type ConformanceTest } from "../harness.js";
 import { isProbeError, mountAt, parseMountInfo, probeValue, type ProbeReport } from "../probe-report.js";
 import type { Clause } from "../results.js";
 

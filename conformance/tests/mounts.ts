@@ -3,7 +3,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Mount } from "../../src/spec/types.js";
 import { spawnSync } from "node:child_process";
-import { check, checkEqual, fail, idmapSupported, probeTest, skip, type Bundle, type ConformanceTest } from "../harness.js";
+import { check, checkEqual, fail, skip } from "../assert.js";
+import { idmapSupported, probeTest } from "../define.js";
+import { type Bundle, type ConformanceTest } from "../harness.js";
 import { isProbeError, mountAt, parseMountInfo, probeValue, type MountInfo, type ProbeReport } from "../probe-report.js";
 import type { Clause } from "../results.js";
 

@@ -1,7 +1,9 @@
 // config-linux.md "Namespaces" and "User namespace mappings".
 import * as fs from "node:fs";
 import type { Namespace, NamespaceType, Spec } from "../../src/spec/types.js";
-import { check, checkEqual, createFailsTest, probeTest, procLink, skip, type ConformanceTest } from "../harness.js";
+import { check, checkEqual, skip } from "../assert.js";
+import { createFailsTest, probeTest } from "../define.js";
+import { procLink, type ConformanceTest } from "../harness.js";
 import { parseCgroupFile, probeValue, type ProbeReport } from "../probe-report.js";
 import type { Clause } from "../results.js";
 

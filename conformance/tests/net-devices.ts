@@ -5,7 +5,8 @@
 import { spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
-import { check, checkEqual, describeRun, type ConformanceTest } from "../harness.js";
+import { check, checkEqual } from "../assert.js";
+import { describeRun, type ConformanceTest } from "../harness.js";
 import { probeValue } from "../probe-report.js";
 import type { Clause } from "../results.js";
 

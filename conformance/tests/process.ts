@@ -1,7 +1,9 @@
 // config.md "Root", "Process", "Hostname", "Domainname": what the container process is and sees.
 import * as fs from "node:fs";
 import type { Capabilities } from "../../src/spec/types.js";
-import { check, checkEqual, createFailsTest, probeTest, skip, type ConformanceTest } from "../harness.js";
+import { check, checkEqual, skip } from "../assert.js";
+import { createFailsTest, probeTest } from "../define.js";
+import { type ConformanceTest } from "../harness.js";
 import { capabilityNames, isProbeError, mountAt, parseMountInfo, probeValue, statusField, type ProbeReport } from "../probe-report.js";
 import type { Clause } from "../results.js";
 

@@ -4,7 +4,9 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Seccomp } from "../../src/spec/types.js";
-import { check, checkEqual, createFailsTest, fail, probeTest, shell, skip, waitFor, type ConformanceTest } from "../harness.js";
+import { check, checkEqual, fail, skip } from "../assert.js";
+import { createFailsTest, probeTest, shell } from "../define.js";
+import { waitFor, type ConformanceTest } from "../harness.js";
 import { probeValue, statusField, type ProbeReport, type SyscallResult } from "../probe-report.js";
 import type { Clause } from "../results.js";
 

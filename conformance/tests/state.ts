@@ -2,7 +2,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { State } from "../../src/spec/types.js";
-import { check, checkEqual, fail, procLink, waitFor, type ConformanceTest } from "../harness.js";
+import { check, checkEqual, fail } from "../assert.js";
+import { procLink, waitFor, type ConformanceTest } from "../harness.js";
 import type { Clause } from "../results.js";
 
 const stateClause = (text: string, level: Clause["level"] = "MUST"): Clause => ({ doc: "runtime.md", section: "State", level, text });

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { isSkiffError } from "../errors.js";
 import type { LinuxResources } from "../spec/types.js";
 import { createCgroupManager, detectMode, exactJson, loadCgroupManager, type CgroupManager } from "./index.js";
-import { freeRealtimeRuntime, readHostFacts } from "../../conformance/harness.js";
+import { freeRealtimeRuntime, readHostFacts } from "../../conformance/host.js";
 import { cgroupMode, cgroupMountPoints, rootDisk } from "../testing/host.js";
 import { PYTHON, cgroupLines, errorOf, rejectionOf, delay, eventually, firstLine, isRoot, removeCgroups, start, startCounter, stopAll } from "./testing.js";
 

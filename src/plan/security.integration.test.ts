@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { cgroupDirsNamed, makeBundle, Runtime, SKIFF, uniqueId, waitFor, type Bundle, type Result } from "../testing/harness.js";
 import type { Spec } from "../spec/types.js";
 import { useCProgram } from "./c-program.testing.js";
-import { idmapSupported } from "../../conformance/harness.js";
+import { idmapSupported } from "../../conformance/define.js";
 import { appArmorEnabled, hasCapability, lackingCapability, numaNodes, resctrlMounted, seLinuxEnabled } from "../testing/host.js";
 
 const rt = new Runtime();
