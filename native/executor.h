@@ -59,6 +59,9 @@ void op_mkdir_in_root(const struct step *s);
 void op_pivot_root(const struct step *s);
 void op_chroot(const struct step *s);
 void op_mount_setattr(const struct step *s);
+void refuse_proc_target(int fd, const char *target, unsigned mode);
+
+/* ---- sources.c: mount sources cloned outside the container, attached inside it ---- */
 void op_idmap_tree(const struct step *s);
 void op_move_tree(const struct step *s);
 void op_bind_sources_prepare(const struct step *s);
