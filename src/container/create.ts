@@ -57,12 +57,19 @@ export interface Created {
 const O_PATH = 0o10000000;
 const O_DIRECTORY = 0o200000;
 
-function isDirectory(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return true; // a missing source fails at mount time with a message naming it
+/** RootfsFacts.nonDirectorySources: which of the config's mount sources are files, devices or sockets. */
+function nonDirectorySources(spec: Spec, bundle: string): Set<string> {
+  const found = new Set<string>();
+  for (const m of spec.mounts ?? []) {
+    if (!m.source) continue;
+    const source = path.resolve(bundle, m.source);
+    try {
+      if (!fs.statSync(source).isDirectory()) found.add(source);
+    } catch {
+      // missing (or not a path at all: "proc", "tmpfs"): a bind of it fails at mount time, naming it
+    }
   }
+  return found;
 }
 
 function rootfsOf(spec: Spec, bundle: string): string {
@@ -194,7 +201,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       spec: initSpec,
       bundle,
       rootfs,
-      isDirectory,
+      nonDirectorySources: nonDirectorySources(spec, bundle),
       cgroups: { mode: cgroups.mode, paths: cgroups.saved.paths, cgroupns: hasNamespace(spec.linux?.namespaces, "cgroup"), hostSysBound: bindsHostSys(spec.mounts) },
       stateDirFd: fdInHelper(stateDirFd),
       mode: opts.mode ?? "detach",

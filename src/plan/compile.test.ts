@@ -5,7 +5,7 @@ import { HOSTS } from "../host/fixtures.testing.js";
 import { defaultSpec } from "../spec/default-spec.js";
 import type { Spec } from "../spec/types.js";
 import { compileCreatePlan, type PlanInput } from "./compile.js";
-import { Op } from "./protocol.js";
+import { MountMode, Op } from "./protocol.js";
 
 function input(edit: (s: Spec) => void, extra: Partial<PlanInput> = {}): PlanInput {
   const spec = defaultSpec();
@@ -16,7 +16,7 @@ function input(edit: (s: Spec) => void, extra: Partial<PlanInput> = {}): PlanInp
     rootfs: "/b/rootfs",
     bundle: "/b",
     cgroups: { mode: "v2", paths: { "": "/sys/fs/cgroup/x" }, cgroupns: false },
-    isDirectory: () => true,
+    nonDirectorySources: new Set(),
     stateDirFd: 5,
     mode: "detach",
     noPivot: false,
@@ -27,6 +27,16 @@ function input(edit: (s: Spec) => void, extra: Partial<PlanInput> = {}): PlanInp
 }
 
 const ops = (i: PlanInput) => compileCreatePlan(i).steps.map((s) => s.op);
+
+describe("compileCreatePlan: bind mount points", () => {
+  it("makes a file for a source the host says is not a directory, a directory otherwise", () => {
+    const binds = (s: Spec) => s.mounts!.push({ destination: "/etc/f", type: "bind", source: "f", options: ["bind"] }, { destination: "/d", type: "bind", source: "/d", options: ["bind"] });
+    const modes = compileCreatePlan(input(binds, { nonDirectorySources: new Set(["/b/f"]) }))
+      .steps.filter((st) => st.op === Op.MOUNT && (st.strs?.[1] === "etc/f" || st.strs?.[1] === "d"))
+      .map((st) => Number(st.ints![1]) & (MountMode.MKDIR | MountMode.MKFILE));
+    expect(modes).toEqual([MountMode.MKFILE, MountMode.MKDIR]);
+  });
+});
 
 describe("compileCreatePlan: issue 3 steps", () => {
   it("idmaps and prepares device moves before the namespaces, moves them before the fork", () => {

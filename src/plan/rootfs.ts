@@ -14,8 +14,11 @@ export interface RootfsFacts {
   bundle: string;
   /** The container's cgroups, for mounts of type "cgroup". */
   cgroups: CgroupView;
-  /** Is this host path a directory? (a bind of a file needs a file as mount point) */
-  isDirectory(hostPath: string): boolean;
+  /**
+   * The mount sources (resolved against the bundle) that exist and are not directories: a bind
+   * of a file needs a file as mount point. Read from the host by the caller, before compiling.
+   */
+  nonDirectorySources: ReadonlySet<string>;
 }
 
 /** The container path of a mount destination, relative to the rootfs ("dev/pts"). */
@@ -50,7 +53,7 @@ export function mountSteps(m: Mount, index: number, facts: RootfsFacts, tree?: T
   if (o.bind) {
     if (!m.source) throw new SkiffError("InvalidConfig", `${where}.source: a bind mount needs a source`);
     const source = path.resolve(facts.bundle, m.source);
-    const create = facts.isDirectory(source) ? MountMode.MKDIR : MountMode.MKFILE;
+    const create = facts.nonDirectorySources.has(source) ? MountMode.MKFILE : MountMode.MKDIR;
     steps.push(
       tree === undefined
         ? step(Op.MOUNT, label, [MS.BIND | (o.recursive ? MS.REC : 0), inRoot | create], [source, dest, "", "", facts.rootfs])
