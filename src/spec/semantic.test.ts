@@ -235,6 +235,13 @@ describe("processViolations", () => {
     ]);
   });
 
+  it("reports rlimit values above the uint64 range (2^64-1 itself, rounded to 2^64 by JSON.parse, is fine)", () => {
+    const rlimits = JSON.parse('[{"type":"RLIMIT_CORE","soft":18446744073709551615,"hard":18446744073709551615},{"type":"RLIMIT_AS","soft":1,"hard":1e30}]');
+    expect(processViolations({ user: { uid: 0, gid: 0 }, cwd: "/", args: ["sh"], rlimits }, "/process")).toEqual([
+      { path: "/process/rlimits/1/hard", message: "is above the largest unsigned 64-bit integer" },
+    ]);
+  });
+
   it("reports environment entries runc would refuse and NUL bytes in args", () => {
     const found = processViolations({ user: { uid: 0, gid: 0 }, cwd: "/", args: ["sh", "a\0b"], env: ["A=1", "NOEQUALS", "=x", "B=\0", "C="] }, "/process");
     expect(found).toEqual([

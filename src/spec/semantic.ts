@@ -137,6 +137,10 @@ export function processViolations(process: Process, base: string): Violation[] {
     if (r.soft > r.hard) {
       out.push({ path: join(base, "rlimits", i), message: `soft limit ${r.soft} is above hard limit ${r.hard}` });
     }
+    // JSON.parse rounds 2^64-1 (RLIM_INFINITY) up to 2^64; anything above is out of range.
+    for (const key of ["soft", "hard"] as const) {
+      if (r[key] > 2 ** 64) out.push({ path: join(base, "rlimits", i, key), message: "is above the largest unsigned 64-bit integer" });
+    }
   });
   const s = process.scheduler;
   if (s) {
