@@ -1,6 +1,7 @@
 // The Linux-specific rules beyond the JSON Schema (semantic.ts runs them): user namespaces and
 // id mappings, sysctl and time namespaces, network devices, seccomp, memory policy and
 // linux.resources (which `update --resources` checks too).
+import { invalidSysctlName, sysctlComponents, sysctlNamespace } from "./sysctl.js";
 import type { IDMapping, Linux, LinuxResources, NamespaceType, Seccomp } from "./types.js";
 import { join, type NamespaceIndex, type Violation } from "./violation.js";
 
@@ -44,47 +45,26 @@ export function userNamespaceViolations(linux: Linux, ns: NamespaceIndex, out: V
   }
 }
 
-// IPC-namespaced sysctls (ipc_namespaces(7)); fs.mqueue.* is handled by prefix.
-const IPC_SYSCTLS = new Set([
-  "kernel.msgmax",
-  "kernel.msgmnb",
-  "kernel.msgmni",
-  "kernel.sem",
-  "kernel.shmall",
-  "kernel.shmmax",
-  "kernel.shmmni",
-  "kernel.shm_rmid_forced",
-]);
-
-/** sysctl(8) also accepts "/" as the separator: net/ipv4/ip_forward. */
-function dottedSysctl(key: string): string {
-  const sep = key.search(/[./]/);
-  if (sep < 0 || key[sep] === ".") return key;
-  return key.replace(/[./]/g, (c) => (c === "/" ? "." : "/"));
-}
-
 export function sysctlViolations(linux: Linux, ns: NamespaceIndex, out: Violation[]): void {
-  for (const raw of Object.keys(linux.sysctl ?? {})) {
-    const key = dottedSysctl(raw);
-    const at = join("/linux/sysctl", raw);
+  for (const key of Object.keys(linux.sysctl ?? {})) {
+    const at = join("/linux/sysctl", key);
     const need = (type: NamespaceType, why: string): void => {
       const article = type === "ipc" ? "an" : "a";
       if (!ns.has(type)) out.push({ path: at, message: `${why} needs ${article} ${type} namespace in /linux/namespaces` });
     };
-    if (IPC_SYSCTLS.has(key) || key.startsWith("fs.mqueue.")) {
-      need("ipc", "an IPC sysctl");
-    } else if (key.startsWith("net.")) {
-      // Joining a namespace by path may still be the host's; only the executor can tell.
-      if (!ns.has("network")) out.push({ path: at, message: "a net sysctl needs a network namespace in /linux/namespaces (refusing to change the host's)" });
-    } else if (key === "kernel.hostname") {
-      out.push({ path: at, message: "conflicts with the hostname field: set /hostname instead" });
-    } else if (key === "kernel.domainname") {
-      need("uts", "kernel.domainname");
-    } else if (key.startsWith("user.")) {
-      need("user", "a user.* sysctl");
-    } else {
-      out.push({ path: at, message: `sysctl ${JSON.stringify(key)} is not namespaced: it would change the host` });
+    if (invalidSysctlName(key)) {
+      out.push({ path: at, message: "is not a valid sysctl name" });
+      continue;
     }
+    const scope = sysctlNamespace(key);
+    if (scope === "ipc") need("ipc", "an IPC sysctl");
+    // Joining a namespace by path may still be the host's; only the executor can tell.
+    else if (scope === "network") {
+      if (!ns.has("network")) out.push({ path: at, message: "a net sysctl needs a network namespace in /linux/namespaces (refusing to change the host's)" });
+    } else if (scope === "hostname") out.push({ path: at, message: "conflicts with the hostname field: set /hostname instead" });
+    else if (scope === "uts") need("uts", "kernel.domainname");
+    else if (scope === "user") need("user", "a user.* sysctl");
+    else out.push({ path: at, message: `sysctl ${JSON.stringify(sysctlComponents(key).join("."))} is not namespaced: it would change the host` });
   }
 }
 

@@ -117,6 +117,14 @@ describe("specViolations", () => {
       ],
     ],
     [
+      "sysctl names that could leave /proc/sys or name nothing",
+      withLinux({ sysctl: { "net/../../kernel/core_pattern": "|x", "net..ipv4": "1" } }),
+      [
+        { path: "/linux/sysctl/net~1..~1..~1kernel~1core_pattern", message: "is not a valid sysctl name" },
+        { path: "/linux/sysctl/net..ipv4", message: "is not a valid sysctl name" },
+      ],
+    ],
+    [
       "a slash-separated sysctl is judged by its dotted name",
       withLinux({ sysctl: { "net/ipv4/conf/eth0.100/rp_filter": "1", "fs/mqueue/msg_max": "10" } }),
       [],
