@@ -1,5 +1,4 @@
 // linux.namespaces → the helper's setns/unshare steps (config-linux.md "Namespaces").
-import { SkiffError } from "../errors.js";
 import type { Namespace, NamespaceType } from "../spec/types.js";
 import { step, type Step } from "./plan.js";
 import { Op } from "./protocol.js";
@@ -29,10 +28,8 @@ export function namespaceSteps(namespaces: readonly Namespace[], timeOffsets?: R
   if (fresh.some((n) => n.type === "user")) steps.push(step(Op.UNSHARE_USER, "create user namespace"));
   const flags = fresh.filter((n) => n.type !== "user").reduce((f, n) => f | CLONE_NEW[n.type], 0);
   if (flags) steps.push(step(Op.UNSHARE, `create ${fresh.filter((n) => n.type !== "user").map((n) => n.type).join(", ")} namespaces`, [flags]));
+  // The validation (spec/semantic-linux.ts) saw to it that offsets come with a new time namespace.
   if (timeOffsets && Object.keys(timeOffsets).length > 0) {
-    if (!fresh.some((n) => n.type === "time")) {
-      throw new SkiffError("InvalidConfig", "linux.timeOffsets: requires a new time namespace");
-    }
     // Offsets must be written before the first process enters the new time namespace.
     const content = Object.entries(timeOffsets)
       .map(([clock, o]) => `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}\n`)
