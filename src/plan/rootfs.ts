@@ -41,9 +41,7 @@ export interface TreeSlot {
 
 export function mountSteps(m: Mount, index: number, facts: RootfsFacts, tree?: TreeSlot): Step[] {
   const where = `mounts[${index}]`;
-  if (!path.posix.isAbsolute(m.destination)) {
-    throw new SkiffError("InvalidConfig", `${where}.destination: "${m.destination}" must be an absolute path`);
-  }
+  // m.destination is absolute: spec/ refused relative ones, or made those of 1.0.x configs absolute.
   if (m.type === "cgroup" || m.type === "cgroup2") return cgroupMountSteps(m, facts.cgroups, facts.rootfs);
   const o = parseMountOptions(m.options, m.type);
   const dest = containerRelative(m.destination);
