@@ -83,15 +83,15 @@ describe("cgroup v2 with real containers", () => {
     });
     rt.trackDir(b.dir);
     const parent = `skiff-caller-${process.pid}`;
-    const ids = [uniqueId("v2"), uniqueId("v2")];
+    const ids = [rt.track(uniqueId("v2")), rt.track(uniqueId("v2"))];
     // The shell moves itself into $parent/svc, as systemd puts a service's processes in its own
     // cgroup, runs skiff twice from there (a damaged cgroup would fail the second run), then
-    // goes back and removes what it made.
+    // goes back and removes what it made (bottom-up: a failed run may leave its cgroup inside).
     const r = inV2(
       [
         `own="${mountpoint}$(sed -n 's/^0:://p' /proc/self/cgroup)"`,
         `svc="${mountpoint}/${parent}/svc"`,
-        `trap 'echo $$ > "$own/cgroup.procs"; rmdir "$svc" "${mountpoint}/${parent}"' EXIT`,
+        `trap 'echo $$ > "$own/cgroup.procs"; find "${mountpoint}/${parent}" -depth -type d -exec rmdir {} +' EXIT`,
         `mkdir -p "$svc" && echo $$ > "$svc/cgroup.procs"`,
         ...ids.map((id) => `"$SKIFF" --root "$ROOT" run --bundle "${b.dir}" ${id}`),
         `echo "type=$(cat "$svc/cgroup.type") subtree=[$(cat "$svc/cgroup.subtree_control")] left=$(ls -d "${mountpoint}/${parent}"/*/ | wc -l)"`,
