@@ -45,6 +45,20 @@ export interface CreateOptions {
   spec?: Spec;
   /** A console socket the caller holds (run's own terminal relay), instead of consoleSocket */
   consoleFd?: number;
+  /** The pty's size when the config gives none (run's relay: the caller's terminal). Not saved. */
+  consoleSize?: { height: number; width: number };
+}
+
+/**
+ * The config the init runs with: the user's, plus what only this process is told (socket
+ * activation's LISTEN_FDS/LISTEN_PID, run's terminal size). The saved config stays the user's,
+ * so a later exec inherits none of it.
+ */
+function forTheInit(spec: Spec, listenFds: number, consoleSize: CreateOptions["consoleSize"]): Spec {
+  const p = spec.process;
+  if (!p || (listenFds === 0 && (consoleSize === undefined || p.consoleSize !== undefined))) return spec;
+  const env = listenFds > 0 ? [...(p.env ?? []), `LISTEN_FDS=${listenFds}`, "LISTEN_PID=1"] : p.env;
+  return { ...spec, process: { ...p, ...(env && { env }), consoleSize: p.consoleSize ?? consoleSize } };
 }
 
 export interface Created {
@@ -170,7 +184,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     // the --preserve-fds ones; the program is told with LISTEN_FDS/LISTEN_PID=1.
     const listenFds = socketActivationFds(process.env, process.pid);
     // Only this process is told: the saved config stays the user's, so a later exec does not inherit it.
-    const initSpec = listenFds > 0 && spec.process ? { ...spec, process: { ...spec.process, env: [...(spec.process.env ?? []), `LISTEN_FDS=${listenFds}`, "LISTEN_PID=1"] } } : spec;
+    const initSpec = forTheInit(spec, listenFds, opts.consoleSize);
     const preserveFds = listenFds + (opts.preserveFds ?? 0);
     // The helper's fds: stdio and preserved fds, the sync socket, then these.
     const stdio = Array.from({ length: 3 + preserveFds }, (_, i) => i);

@@ -27,6 +27,16 @@ describe("run with a terminal", () => {
     expect(r.status).toBe(6);
   });
 
+  it("gives the pty the caller's size without writing it into the saved config", () => {
+    const b = makeBundle(["sh", "-c", "stty size"], (c) => (c.process!.terminal = true));
+    rt.trackDir(b.dir);
+    const id = rt.track(uniqueId());
+    const r = underTerminal(["run", "--keep", "--bundle", b.dir, id]);
+    expect(r.stdout).toContain("33 101");
+    const saved = JSON.parse(fs.readFileSync(path.join(rt.root, id, "state.json"), "utf8"));
+    expect(saved.config.process.consoleSize).toBeUndefined();
+  });
+
   it("relays input typed at the terminal", () => {
     const b = makeBundle(["sh", "-c", "read line; echo got:$line"], (c) => (c.process!.terminal = true));
     rt.trackDir(b.dir);

@@ -17,14 +17,15 @@ export async function runContainer(opts: CreateOptions & { detach?: boolean; kee
   if (opts.detach && opts.keep) throw new SkiffError("InvalidArgument", "--keep and --detach cannot be used together");
   const spec = loadConfig(path.resolve(opts.bundle));
   let own: OwnConsole | undefined;
+  let consoleSize: CreateOptions["consoleSize"];
   if (spec.process?.terminal && !opts.consoleSocket) {
     if (opts.detach) throw new SkiffError("InvalidArgument", "run --detach with a terminal needs a --console-socket to send it to");
     own = ownConsoleSocket();
-    spec.process.consoleSize ??= terminalSize();
+    consoleSize = terminalSize();
   }
   let created;
   try {
-    created = await createContainer({ ...opts, spec, consoleFd: own?.peer, mode: opts.detach ? "detach" : "wait" });
+    created = await createContainer({ ...opts, spec, consoleFd: own?.peer, consoleSize, mode: opts.detach ? "detach" : "wait" });
   } finally {
     if (own) fs.closeSync(own.peer);
   }

@@ -76,8 +76,8 @@ function setWindowSize(master: number, rows: number, cols: number): void {
  * closes) until `exited` settles and the pty's output has drained; resolves to `exited`'s
  * value. With a terminal on stdin it is put in raw mode (keys such as ^C reach the container,
  * not skiff) and restored afterwards; with a terminal on stdout its size is copied to the pty
- * now and on every SIGWINCH (the caller sets process.consoleSize = terminalSize() too, so the
- * process never sees the pty before it has a size).
+ * now and on every SIGWINCH (the caller also gives the plan terminalSize() as the console size,
+ * so the process never sees the pty before it has a size).
  */
 export async function relayTerminal(master: number, exited: Promise<number>): Promise<number> {
   const input = process.stdin;
