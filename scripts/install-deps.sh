@@ -21,7 +21,7 @@ fi
 if (($#)); then
   packages=("$@")
 else
-  packages=(busybox-static libseccomp2 gcc make libc6-dev musl-tools file python3 runc crun hyperfine containerd podman conmon catatonit uidmap)
+  packages=(busybox-static libseccomp2 gcc make libc6-dev musl-tools file python3 runc crun hyperfine containerd podman conmon catatonit uidmap acl)
 fi
 missing=()
 for p in "${packages[@]}"; do
