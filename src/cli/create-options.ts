@@ -2,7 +2,8 @@
 import { SkiffError } from "../errors.js";
 import { StateStore } from "../container/state-store.js";
 import type { CreateOptions } from "../container/create.js";
-import { isRootless, rootlessFacts } from "../host/rootless.js";
+import { isRootless } from "../host/rootless.js";
+import { ownIdentity } from "../host/identity.js";
 import type { Args, Flag, GlobalOptions } from "./table.js";
 
 export const CREATE_FLAGS: Flag[] = [
@@ -39,6 +40,6 @@ export function createOptionsOf(args: Args): CreateOptions {
     noNewKeyring: a["no-new-keyring"],
     preserveFds: a["preserve-fds"],
     systemdCgroup: a["systemd-cgroup"],
-    rootless: isRootless(a.rootless, rootlessFacts()),
+    rootless: isRootless(a.rootless, ownIdentity()),
   };
 }

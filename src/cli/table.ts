@@ -3,7 +3,8 @@
 // Bun more than a whole `runc run`: docs/architecture.md), and yargs for everything else —
 // help, and the error for anything malformed.
 
-import { defaultStateRoot, rootlessFacts } from "../host/rootless.js";
+import { defaultStateRoot } from "../host/rootless.js";
+import { ownIdentity } from "../host/identity.js";
 
 export type FlagType = "string" | "boolean" | "number";
 
@@ -44,7 +45,7 @@ export function positionalsOf(c: Command): Positional[] {
 }
 
 export const GLOBAL_FLAGS: Flag[] = [
-  { name: "root", type: "string", default: defaultStateRoot(process.env, rootlessFacts()), describe: "directory for container state (default /run/skiff; $XDG_RUNTIME_DIR/skiff when rootless)" },
+  { name: "root", type: "string", default: defaultStateRoot(process.env, ownIdentity()), describe: "directory for container state (default /run/skiff; $XDG_RUNTIME_DIR/skiff when rootless)" },
   { name: "log", type: "string", describe: "append log records to this file" },
   { name: "log-format", type: "string", default: "text", choices: ["text", "json"], describe: "log record format" },
   { name: "debug", type: "boolean", default: false, describe: "log debug records" },

@@ -2,17 +2,10 @@
 // facts: its effective uid and whether it sits in a user namespace that maps less than the host.
 import * as path from "node:path";
 import { SkiffError } from "../errors.js";
-import { ownIdentity } from "./identity.js";
+import type { Identity } from "./identity.js";
 
-export interface RootlessFacts {
-  euid: number;
-  /** /proc/self/uid_map says this process's user namespace maps less than the host's ids. */
-  inUserNamespace: boolean;
-}
-
-export function rootlessFacts(): RootlessFacts {
-  return ownIdentity();
-}
+/** What rootless mode is decided from (ownIdentity() gives it; tests pass their own). */
+export type RootlessFacts = Pick<Identity, "euid" | "inUserNamespace">;
 
 /** `--rootless true|false|auto` (absent = auto): auto is an unprivileged euid, or root in a user namespace. */
 export function isRootless(flag: string | undefined, facts: RootlessFacts): boolean {
