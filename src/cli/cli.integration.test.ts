@@ -170,6 +170,24 @@ describe("the shipped binary", () => {
     expect(r.stdout).toBe("from a copy\n");
   });
 
+  // Bun's compiled executables by default read bunfig.toml (whose `preload` runs a script) and
+  // .env from the working directory: a file in /tmp would have run code as root in `skiff list`.
+  it("runs no code and takes no settings from the directory it is started in", () => {
+    const dir = rt.trackDir(fs.mkdtempSync(path.join(os.tmpdir(), "skiff-cwd-")));
+    const marker = path.join(dir, "preload-ran");
+    fs.writeFileSync(path.join(dir, "preload.js"), `require("fs").writeFileSync(${JSON.stringify(marker)}, "")\n`);
+    fs.writeFileSync(path.join(dir, "bunfig.toml"), 'preload = ["./preload.js"]\n');
+    fs.writeFileSync(path.join(dir, ".env"), "DEBUG=skiff:*\n");
+    const b = makeBundle(["true"]);
+    rt.trackDir(b.dir);
+    for (const args of [["list"], ["run", "--bundle", b.dir, uniqueId()]]) {
+      const r = rt.skiff(args, { cwd: dir, env: { PATH: "/usr/bin:/bin" } });
+      expect(r.status).toBe(0);
+      expect(r.stderr).toBe("");
+      expect(fs.existsSync(marker)).toBe(false);
+    }
+  });
+
   it("the Node fallback entry runs the same container", () => {
     const entry = path.resolve(import.meta.dirname, "../../dist/node/src/main-node.js");
     const b = makeBundle(["echo", "from node"]);
