@@ -18,7 +18,8 @@ skiff=${SKIFF:-$PWD/dist/skiff}
 cleanup() {
   local name bin id
   for name in skiff runc crun; do
-    case $name in skiff) bin=$skiff ;; *) bin=$(command -v "$name") || continue ;; esac
+    bin=$work/bin/$name
+    [ -x "$bin" ] || continue
     for id in $(ls "$work/$name" 2>/dev/null); do "$bin" --root "$work/$name" delete --force "$id" >/dev/null 2>&1 || true; done
   done
   rm -rf "$work"
@@ -32,9 +33,17 @@ musl-gcc -O2 -static -o "$work/measure" bench/measure.c
 echo 'console.log("hello")' >"$work/hello.ts"
 npx bun build --compile --minify --bytecode "$work/hello.ts" --outfile "$work/hello" >/dev/null
 
-runtimes="skiff=$skiff,runc=$(command -v runc)"
-if crun --root "$work/crun-probe" run --bundle "$work/bundle" probe >/dev/null 2>&1; then
-  runtimes+=",crun=$(command -v crun)"
+# Every runtime runs from a fresh copy in $work, as the hello world is freshly built there: how
+# much of a binary the page cache holds, and in what folio sizes, moves a 5 ms command by a
+# millisecond or two and its RSS by megabytes (a binary written minutes ago faults in large
+# folios; one partly reclaimed since faults page by page), so all start equal.
+mkdir "$work/bin"
+cp "$skiff" "$work/bin/skiff"
+cp "$(command -v runc)" "$work/bin/runc"
+cp "$(command -v crun)" "$work/bin/crun"
+runtimes="skiff=$work/bin/skiff,runc=$work/bin/runc"
+if "$work/bin/crun" --root "$work/crun-probe" run --bundle "$work/bundle" probe >/dev/null 2>&1; then
+  runtimes+=",crun=$work/bin/crun"
 else
   echo "crun cannot run containers here; left out"
 fi
