@@ -10,14 +10,14 @@ import { parseCgroupMounts, type CgroupMode } from "./mounts.js";
 import { directoriesBetween } from "./paths.js";
 import { baseProperties, resourceProperties, type UnitProperty } from "./systemd.js";
 import type { CgroupStats } from "./stats.js";
-import { freezeV1, isFrozenV1, oomKillsV1, setV1, statsV1, type V1Paths } from "./v1.js";
-import { BASELINE_CONTROLLERS, controllersFor, enableControllers, freezeV2, isFrozenV2, oomKillsV2, setV2, statsV2 } from "./v2.js";
+import { freezeV1, oomKillsV1, setV1, statsV1, type V1Paths } from "./v1.js";
+import { BASELINE_CONTROLLERS, controllersFor, enableControllers, freezeV2, oomKillsV2, setV2, statsV2 } from "./v2.js";
 import type { CgroupManager, ContainerHierarchy, SavedCgroups } from "./index.js";
+import { isFrozen, UNIFIED } from "./frozen.js";
 
 const debug = trace.extend("cgroups");
 
-/** The key of the cgroup v2 (unified) hierarchy in `SavedCgroups.paths`, as in runc's state. */
-export const UNIFIED = "";
+export { UNIFIED } from "./frozen.js";
 
 /** Deep merge for `update`: objects field by field, lists and scalars replaced. */
 export function mergeResources(base: LinuxResources | undefined, changes: LinuxResources): LinuxResources {
@@ -202,12 +202,7 @@ export class FsManager implements CgroupManager {
   }
 
   isFrozen(): boolean {
-    if (this.mode === "v2") {
-      const dir = this.unifiedDirIfAny;
-      return dir !== undefined && isFrozenV2(dir);
-    }
-    const dir = this.saved.paths.freezer;
-    return dir !== undefined && isFrozenV1(dir);
+    return isFrozen(this.saved);
   }
 
   pids(): number[] {

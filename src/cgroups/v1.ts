@@ -235,10 +235,6 @@ export function freezeV1(dir: string, frozen: boolean): void {
   throw new SkiffError("Internal", `${frozen ? "freezing" : "thawing"} ${dir}: freezer.state did not reach ${want}`);
 }
 
-export function isFrozenV1(dir: string): boolean {
-  return readOptional(dir, "freezer.state")?.trim() === "FROZEN";
-}
-
 function memoryEntry(dir: string, prefix: string): MemoryEntry {
   const read = (f: string) => parseCounter(readOptional(dir, `${prefix}.${f}`));
   return omitZero({ limit: read("limit_in_bytes"), usage: read("usage_in_bytes"), max: read("max_usage_in_bytes"), failcnt: read("failcnt") }, ["limit", "failcnt"]);

@@ -231,10 +231,6 @@ export function freezeV2(dir: string, frozen: boolean): void {
   throw new SkiffError("Internal", `${frozen ? "freezing" : "thawing"} ${dir}: cgroup.events did not report frozen ${want}`);
 }
 
-export function isFrozenV2(dir: string): boolean {
-  return readOptional(dir, "cgroup.freeze")?.trim() === "1";
-}
-
 export function statsV2(dir: string): CgroupStats {
   const stats = emptyStats();
   const cpu = parseFlatKeyed(readOptional(dir, "cpu.stat"));

@@ -42,7 +42,7 @@ export const eventsCommand: Command = {
     // Written synchronously so a reader that went away ends the stream with an error (EPIPE)
     // instead of lines piling up.
     const write = (line: string) => fs.writeSync(1, line + "\n");
-    if (a.stats) write(statsEvent(store, a.id));
+    if (a.stats) write(await statsEvent(store, a.id));
     else await streamEvents(store, a.id, intervalMs, write);
   },
 };

@@ -3,5 +3,5 @@ import { idCommand } from "./table.js";
 
 export const pauseCommand = idCommand("pause", "suspend every process of the container (cgroup freezer)", async (root, id) => {
   const { pauseContainer } = await import("../container/pause.js");
-  pauseContainer(new StateStore(root), id);
+  await pauseContainer(new StateStore(root), id);
 });

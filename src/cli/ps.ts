@@ -10,7 +10,7 @@ export const psCommand: Command = {
   handler: async (args) => {
     const a = args as unknown as GlobalOptions & { id: string; psArgs?: string[]; format: "table" | "json" };
     const { containerPids, filterPsOutput, hostPs } = await import("../container/ps.js");
-    const pids = containerPids(new StateStore(a.root), a.id);
+    const pids = await containerPids(new StateStore(a.root), a.id);
     if (a.format === "json") printOut(JSON.stringify(pids) + "\n");
     else printOut(filterPsOutput(hostPs(a.psArgs ?? []), pids));
   },

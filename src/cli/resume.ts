@@ -3,5 +3,5 @@ import { idCommand } from "./table.js";
 
 export const resumeCommand = idCommand("resume", "resume the processes of a paused container", async (root, id) => {
   const { resumeContainer } = await import("../container/pause.js");
-  resumeContainer(new StateStore(root), id);
+  await resumeContainer(new StateStore(root), id);
 });

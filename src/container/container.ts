@@ -1,8 +1,10 @@
-// One container as the commands see it: its record, its cgroups (loaded on first use: the
-// status of a stopped container never needs them), its status derived from facts each time, and
-// the lock that serialises a read-change-save of its record.
+// One container as the commands see it: its record, its cgroup manager (imported on first use:
+// `state`, `list` and a plain `kill` never need it, and loading it is a good part of their
+// start-up), its status derived from facts each time, and the lock that serialises a
+// read-change-save of its record.
 import * as fs from "node:fs";
-import { loadCgroupManager, type CgroupManager } from "../cgroups/index.js";
+import { isFrozen } from "../cgroups/frozen.js";
+import type { CgroupManager } from "../cgroups/index.js";
 import { SkiffError, isSkiffError } from "../errors.js";
 import { ESRCH } from "../linux/errno.js";
 import { pidfdSendSignal } from "../linux/libc.js";
@@ -42,13 +44,13 @@ export class Container {
     return this.record.id;
   }
 
-  get cgroups(): CgroupManager {
-    this.manager ??= loadCgroupManager(this.record.cgroups);
+  async cgroups(): Promise<CgroupManager> {
+    this.manager ??= (await import("../cgroups/index.js")).loadCgroupManager(this.record.cgroups);
     return this.manager;
   }
 
   status(): Status {
-    return statusOf(this.store, this.record, () => this.cgroups.isFrozen());
+    return statusOf(this.store, this.record, () => isFrozen(this.record.cgroups));
   }
 
   /** The status, unless the container is stopped: then NotRunning with `message`. */
@@ -59,8 +61,8 @@ export class Container {
   }
 
   /** Saves the record with the cgroups as they are now (after an update). */
-  saveCgroups(): void {
-    this.store.save({ ...this.record, cgroups: this.cgroups.saved });
+  async saveCgroups(): Promise<void> {
+    this.store.save({ ...this.record, cgroups: (await this.cgroups()).saved });
   }
 
   /**
@@ -68,15 +70,15 @@ export class Container {
    * a frozen task does not act on SIGKILL until it is thawed: as runc does, a SIGKILL to a paused
    * container thaws it after signalling, so it really dies (other signals wait for `resume`).
    */
-  signal(signal: number, all: boolean): void {
-    const cgroups = this.cgroups;
+  async signal(signal: number, all: boolean): Promise<void> {
     const status = this.status();
-    const thawIfKilled = () => {
-      if (signal === SIGKILL && cgroups.isFrozen()) cgroups.thaw();
+    const thawIfKilled = async () => {
+      if (signal === SIGKILL && isFrozen(this.record.cgroups)) (await this.cgroups()).thaw();
     };
+    const cgroups = all ? await this.cgroups() : undefined;
     // A rootless container may have no cgroup to list its processes in: then --all is the init
     // (pid 1 of its namespace, whose death takes the rest along).
-    if (all && cgroups.hierarchies().length > 0) {
+    if (cgroups && cgroups.hierarchies().length > 0) {
       if (signal === SIGKILL && cgroups.killThroughCgroup()) return;
       // Frozen while signalling (runc's way), so no process forks a child the loop would miss.
       const wasFrozen = cgroups.isFrozen();
@@ -92,7 +94,7 @@ export class Container {
         }
       } finally {
         if (freeze) cgroups.thaw();
-        else thawIfKilled();
+        else await thawIfKilled();
       }
       return;
     }
@@ -101,7 +103,7 @@ export class Container {
     if (fd === undefined) throw new SkiffError("NotRunning", "container not running");
     try {
       pidfdSendSignal(fd, signal);
-      if (status === "paused") thawIfKilled();
+      if (status === "paused") await thawIfKilled();
     } catch (e) {
       if (isSkiffError(e) && e.errno === ESRCH) throw new SkiffError("NotRunning", "container not running: no such process");
       throw e;

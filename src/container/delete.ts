@@ -26,7 +26,7 @@ async function deleteLocked(store: StateStore, id: string, force: boolean): Prom
     if (!rec) return;
   }
   const c = Container.of(store, rec);
-  const cgroups = c.cgroups;
+  const cgroups = await c.cgroups();
   const status = c.status();
   const thawIfFrozen = () => {
     if (cgroups.isFrozen()) cgroups.thaw();

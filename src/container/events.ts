@@ -1,7 +1,7 @@
 // `events ID`: runc's JSON event lines. `--stats` prints one snapshot; otherwise a stats line
 // every interval and an "oom" line whenever the memory cgroup's OOM-kill count rises, until the
 // container's init is gone. Polling is fine here: events is a long-lived observer, not a hot path.
-import { eventJson } from "../cgroups/index.js";
+import { eventJson, type CgroupManager } from "../cgroups/index.js";
 import { log } from "../log.js";
 import { Container } from "./container.js";
 import { isSameLiveProcess } from "./proc.js";
@@ -10,20 +10,20 @@ import type { StateStore } from "./state-store.js";
 /** How often the stream looks for OOM kills and for the init's exit. */
 const WATCH_INTERVAL_MS = 100;
 
-function liveContainer(store: StateStore, id: string): { rec: Container["record"]; cgroups: Container["cgroups"] } {
+async function liveContainer(store: StateStore, id: string): Promise<{ rec: Container["record"]; cgroups: CgroupManager }> {
   const c = Container.open(store, id);
   c.live(`container with id ${id} is not running`);
-  return { rec: c.record, cgroups: c.cgroups };
+  return { rec: c.record, cgroups: await c.cgroups() };
 }
 
 /** The one line of `events --stats`: {"type":"stats","id":...,"data":{...}}. */
-export function statsEvent(store: StateStore, id: string): string {
-  return eventJson("stats", id, liveContainer(store, id).cgroups.stats());
+export async function statsEvent(store: StateStore, id: string): Promise<string> {
+  return eventJson("stats", id, (await liveContainer(store, id)).cgroups.stats());
 }
 
 /** Streams event lines to `write` until the init exits; rejects if `write` throws. */
-export function streamEvents(store: StateStore, id: string, intervalMs: number, write: (line: string) => void): Promise<void> {
-  const { rec, cgroups } = liveContainer(store, id);
+export async function streamEvents(store: StateStore, id: string, intervalMs: number, write: (line: string) => void): Promise<void> {
+  const { rec, cgroups } = await liveContainer(store, id);
   let oomKills = cgroups.oomKills();
   return new Promise((resolve, reject) => {
     const finish = (error?: unknown) => {

@@ -5,23 +5,25 @@ import { SkiffError } from "../errors.js";
 import { Container } from "./container.js";
 import type { StateStore } from "./state-store.js";
 
-export function pauseContainer(store: StateStore, id: string): void {
+export async function pauseContainer(store: StateStore, id: string): Promise<void> {
   const c = Container.open(store, id);
   const status = c.status();
   if (status !== "running" && status !== "created") throw new SkiffError("NotRunning", "container not running");
-  c.cgroups.freeze();
+  const cgroups = await c.cgroups();
+  cgroups.freeze();
   // The init may have exited between the check and the freeze: a frozen empty cgroup is not a
   // paused container.
-  if (c.cgroups.pids().length === 0) {
-    c.cgroups.thaw();
+  if (cgroups.pids().length === 0) {
+    cgroups.thaw();
     throw new SkiffError("NotRunning", "container not running: its processes have already exited");
   }
 }
 
-export function resumeContainer(store: StateStore, id: string): void {
+export async function resumeContainer(store: StateStore, id: string): Promise<void> {
   const c = Container.open(store, id);
   // Asked of the cgroup, not the status: a created container that was paused still reports
   // "created" (its exec.fifo is there) and must be resumable.
-  if (c.status() === "stopped" || !c.cgroups.isFrozen()) throw new SkiffError("InvalidState", "container not paused");
-  c.cgroups.thaw();
+  const cgroups = await c.cgroups();
+  if (c.status() === "stopped" || !cgroups.isFrozen()) throw new SkiffError("InvalidState", "container not paused");
+  cgroups.thaw();
 }

@@ -1,0 +1,15 @@
+// Whether a container's cgroup is frozen, read from its saved paths alone. `state`, `list` and
+// `kill` ask it of every live container and need nothing else of the cgroups, so it lives apart
+// from the cgroup manager, which those commands then never load (docs/architecture.md).
+import type { CgroupMode } from "./mounts.js";
+import { readOptional } from "./files.js";
+
+/** The key of the cgroup v2 (unified) hierarchy in `SavedCgroups.paths`, as in runc's state. */
+export const UNIFIED = "";
+
+/** v2: the container's own cgroup.freeze; v1 and hybrid: the freezer controller's state. */
+export function isFrozen(saved: { mode: CgroupMode; paths: Record<string, string> }): boolean {
+  const dir = saved.mode === "v2" ? saved.paths[UNIFIED] : saved.paths.freezer;
+  if (dir === undefined) return false;
+  return saved.mode === "v2" ? readOptional(dir, "cgroup.freeze")?.trim() === "1" : readOptional(dir, "freezer.state")?.trim() === "FROZEN";
+}
