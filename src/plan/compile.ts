@@ -116,7 +116,7 @@ export function compileCreatePlan(input: PlanInput): Plan {
     step(Op.FORK, "fork the container init", [input.mode === "wait" ? 1 : 0]),
     // init phase
     step(Op.SETSID, "start a new session"),
-    ...(ownMounts ? [...prepareRootSteps(spec, input), ...(spec.mounts ?? []).flatMap((m, i) => mountSteps(m, i, input, trees.get(i))), ...deviceSteps(spec, input.rootfs)] : []),
+    ...(ownMounts ? [...prepareRootSteps(spec, input), ...(spec.mounts ?? []).flatMap((m, i) => mountSteps(m, input, trees.get(i))), ...deviceSteps(spec, input.rootfs)] : []),
     // A missing cwd is made, as runc does (after the mounts: it may be inside one).
     step(Op.MKDIR_IN_ROOT, `create cwd ${p.cwd}`, [], [input.rootfs, p.cwd]),
     ...seccompAgentSteps(input.seccomp),

@@ -3,7 +3,6 @@
 // user namespace) is the executor's business; this decides which nodes, with what numbers,
 // mode and owner.
 import * as path from "node:path";
-import { SkiffError } from "../errors.js";
 import type { Device, Spec } from "../spec/types.js";
 
 export interface DeviceNode {
@@ -30,9 +29,6 @@ export const DEFAULT_DEVICES: readonly DeviceNode[] = [
 
 const S_IFMT = 0o170000;
 const S_IFCHR = 0o020000, S_IFBLK = 0o060000, S_IFIFO = 0o010000;
-// The kernel's dev_t for mknod holds a 12-bit major and a 20-bit minor.
-const MAX_MAJOR = 0xfff, MAX_MINOR = 0xfffff;
-const MAX_ID = 0xffffffff;
 
 /** mknod(2)'s mode argument: file type and permission bits. */
 export function mknodMode(node: DeviceNode): number {
@@ -44,45 +40,25 @@ export function deviceNumber(major: number, minor: number): number {
   return ((minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12)) >>> 0;
 }
 
-function uintField(value: number | undefined, max: number, fallback: number, field: string): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw new SkiffError("InvalidConfig", `${field}: must be an integer from 0 to ${max}, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-function deviceNode(d: Device, i: number): DeviceNode {
-  const field = `linux.devices[${i}]`;
-  if (!["c", "b", "u", "p"].includes(d.type)) {
-    throw new SkiffError("InvalidConfig", `${field}.type: must be one of c, b, u, p, got ${JSON.stringify(d.type)}`);
-  }
-  if (typeof d.path !== "string" || !path.posix.isAbsolute(d.path) || path.posix.normalize(d.path) === "/") {
-    throw new SkiffError("InvalidConfig", `${field}.path: must be an absolute path below /, got ${JSON.stringify(d.path)}`);
-  }
+// spec/ has checked every field: the type, a path below /, device numbers in the kernel's range
+// (and present for all but a FIFO), no path listed twice.
+function deviceNode(d: Device): DeviceNode {
   const fifo = d.type === "p";
-  for (const key of ["major", "minor"] as const) {
-    if (!fifo && d[key] === undefined) throw new SkiffError("InvalidConfig", `${field}.${key}: required for type "${d.type}"`);
-  }
   return {
     path: path.posix.normalize(d.path),
     type: d.type === "u" ? "c" : d.type,
-    major: fifo ? 0 : uintField(d.major, MAX_MAJOR, 0, `${field}.major`),
-    minor: fifo ? 0 : uintField(d.minor, MAX_MINOR, 0, `${field}.minor`),
+    major: fifo ? 0 : (d.major ?? 0),
+    minor: fifo ? 0 : (d.minor ?? 0),
     // fileMode is a full st_mode to some writers: keep only what chmod would (as runc does).
-    mode: uintField(d.fileMode, MAX_ID, 0o666, `${field}.fileMode`) & ~S_IFMT,
-    uid: uintField(d.uid, MAX_ID, 0, `${field}.uid`),
-    gid: uintField(d.gid, MAX_ID, 0, `${field}.gid`),
+    mode: (d.fileMode ?? 0o666) & ~S_IFMT,
+    uid: d.uid ?? 0,
+    gid: d.gid ?? 0,
   };
 }
 
 /** The default devices followed by linux.devices; a configured path replaces the default one. */
 export function deviceNodes(spec: Spec): DeviceNode[] {
   const configured = (spec.linux?.devices ?? []).map(deviceNode);
-  const seen = new Set<string>();
-  configured.forEach((node, i) => {
-    if (seen.has(node.path)) throw new SkiffError("InvalidConfig", `linux.devices[${i}].path: ${JSON.stringify(node.path)} is listed twice`);
-    seen.add(node.path);
-  });
-  return [...DEFAULT_DEVICES.filter((d) => !seen.has(d.path)), ...configured];
+  const paths = new Set(configured.map((node) => node.path));
+  return [...DEFAULT_DEVICES.filter((d) => !paths.has(d.path)), ...configured];
 }

@@ -1,7 +1,6 @@
 // The container's filesystem view (config.md "Root", "Mounts"; config-linux.md
 // "rootfsPropagation", "Devices", "maskedPaths", "readonlyPaths"), as init steps.
 import * as path from "node:path";
-import { SkiffError } from "../errors.js";
 import type { Mount, Spec } from "../spec/types.js";
 import { cgroupMountSteps, type CgroupView } from "./cgroup-mount.js";
 import { unescapeMountinfo } from "../cgroups/mounts.js";
@@ -39,8 +38,7 @@ export interface TreeSlot {
   idmapped: boolean;
 }
 
-export function mountSteps(m: Mount, index: number, facts: RootfsFacts, tree?: TreeSlot): Step[] {
-  const where = `mounts[${index}]`;
+export function mountSteps(m: Mount, facts: RootfsFacts, tree?: TreeSlot): Step[] {
   // m.destination is absolute: spec/ refused relative ones, or made those of 1.0.x configs absolute.
   if (m.type === "cgroup" || m.type === "cgroup2") return cgroupMountSteps(m, facts.cgroups, facts.rootfs);
   const o = parseMountOptions(m.options, m.type);
@@ -49,8 +47,8 @@ export function mountSteps(m: Mount, index: number, facts: RootfsFacts, tree?: T
   const steps: Step[] = [];
   const label = `mount ${m.source ?? m.type ?? "none"} on ${m.destination}`;
   if (o.bind) {
-    if (!m.source) throw new SkiffError("InvalidConfig", `${where}.source: a bind mount needs a source`);
-    const source = path.resolve(facts.bundle, m.source);
+    // spec/ refused a bind mount without a source.
+    const source = path.resolve(facts.bundle, m.source!);
     const create = facts.nonDirectorySources.has(source) ? MountMode.MKFILE : MountMode.MKDIR;
     steps.push(
       tree === undefined

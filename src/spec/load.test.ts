@@ -78,6 +78,20 @@ describe("validateSpec rejects schema violations with path and rule", () => {
       (c) => (c.linux = { ...c.linux, devices: [{ type: "c", path: "/dev/fuse" }] } as never),
       ["config.json: /linux/devices/0/major: is required", "config.json: /linux/devices/0/minor: is required"],
     ],
+    [
+      "a device of unknown type, a relative path, a negative uid and a fractional mode",
+      (c) =>
+        (c.linux = {
+          ...c.linux,
+          devices: [{ type: "x", path: "/dev/x", major: 1, minor: 1 }, { type: "c", path: "dev/y", major: 1, minor: 1, uid: -1, fileMode: 1.5 }],
+        } as never),
+      [
+        "config.json: /linux/devices/0/type: must be one of c, b, u, p",
+        'config.json: /linux/devices/1/path: must be an absolute path (got "dev/y")',
+        "config.json: /linux/devices/1/fileMode: must be an integer (got 1.5)",
+        "config.json: /linux/devices/1/uid: must be >= 0 (got -1)",
+      ],
+    ],
     ["a fifo device without numbers", (c) => (c.linux = { ...c.linux, devices: [{ type: "p", path: "/dev/f" }] } as never), []],
     [
       "a bad seccomp action",

@@ -1,6 +1,7 @@
 // The Linux-specific rules beyond the JSON Schema (semantic.ts runs them): user namespaces and
 // id mappings, sysctl and time namespaces, network devices, seccomp, memory policy and
 // linux.resources (which `update --resources` checks too).
+import { posix } from "node:path";
 import { invalidSysctlName, sysctlComponents, sysctlNamespace } from "./sysctl.js";
 import type { IDMapping, Linux, LinuxResources, NamespaceType, Seccomp } from "./types.js";
 import { join, type NamespaceIndex, type Violation } from "./violation.js";
@@ -66,6 +67,33 @@ export function sysctlViolations(linux: Linux, ns: NamespaceIndex, out: Violatio
     else if (scope === "user") need("user", "a user.* sysctl");
     else out.push({ path: at, message: `sysctl ${JSON.stringify(sysctlComponents(key).join("."))} is not namespaced: it would change the host` });
   }
+}
+
+// The kernel's dev_t for mknod holds a 12-bit major and a 20-bit minor.
+const DEVICE_NUMBER_MAX = { major: 0xfff, minor: 0xfffff } as const;
+
+export function deviceViolations(linux: Linux, out: Violation[]): void {
+  const first = new Map<string, number>();
+  (linux.devices ?? []).forEach((d, i) => {
+    const at = join("/linux/devices", i);
+    // The schema has the path absolute; "/dev/.." still names the root itself.
+    const normal = posix.normalize(d.path);
+    if (normal === "/") out.push({ path: join(at, "path"), message: `must name a path below / (got ${JSON.stringify(d.path)})` });
+    const earlier = first.get(normal);
+    if (earlier !== undefined) {
+      out.push({ path: join(at, "path"), message: `${JSON.stringify(normal)} is listed twice (also at ${join("/linux/devices", earlier)})` });
+    } else {
+      first.set(normal, i);
+    }
+    // A FIFO has no device numbers: the plan ignores them.
+    if (d.type === "p") return;
+    for (const key of ["major", "minor"] as const) {
+      const value = d[key];
+      if (value !== undefined && (value < 0 || value > DEVICE_NUMBER_MAX[key])) {
+        out.push({ path: join(at, key), message: `must be from 0 to ${DEVICE_NUMBER_MAX[key]} (got ${value})` });
+      }
+    }
+  });
 }
 
 const TIME_NAMESPACE_CLOCKS = ["monotonic", "boottime"];

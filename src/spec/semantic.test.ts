@@ -196,6 +196,42 @@ describe("specViolations", () => {
       withLinux({ rootfsPropagation: "rslave" }, ["pid"]),
       [{ path: "/linux/rootfsPropagation", message: "needs a mount namespace in /linux/namespaces" }],
     ],
+    [
+      "a device path that names / itself, and one listed twice",
+      withLinux({
+        devices: [
+          { path: "/dev/fuse", type: "c", major: 10, minor: 229 },
+          { path: "/dev/..", type: "c", major: 1, minor: 1 },
+          { path: "/dev/./fuse", type: "c", major: 10, minor: 229 },
+        ],
+      }),
+      [
+        { path: "/linux/devices/1/path", message: 'must name a path below / (got "/dev/..")' },
+        { path: "/linux/devices/2/path", message: '"/dev/fuse" is listed twice (also at /linux/devices/0)' },
+      ],
+    ],
+    [
+      "device numbers outside the kernel's range (a FIFO's are ignored)",
+      withLinux({
+        devices: [
+          { path: "/dev/x", type: "c", major: 4096, minor: 1 },
+          { path: "/dev/y", type: "b", major: 1, minor: -1 },
+          { path: "/dev/p", type: "p", major: -1, minor: 1 << 20 },
+        ],
+      }),
+      [
+        { path: "/linux/devices/0/major", message: "must be from 0 to 4095 (got 4096)" },
+        { path: "/linux/devices/1/minor", message: "must be from 0 to 1048575 (got -1)" },
+      ],
+    ],
+    [
+      "a bind mount without a source, by option or by type",
+      { ...base(), mounts: [{ destination: "/a", options: ["rbind"] }, { destination: "/b", type: "bind", source: "" }, { destination: "/c", type: "cgroup", options: ["bind"] }] },
+      [
+        { path: "/mounts/0/source", message: "a bind mount needs a source" },
+        { path: "/mounts/1/source", message: "a bind mount needs a source" },
+      ],
+    ],
     ["a missing root", { ...base(), root: undefined }, [{ path: "/root", message: "is required: skiff needs a root filesystem" }]],
     ["an empty annotation key", { ...base(), annotations: { "": "x" } }, [{ path: "/annotations", message: "annotation keys must not be empty" }]],
   ];

@@ -13,6 +13,7 @@
 
 import { isCapabilityName } from "./capabilities.js";
 import {
+  deviceViolations,
   idMappingViolations,
   memoryPolicyViolations,
   netDeviceViolations,
@@ -74,6 +75,7 @@ export function specViolations(spec: Spec): Violation[] {
   }
   mountViolations(spec, ns, out);
   userNamespaceViolations(linux, ns, out);
+  deviceViolations(linux, out);
   if ((linux.maskedPaths?.length || linux.readonlyPaths?.length) && !ns.has("mount")) {
     const field = linux.maskedPaths?.length ? "maskedPaths" : "readonlyPaths";
     out.push({ path: `/linux/${field}`, message: "needs a mount namespace in /linux/namespaces" });
@@ -201,6 +203,11 @@ function mountViolations(spec: Spec, ns: NamespaceIndex, out: Violation[]): void
       if (m[field]?.includes("\0")) out.push({ path: join(at, field), message: "must not contain a NUL byte" });
     }
     const options = m.options ?? [];
+    // A bind is asked for by type or by option (as the plan reads it); cgroup mounts ignore both.
+    const bind = m.type === "bind" || options.includes("bind") || options.includes("rbind");
+    if (bind && !m.source && m.type !== "cgroup" && m.type !== "cgroup2") {
+      out.push({ path: join(at, "source"), message: "a bind mount needs a source" });
+    }
     const idmapOption = options.includes("idmap") || options.includes("ridmap");
     const hasMappings = m.uidMappings !== undefined || m.gidMappings !== undefined;
     if (hasMappings || idmapOption) {
