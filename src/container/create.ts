@@ -18,7 +18,7 @@ import type { Plan } from "../plan/plan.js";
 import { SyncTag } from "../plan/protocol.js";
 import { platform } from "../platform/index.js";
 import { loadConfig } from "../spec/load.js";
-import type { LinuxResources, Spec } from "../spec/types.js";
+import type { LinuxResources, Spec, ValidSpec } from "../spec/types.js";
 import { hookState, runHooks, runPoststopHooks } from "./hooks.js";
 import { hostRootIds, idMapMethod, writeIdMaps } from "./id-maps.js";
 import { readProcStat } from "./proc.js";
@@ -42,7 +42,7 @@ export interface CreateOptions {
   /** "wait": keep the helper as the init's parent to collect its exit status (run) */
   mode?: "detach" | "wait";
   /** The config, when the caller has already loaded it (run) */
-  spec?: Spec;
+  spec?: ValidSpec;
   /** A console socket the caller holds (run's own terminal relay), instead of consoleSocket */
   consoleFd?: number;
   /** The pty's size when the config gives none (run's relay: the caller's terminal). Not saved. */
@@ -86,10 +86,9 @@ function nonDirectorySources(spec: Spec, bundle: string): Set<string> {
   return found;
 }
 
-function rootfsOf(spec: Spec, bundle: string): string {
-  const root = spec.root?.path;
-  if (!root) throw new SkiffError("InvalidConfig", "config.json: /root/path: is required");
-  const rootfs = path.resolve(bundle, root);
+/** The rootfs on the host: spec/ requires /root/path, only the host can say whether it is there. */
+function rootfsOf(spec: ValidSpec, bundle: string): string {
+  const rootfs = path.resolve(bundle, spec.root.path);
   let st: fs.Stats;
   try {
     st = fs.statSync(rootfs);

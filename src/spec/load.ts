@@ -10,7 +10,7 @@ import { locateJsonError } from "./json-position.js";
 import { allowsRelativeMountDestinations, ociVersionViolation, processViolations, specViolations } from "./semantic.js";
 import { resourcesViolations } from "./semantic-linux.js";
 import { pointerKey, type Violation } from "./violation.js";
-import type { LinuxResources, Process, Spec } from "./types.js";
+import type { LinuxResources, Process, ValidSpec } from "./types.js";
 import {
   validateConfig,
   validateProcess as validateProcessSchema,
@@ -19,7 +19,7 @@ import {
 } from "./validators.generated.js";
 
 /** Reads and validates `<bundleDir>/config.json`. */
-export function loadConfig(bundleDir: string): Spec {
+export function loadConfig(bundleDir: string): ValidSpec {
   const file = join(bundleDir, "config.json");
   return validateSpec(readJsonFile(file), "config.json");
 }
@@ -47,8 +47,8 @@ export function parseJson(text: string, source: string): unknown {
   }
 }
 
-export function validateSpec(value: unknown, source = "config.json"): Spec {
-  const spec = validated(value, source, configShapeViolations, specViolations);
+export function validateSpec(value: unknown, source = "config.json"): ValidSpec {
+  const spec = validated<ValidSpec>(value, source, configShapeViolations, specViolations);
   if (allowsRelativeMountDestinations(spec.ociVersion)) {
     for (const m of spec.mounts ?? []) if (!m.destination.startsWith("/")) m.destination = "/" + m.destination;
   }

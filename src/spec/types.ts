@@ -13,6 +13,9 @@ export interface Spec {
   linux?: Linux;
 }
 
+/** A config spec/ accepted (load.ts): what its semantic rules guarantee beyond the shape. */
+export type ValidSpec = Spec & { root: Root };
+
 export interface Root {
   path: string;
   readonly?: boolean;
