@@ -77,7 +77,6 @@ void op_readonly_path(const struct step *s) {
 void op_write_file(const struct step *s) {
   const char *path = s->strs[0], *content = s->strs[1];
   size_t len = s->lens[1];
-  int ignore_enoent = (int)s->ints[0];
   if (strncmp(path, "/proc/", 6) != 0) fail(EINVAL, "write %s: only procfs files are written", path);
   char rel[4096];
   const char *rest = path + 6;
@@ -93,10 +92,7 @@ void op_write_file(const struct step *s) {
   int fd = (int)syscall(SYS_openat2, root, rel, &how, sizeof how);
   int open_errno = errno;
   close(root);
-  if (fd < 0) {
-    if (open_errno == ENOENT && ignore_enoent) return;
-    fail(open_errno, "open %s", path);
-  }
+  if (fd < 0) fail(open_errno, "open %s", path);
   if (fstatfs(fd, &fs) < 0) fail(errno, "stat %s", path);
   if (fs.f_type != PROC_SUPER_MAGIC) fail(EXDEV, "%s is not a procfs file", path);
   if (write(fd, content, len) != (ssize_t)len) fail(errno, "write %s", path);

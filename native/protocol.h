@@ -18,7 +18,7 @@ enum plan_op {
   OP_SETNS = 1,         /* ints: nstype; strs: path */
   OP_UNSHARE_USER = 2,  /* new user namespace; the parent writes the id maps */
   OP_UNSHARE = 3,       /* ints: CLONE_NEW* flags */
-  OP_WRITE_FILE = 4,    /* ints: ignore_enoent; strs: path, content */
+  OP_WRITE_FILE = 4,    /* strs: path, content (a procfs file) */
   OP_FORK = 5,          /* ints: wait (1: stay and report the init's exit status) */
   /* init phase: runs in the container's init, in its namespaces */
   OP_SETSID = 6,

@@ -13,11 +13,11 @@ export function lsmSteps(p: Process, lsm: HostFacts["lsm"]): Step[] {
   const steps: Step[] = [];
   if (p.apparmorProfile) {
     if (!lsm.apparmor) throw new SkiffError("InvalidConfig", `process.apparmorProfile "${p.apparmorProfile}": AppArmor is not enabled on this host`);
-    steps.push(step(Op.WRITE_FILE, `set AppArmor profile ${p.apparmorProfile}`, [0], ["/proc/self/attr/apparmor/exec", `exec ${p.apparmorProfile}`]));
+    steps.push(step(Op.WRITE_FILE, `set AppArmor profile ${p.apparmorProfile}`, [], ["/proc/self/attr/apparmor/exec", `exec ${p.apparmorProfile}`]));
   }
   if (p.selinuxLabel) {
     if (!lsm.selinux) throw new SkiffError("InvalidConfig", `process.selinuxLabel "${p.selinuxLabel}": SELinux is not enabled on this host`);
-    steps.push(step(Op.WRITE_FILE, `set SELinux label ${p.selinuxLabel}`, [0], ["/proc/self/attr/exec", p.selinuxLabel]));
+    steps.push(step(Op.WRITE_FILE, `set SELinux label ${p.selinuxLabel}`, [], ["/proc/self/attr/exec", p.selinuxLabel]));
   }
   return steps;
 }

@@ -34,7 +34,7 @@ export function namespaceSteps(namespaces: readonly Namespace[], timeOffsets?: R
     const content = Object.entries(timeOffsets)
       .map(([clock, o]) => `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}\n`)
       .join("");
-    steps.push(step(Op.WRITE_FILE, "write /proc/self/timens_offsets", [0], ["/proc/self/timens_offsets", content]));
+    steps.push(step(Op.WRITE_FILE, "write /proc/self/timens_offsets", [], ["/proc/self/timens_offsets", content]));
   }
   return steps;
 }

@@ -51,7 +51,7 @@ function envValue(env: readonly string[], name: string): string | undefined {
 export function privilegedProcessSteps(p: Process): Step[] {
   const steps: Step[] = [];
   if (p.oomScoreAdj !== undefined) {
-    steps.push(step(Op.WRITE_FILE, `set oomScoreAdj ${p.oomScoreAdj}`, [0], ["/proc/self/oom_score_adj", String(p.oomScoreAdj)]));
+    steps.push(step(Op.WRITE_FILE, `set oomScoreAdj ${p.oomScoreAdj}`, [], ["/proc/self/oom_score_adj", String(p.oomScoreAdj)]));
   }
   for (const r of rlimitPlan(p.rlimits)) {
     steps.push(step(Op.SETRLIMIT, `set rlimit ${r.type} soft=${r.soft} hard=${r.hard}`, [r.resource, r.soft, r.hard]));

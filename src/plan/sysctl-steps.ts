@@ -8,6 +8,6 @@ import { Op } from "./protocol.js";
 export function sysctlSteps(spec: Spec): Step[] {
   return Object.entries(spec.linux?.sysctl ?? {}).map(([key, value]) => {
     const path = sysctlPath(key);
-    return step(Op.WRITE_FILE, `set sysctl ${path}=${value}`, [0], [path, value]);
+    return step(Op.WRITE_FILE, `set sysctl ${path}=${value}`, [], [path, value]);
   });
 }
