@@ -39,7 +39,7 @@ afterAll(async () => {
 });
 
 function newManager(id: string): CgroupManager {
-  const m = createCgroupManager({ id, cgroupsPath: `${group}/${id}`, root });
+  const m = createCgroupManager({ id, cgroupsPath: `${group}/${id}`, root, mountinfo: "" });
   managers.push(m);
   return m;
 }

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { isSkiffError } from "../errors.js";
+import { hostFacts } from "../host/facts.js";
 import type { LinuxResources } from "../spec/types.js";
 import { createCgroupManager, detectMode, exactJson, loadCgroupManager, type CgroupManager } from "./index.js";
 import { freeRealtimeRuntime, readHostFacts } from "../../conformance/host.js";
@@ -15,13 +16,14 @@ import { cgroupMode, cgroupMountPoints, rootDisk } from "../testing/host.js";
 import { PYTHON, cgroupLines, errorOf, rejectionOf, delay, eventually, firstLine, isRoot, removeCgroups, start, startCounter, stopAll } from "./testing.js";
 
 const MiB = 1024 * 1024;
+const { mountinfo } = hostFacts();
 const group = `skiff-it-${process.pid}`;
 const managers: CgroupManager[] = [];
 let serial = 0;
 
 function newManager(): CgroupManager {
   const id = `c${++serial}`;
-  const m = createCgroupManager({ id, cgroupsPath: `${group}/${id}` });
+  const m = createCgroupManager({ id, cgroupsPath: `${group}/${id}`, mountinfo });
   managers.push(m);
   return m;
 }
@@ -48,7 +50,7 @@ afterEach(async () => {
 
 describe.runIf(isRoot && cgroupMode !== "v2")(`cgroup v1 hierarchies (this host: ${cgroupMode}; a pure v2 host has none)`, () => {
   it("detects the mode and places a relative path under the caller's own cgroup per hierarchy", () => {
-    expect(detectMode()).toBe(cgroupMode);
+    expect(detectMode(mountinfo)).toBe(cgroupMode);
     const m = newManager();
     const own = Object.fromEntries(cgroupLines(process.pid).map((l) => [l.split(":")[1], l.split(":")[2]]));
     expect(m.saved.paths.memory).toBe(path.join("/sys/fs/cgroup/memory", own.memory!, group, "c1"));
@@ -78,7 +80,7 @@ describe.runIf(isRoot && cgroupMode !== "v2")(`cgroup v1 hierarchies (this host:
     expect(lines.some((l) => l.startsWith("0::"))).toBe(true);
 
     // A second manager for the same path finds the directories there and must leave them.
-    const again = createCgroupManager({ id: "again", cgroupsPath: leaf.slice(1) });
+    const again = createCgroupManager({ id: "again", cgroupsPath: leaf.slice(1), mountinfo });
     again.create();
     expect(again.saved.created).toEqual([]);
 
@@ -93,11 +95,11 @@ describe.runIf(isRoot && cgroupMode !== "v2")(`cgroup v1 hierarchies (this host:
 
   it("fills an empty cpuset made by someone else on the way (a pod's parent), so the container can join", async () => {
     const pod = `${group}/pod${++serial}`;
-    const podCpuset = createCgroupManager({ id: "pod", cgroupsPath: pod }).saved.paths.cpuset!;
+    const podCpuset = createCgroupManager({ id: "pod", cgroupsPath: pod, mountinfo }).saved.paths.cpuset!;
     fs.mkdirSync(podCpuset, { recursive: true }); // as an engine makes a pod cgroup: cpus and mems empty
     try {
       expect(fs.readFileSync(path.join(podCpuset, "cpuset.cpus"), "utf8").trim()).toBe("");
-      const m = createCgroupManager({ id: "c", cgroupsPath: `${pod}/c` });
+      const m = createCgroupManager({ id: "c", cgroupsPath: `${pod}/c`, mountinfo });
       managers.push(m);
       m.create();
       expect(fs.readFileSync(path.join(podCpuset, "cpuset.cpus"), "utf8").trim()).not.toBe("");

@@ -3,6 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { SkiffError } from "../errors.js";
+import { readOwnMountinfo } from "../host/mountinfo.js";
 import { trace } from "../log.js";
 import type { LinuxResources } from "../spec/types.js";
 import { errnoOf, exists, mkdirTracked, pidsUnder, readCgroupFile, removeCgroupTree, writeCgroupFile, writeCgroupFileAsync } from "./files.js";
@@ -298,7 +299,7 @@ function hierarchyMountOf(saved: SavedCgroups, dir: string): string {
 }
 
 function mountpointOf(dir: string): string {
-  const mounts = (hostMountpoints ??= parseCgroupMounts(fs.readFileSync("/proc/self/mountinfo", "utf8")).map((h) => h.mountpoint));
+  const mounts = (hostMountpoints ??= parseCgroupMounts(readOwnMountinfo()).map((h) => h.mountpoint));
   const best = mounts.filter((m) => dir === m || dir.startsWith(m + "/")).sort((a, b) => b.length - a.length)[0];
   if (best === undefined) throw new SkiffError("Internal", `${dir} is not inside a mounted cgroup hierarchy`);
   return best;

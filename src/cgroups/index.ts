@@ -113,19 +113,20 @@ export interface CreateOptions {
    * the v2 path on non-v2 hosts pass it; skiff itself never does.
    */
   root?: string;
-  /** /proc/self/mountinfo and /proc/self/cgroup texts; read from the host when absent. */
-  mountinfo?: string;
+  /** /proc/self/mountinfo as HostFacts read it (unused with `root`). */
+  mountinfo: string;
+  /** /proc/self/cgroup's text; read from the host when absent. */
   procCgroup?: string;
 }
 
-export function detectMode(mountinfo?: string): CgroupMode {
-  return modeOf(parseCgroupMounts(mountinfo ?? fs.readFileSync("/proc/self/mountinfo", "utf8")));
+export function detectMode(mountinfo: string): CgroupMode {
+  return modeOf(parseCgroupMounts(mountinfo));
 }
 
 export function createCgroupManager(opts: CreateOptions): CgroupManager {
   const hierarchies: Hierarchy[] = opts.root
     ? [{ kind: "v2", controllers: [], mountpoint: opts.root, mountRoot: "/" }]
-    : parseCgroupMounts(opts.mountinfo ?? fs.readFileSync("/proc/self/mountinfo", "utf8"));
+    : parseCgroupMounts(opts.mountinfo);
   const mode = modeOf(hierarchies);
   if (opts.systemd) return systemdManager(opts, mode, hierarchies);
   const placement = placementOf(opts.cgroupsPath, opts.id);

@@ -5,11 +5,12 @@
 // move), so the grace period passes during start-up, not when the container's cgroups are made.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { readOwnMountinfo } from "../host/mountinfo.js";
 import { ownPathOn, parseCgroupMounts, parseProcCgroup } from "./mounts.js";
 
 export function warmUpCgroupAttach(): Promise<void> {
   try {
-    const hierarchies = parseCgroupMounts(fs.readFileSync("/proc/self/mountinfo", "utf8"));
+    const hierarchies = parseCgroupMounts(readOwnMountinfo());
     const own = parseProcCgroup(fs.readFileSync("/proc/self/cgroup", "utf8"));
     // The hierarchy the container joins first; on v2 the only one.
     const h = hierarchies.find((x) => x.kind === "v1") ?? hierarchies[0];

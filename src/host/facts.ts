@@ -7,6 +7,7 @@ import { SkiffError } from "../errors.js";
 import { parseIdList } from "../plan/cpu-list.js";
 import { parseProcLimits } from "../plan/rlimits.js";
 import { ownIdentity, type Identity } from "./identity.js";
+import { readOwnMountinfo } from "./mountinfo.js";
 
 export interface HostFacts extends Identity {
   /** /proc/self/mountinfo (the cgroup hierarchies, resctrl). */
@@ -30,8 +31,12 @@ export interface HostFacts extends Identity {
 }
 
 function read(file: string): string | undefined {
+  return tryRead(() => fs.readFileSync(file, "utf8"));
+}
+
+function tryRead(reader: () => string): string | undefined {
   try {
-    return fs.readFileSync(file, "utf8");
+    return reader();
   } catch {
     return undefined;
   }
@@ -54,7 +59,7 @@ let snapshot: HostFacts | undefined;
 /** The host facts of this command, read on first use. */
 export function hostFacts(): HostFacts {
   if (snapshot) return snapshot;
-  const mountinfo = read("/proc/self/mountinfo") ?? "";
+  const mountinfo = tryRead(readOwnMountinfo) ?? "";
   const status = fs.readFileSync("/proc/self/status", "utf8");
   const nodes = read("/sys/devices/system/node/online")?.trim() ?? "0";
   snapshot = {
