@@ -1,12 +1,12 @@
-// Ffi through bun:ffi (the compiled dist/skiff). Each function is bound once, on first use.
-import { dlopen, FFIType, read } from "bun:ffi";
+// Ffi through bun:ffi (the compiled dist/skiff). Each function is bound once, on first use, and
+// bun:ffi itself is loaded only then: `state` and `list` call no libc function of their own.
 import type { ArgType, Ffi } from "./ffi.js";
-
-const TYPES: Record<ArgType, FFIType> = { i32: FFIType.i32, i64: FFIType.i64, string: FFIType.ptr, buffer: FFIType.ptr };
 
 type Fn = (...args: unknown[]) => number | bigint;
 
 export function bunFfi(): Ffi {
+  const { dlopen, FFIType, read } = require("bun:ffi") as typeof import("bun:ffi");
+  const TYPES: Record<ArgType, import("bun:ffi").FFIType> = { i32: FFIType.i32, i64: FFIType.i64, string: FFIType.ptr, buffer: FFIType.ptr };
   const bound = new Map<string, Fn>();
   const errnoLocation = dlopen("libc.so.6", { __errno_location: { args: [], returns: FFIType.ptr } }).symbols.__errno_location as () => number;
   return {
