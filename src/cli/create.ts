@@ -8,8 +8,6 @@ export const createCommand: Command = {
   flags: CREATE_FLAGS,
   handler: async (a) => {
     const { createContainer } = await import("../container/create.js");
-    const { helper } = await createContainer(createOptionsOf(a));
-    // The helper left after forking the init; do not keep the event loop alive for it.
-    helper.child.unref();
+    await createContainer(createOptionsOf(a));
   },
 };

@@ -117,5 +117,7 @@ export async function relayTerminal(master: number, exited: Promise<number>): Pr
     input.pause();
     fromPty.destroy();
     toPty.destroy();
+    // The caller exits as soon as this returns: what the container wrote must be out first.
+    await new Promise((resolve) => output.write("", resolve));
   }
 }

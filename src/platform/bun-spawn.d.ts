@@ -3,7 +3,7 @@
 declare namespace Bun {
   interface Subprocess {
     readonly pid: number;
-    unref(): void;
+    readonly exited: Promise<number>;
     kill(signal?: string | number): void;
   }
   function spawn(cmd: string[], options: { argv0?: string; stdio: number[]; env: Record<string, string> }): Subprocess;

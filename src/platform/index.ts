@@ -7,8 +7,8 @@ import type { Ffi } from "./ffi.js";
 /** A started process: skiff-init's helper. */
 export interface Spawned {
   pid: number;
-  /** do not keep the event loop alive for it */
-  unref(): void;
+  /** settles once it has exited and been reaped */
+  exited: Promise<void>;
   kill(signal: "SIGKILL"): void;
 }
 
@@ -22,9 +22,28 @@ export interface Platform {
 }
 
 let current: Platform | undefined;
+const running = new Set<Promise<void>>();
 
+/** Every process started through the platform is tracked until it has exited (childrenExited). */
 export function setPlatform(p: Platform): void {
-  current = p;
+  current = {
+    ...p,
+    spawn: (file, args, options) => {
+      const child = p.spawn(file, args, options);
+      running.add(child.exited);
+      void child.exited.then(() => running.delete(child.exited));
+      return child;
+    },
+  };
+}
+
+/**
+ * Settles once every helper this process started has exited and been reaped by it. Each one
+ * exits on its own once its command is done (or was killed), so waiting costs nothing, and no
+ * helper is left for the caller's subreaper to reap (a zombie still counts in pids.current).
+ */
+export async function childrenExited(): Promise<void> {
+  await Promise.all(running);
 }
 
 export function platform(): Platform {

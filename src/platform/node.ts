@@ -19,7 +19,8 @@ function findInit(): string {
 const nodeSpawn: Spawn = (file, args, { argv0, stdio }) => {
   const child = spawn(file, args, { argv0, stdio, env: {} });
   if (child.pid === undefined) throw new SkiffError("Internal", `cannot start ${argv0}`);
-  return { pid: child.pid, unref: () => child.unref(), kill: (signal) => child.kill(signal) };
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return { pid: child.pid, exited, kill: (signal) => child.kill(signal) };
 };
 
 export const nodePlatform: Platform = { initBinary: () => fs.readFileSync(findInit()), spawn: nodeSpawn, ffi: once(nodeFfi) };

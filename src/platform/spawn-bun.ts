@@ -4,5 +4,5 @@ import type { Spawn } from "./index.js";
 
 export const bunSpawn: Spawn = (file, args, { argv0, stdio }) => {
   const child = Bun.spawn([file, ...args], { argv0, stdio, env: {} });
-  return { pid: child.pid, unref: () => child.unref(), kill: (signal) => child.kill(signal) };
+  return { pid: child.pid, exited: child.exited.then(() => undefined), kill: (signal) => child.kill(signal) };
 };
