@@ -34,7 +34,7 @@ export function bindSourcePrepareSteps(spec: Spec, bundle: string, slots: Readon
   const flags = Array.from({ length: Math.ceil(indexes.length / 16) }, () => 0n);
   const strs = indexes.flatMap((i, k) => {
     const m = mounts[i];
-    const map = mountIdmap(m, i, spec);
+    const map = mountIdmap(m, spec);
     const f = (parseMountOptions(m.options, m.type).recursive ? SourceFlag.RBIND : 0) | (map ? SourceFlag.IDMAP : 0) | (map?.recursive ? SourceFlag.RIDMAP : 0);
     flags[k >> 4] |= BigInt(f) << BigInt(4 * (k & 15));
     return [path.resolve(bundle, m.source!), map?.uidMap ?? "", map?.gidMap ?? ""];

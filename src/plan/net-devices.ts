@@ -3,38 +3,13 @@
 // set up. The helper forks a "mover" before it enters any namespace (so it keeps CAP_NET_ADMIN
 // over the host's network, even when the container has a user namespace) and lets it move the
 // devices once the container's network namespace exists, before the init is forked.
-import { SkiffError } from "../errors.js";
 import type { Spec } from "../spec/types.js";
-import { hasNamespace } from "./namespaces.js";
 import { step, type Step } from "./plan.js";
 import { Op } from "./protocol.js";
 
-const IFNAMSIZ = 16;
-
-/** A name the kernel accepts for an interface (dev_valid_name), "%d" templates included. */
-function checkName(name: string, field: string): void {
-  if (name === "" || name === "." || name === ".." || Buffer.byteLength(name) >= IFNAMSIZ || /[/:\s]/.test(name)) {
-    throw new SkiffError("InvalidConfig", `${field}: ${JSON.stringify(name)} is not a valid interface name (1-15 bytes, no "/", ":" or spaces)`);
-  }
-}
-
-/** [host name, name in the container] pairs. */
+/** [host name, name in the container] pairs; spec/ has checked the names and the namespace. */
 export function netDeviceMoves(spec: Spec): [string, string][] {
-  const devices = spec.linux?.netDevices ?? {};
-  const entries = Object.entries(devices);
-  if (entries.length === 0) return [];
-  if (!hasNamespace(spec.linux?.namespaces, "network")) {
-    throw new SkiffError("InvalidConfig", "linux.netDevices: needs a network namespace to move the devices into");
-  }
-  const inside = new Set<string>();
-  return entries.map(([host, d]) => {
-    checkName(host, `linux.netDevices`);
-    const name = d.name || host;
-    checkName(name, `linux.netDevices.${host}.name`);
-    if (inside.has(name) && !name.includes("%d")) throw new SkiffError("InvalidConfig", `linux.netDevices.${host}.name: ${name} is already the name of another device`);
-    inside.add(name);
-    return [host, name];
-  });
+  return Object.entries(spec.linux?.netDevices ?? {}).map(([host, d]) => [host, d.name || host]);
 }
 
 /** Helper steps before the namespaces: fork the mover. */

@@ -115,19 +115,27 @@ export function timeNamespaceViolations(linux: Linux, ns: NamespaceIndex, out: V
 
 /** Kernel rule for interface names (dev_valid_name): 1..15 bytes, no "/", ":" or whitespace. */
 function validInterfaceName(name: string): boolean {
-  return name.length > 0 && name.length < 16 && name !== "." && name !== ".." && !/[/:\s]/.test(name);
+  return name.length > 0 && Buffer.byteLength(name) < 16 && name !== "." && name !== ".." && !/[/:\s]/.test(name);
 }
 
 export function netDeviceViolations(linux: Linux, ns: NamespaceIndex, out: Violation[]): void {
   const devices = linux.netDevices;
   if (devices === undefined || Object.keys(devices).length === 0) return;
   if (!ns.has("network")) out.push({ path: "/linux/netDevices", message: "needs a network namespace in /linux/namespaces" });
+  const inside = new Map<string, string>();
   for (const [hostName, dev] of Object.entries(devices)) {
     const at = join("/linux/netDevices", hostName);
     if (!validInterfaceName(hostName)) out.push({ path: at, message: `invalid network device name ${JSON.stringify(hostName)}` });
     if (dev.name && !validInterfaceName(dev.name)) {
       out.push({ path: join(at, "name"), message: `invalid network device name ${JSON.stringify(dev.name)}` });
     }
+    // Its name in the container; a "%d" template is numbered by the kernel, so never clashes.
+    const name = dev.name || hostName;
+    const other = inside.get(name);
+    if (other !== undefined && !name.includes("%d")) {
+      out.push({ path: dev.name ? join(at, "name") : at, message: `${JSON.stringify(name)} is already the name of ${join("/linux/netDevices", other)} in the container` });
+    }
+    if (other === undefined) inside.set(name, hostName);
   }
 }
 

@@ -103,6 +103,14 @@ describe("specViolations", () => {
       [{ path: "/mounts/0/options", message: "idmap without uidMappings/gidMappings needs a user namespace to take them from" }],
     ],
     [
+      "idmap without mappings in a user namespace joined without them",
+      {
+        ...withLinux({ namespaces: [{ type: "mount" }, { type: "user", path: "/proc/1/ns/user" }] }),
+        mounts: [{ destination: "/data", source: "/srv", options: ["bind", "idmap"] }],
+      },
+      [{ path: "/mounts/0/options", message: "idmap without uidMappings/gidMappings takes /linux/uidMappings and /linux/gidMappings, which are not both given" }],
+    ],
+    [
       "sysctls outside their namespace",
       withLinux(
         { sysctl: { "kernel.shmmax": "1", "net.ipv4.ip_forward": "1", "kernel.hostname": "x", "vm.swappiness": "1", "user.max_user_namespaces": "0" } },
@@ -149,6 +157,15 @@ describe("specViolations", () => {
         { path: "/linux/netDevices", message: "needs a network namespace in /linux/namespaces" },
         { path: "/linux/netDevices/eth0~1x", message: 'invalid network device name "eth0/x"' },
         { path: "/linux/netDevices/eth1/name", message: 'invalid network device name "a-name-that-is-too-long"' },
+      ],
+    ],
+    [
+      "net device names of 16 bytes, and two devices under one name (templates excepted)",
+      withLinux({ netDevices: { eth0: { name: "net0" }, eth1: { name: "net0" }, net0: {}, eth2: { name: "ethé01234567890" }, eth3: { name: "x%d" }, eth4: { name: "x%d" } } }),
+      [
+        { path: "/linux/netDevices/eth1/name", message: '"net0" is already the name of /linux/netDevices/eth0 in the container' },
+        { path: "/linux/netDevices/net0", message: '"net0" is already the name of /linux/netDevices/eth0 in the container' },
+        { path: "/linux/netDevices/eth2/name", message: 'invalid network device name "ethé01234567890"' },
       ],
     ],
     [

@@ -219,6 +219,9 @@ function mountViolations(spec: Spec, ns: NamespaceIndex, out: Violation[]): void
       }
       if (!hasMappings && !ns.has("user")) {
         out.push({ path: join(at, "options"), message: "idmap without uidMappings/gidMappings needs a user namespace to take them from" });
+      } else if (!hasMappings && ns.get("user")?.path !== undefined && (!spec.linux?.uidMappings?.length || !spec.linux?.gidMappings?.length)) {
+        // A new user namespace without them is reported once, by userNamespaceViolations.
+        out.push({ path: join(at, "options"), message: "idmap without uidMappings/gidMappings takes /linux/uidMappings and /linux/gidMappings, which are not both given" });
       }
     }
     idMappingViolations(m.uidMappings, join(at, "uidMappings"), out);
