@@ -11,7 +11,8 @@ import { log, trace } from "../log.js";
 import { sendPlan, spawnHelper, type Helper } from "../native.js";
 import { InitChannel } from "./channel.js";
 import { grantedCapabilities } from "../plan/capabilities.js";
-import { idMask, parseIdList } from "../plan/cpu-list.js";
+import { idMask } from "../plan/cpu-list.js";
+import { parseIdList } from "../spec/id-list.js";
 import { hostFacts } from "../host/facts.js";
 import { compileExecPlan, execProcess, type ExecPlanInput, type ExecProcessFlags } from "../plan/exec.js";
 import { checkRlimitsAgainstHost, rlimitPlan } from "../plan/rlimits.js";
@@ -206,7 +207,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
     for (const fd of toClose.splice(0)) fs.closeSync(fd);
     // process.execCPUAffinity.initial holds until the cgroup move; .final is set after it.
     const initial = proc.execCPUAffinity?.initial;
-    if (initial) schedSetaffinity(helper.pid, idMask(parseIdList(initial, "process.execCPUAffinity.initial")));
+    if (initial) schedSetaffinity(helper.pid, idMask(parseIdList(initial)));
     // Into the cgroups before the fork, so the process is born inside them (as create does).
     await cgroups.apply(helper.pid).catch((e: unknown) => {
       throw new SkiffError("Syscall", `adding pid ${helper!.pid} to cgroups: ${(e as Error).message}`);

@@ -4,8 +4,8 @@
 // hybrid and v2 hosts instead of asserting this machine's.
 import * as fs from "node:fs";
 import { SkiffError } from "../errors.js";
-import { parseIdList } from "../plan/cpu-list.js";
 import { parseProcLimits } from "../plan/rlimits.js";
+import { parseIdList } from "../spec/id-list.js";
 import { ownIdentity, type Identity } from "./identity.js";
 import { readOwnMountinfo } from "./mountinfo.js";
 
@@ -76,7 +76,7 @@ export function hostFacts(): HostFacts {
       selinux: fs.existsSync("/sys/fs/selinux/enforce"),
     },
     resctrl: hasResctrl(mountinfo),
-    numaNodes: parseIdList(nodes, "/sys/devices/system/node/online"),
+    numaNodes: parseIdList(nodes),
   };
   return snapshot;
 }

@@ -5,7 +5,8 @@ import { SkiffError } from "../errors.js";
 import type { Process } from "../spec/types.js";
 import type { CapabilitySets } from "./capabilities.js";
 import { step, type Step } from "./plan.js";
-import { idMask, parseIdList } from "./cpu-list.js";
+import { parseIdList } from "../spec/id-list.js";
+import { idMask } from "./cpu-list.js";
 import { ioPriorityValue } from "./io-priority.js";
 import { ChdirMode, Op } from "./protocol.js";
 import { rlimitPlan } from "./rlimits.js";
@@ -71,7 +72,7 @@ export function privilegedProcessSteps(p: Process): Step[] {
 export function execAffinitySteps(p: Process): Step[] {
   const final = p.execCPUAffinity?.final;
   if (!final) return [];
-  const cpus = parseIdList(final, "process.execCPUAffinity.final");
+  const cpus = parseIdList(final);
   return [step(Op.SET_AFFINITY, `set process.execCPUAffinity.final ${final}`, [], [idMask(cpus)])];
 }
 

@@ -52,7 +52,7 @@ describe("process attributes", () => {
     expect(output(["cut", "-d", " ", "-f", "19,41", "/proc/1/stat"], (c) => (c.process!.scheduler = { policy: "SCHED_BATCH", nice: 7 }))).toBe("7 3\n");
     expect(output(["cut", "-d", " ", "-f", "41", "/proc/1/stat"], (c) => (c.process!.scheduler = { policy: "SCHED_IDLE" }))).toBe("5\n");
     expect(createError((c) => (c.process!.scheduler = { policy: "SCHED_FIFO", priority: 0 }))).toBe(
-      "process.scheduler.priority: must be an integer from 1 to 99 for SCHED_FIFO, got 0",
+      "config.json: /process/scheduler/priority: must be from 1 to 99 for SCHED_FIFO (got 0)",
     );
   });
 

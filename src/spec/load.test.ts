@@ -92,6 +92,22 @@ describe("validateSpec rejects schema violations with path and rule", () => {
         "config.json: /linux/devices/1/uid: must be >= 0 (got -1)",
       ],
     ],
+    [
+      "an unknown personality domain, memory policy mode, scheduler flag, I/O class, and out-of-range I/O level and runtime",
+      (c) => {
+        c.linux = { ...c.linux, personality: { domain: "LINUX64" }, memoryPolicy: { mode: "MPOL_FAST", flags: ["MPOL_F_X"] } } as never;
+        Object.assign(c.process, { ioPriority: { class: "IOPRIO_CLASS_NONE", priority: 8 }, scheduler: { policy: "SCHED_OTHER", flags: ["SCHED_FLAG_TURBO"], runtime: -1 } });
+      },
+      [
+        "config.json: /process/scheduler/flags/0: must be one of SCHED_FLAG_RESET_ON_FORK, SCHED_FLAG_RECLAIM, SCHED_FLAG_DL_OVERRUN, SCHED_FLAG_KEEP_POLICY, SCHED_FLAG_KEEP_PARAMS, SCHED_FLAG_UTIL_CLAMP_MIN, SCHED_FLAG_UTIL_CLAMP_MAX",
+        "config.json: /linux/memoryPolicy/flags/0: must be one of MPOL_F_NUMA_BALANCING, MPOL_F_RELATIVE_NODES, MPOL_F_STATIC_NODES",
+        "config.json: /process/ioPriority/class: must be one of IOPRIO_CLASS_RT, IOPRIO_CLASS_BE, IOPRIO_CLASS_IDLE",
+        "config.json: /process/ioPriority/priority: must be <= 7 (got 8)",
+        "config.json: /process/scheduler/runtime: must be >= 0 (got -1)",
+        "config.json: /linux/personality/domain: must be one of LINUX, LINUX32",
+        "config.json: /linux/memoryPolicy/mode: must be one of MPOL_DEFAULT, MPOL_BIND, MPOL_INTERLEAVE, MPOL_WEIGHTED_INTERLEAVE, MPOL_PREFERRED, MPOL_PREFERRED_MANY, MPOL_LOCAL",
+      ],
+    ],
     ["a fifo device without numbers", (c) => (c.linux = { ...c.linux, devices: [{ type: "p", path: "/dev/f" }] } as never), []],
     [
       "a bad seccomp action",

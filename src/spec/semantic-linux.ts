@@ -2,6 +2,7 @@
 // id mappings, sysctl and time namespaces, network devices, seccomp, memory policy and
 // linux.resources (which `update --resources` checks too).
 import { posix } from "node:path";
+import { idListProblem } from "./id-list.js";
 import { invalidSysctlName, sysctlComponents, sysctlNamespace } from "./sysctl.js";
 import type { IDMapping, Linux, LinuxResources, NamespaceType, Seccomp } from "./types.js";
 import { join, type NamespaceIndex, type Violation } from "./violation.js";
@@ -166,6 +167,8 @@ export function seccompViolations(seccomp: Seccomp, out: Violation[]): void {
 export function memoryPolicyViolations(linux: Linux, out: Violation[]): void {
   const policy = linux.memoryPolicy;
   if (!policy) return;
+  const problem = idListProblem(policy.nodes ?? "");
+  if (problem) out.push({ path: "/linux/memoryPolicy/nodes", message: problem });
   const hasNodes = (policy.nodes ?? "") !== "";
   if ((policy.mode === "MPOL_DEFAULT" || policy.mode === "MPOL_LOCAL") && hasNodes) {
     out.push({ path: "/linux/memoryPolicy/nodes", message: `must be empty for ${policy.mode}` });
@@ -173,6 +176,12 @@ export function memoryPolicyViolations(linux: Linux, out: Violation[]): void {
   if (["MPOL_BIND", "MPOL_INTERLEAVE", "MPOL_PREFERRED_MANY", "MPOL_WEIGHTED_INTERLEAVE"].includes(policy.mode) && !hasNodes) {
     out.push({ path: "/linux/memoryPolicy/nodes", message: `${policy.mode} needs at least one node` });
   }
+}
+
+export function personalityViolations(linux: Linux, out: Violation[]): void {
+  // config-linux.md: "Currently no flag values are supported."
+  const flags = linux.personality?.flags ?? [];
+  if (flags.length > 0) out.push({ path: "/linux/personality/flags/0", message: `unsupported flag ${JSON.stringify(flags[0])} (the spec defines none)` });
 }
 
 /** LinuxResources rules, also used for `update --resources`. */

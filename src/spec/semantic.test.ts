@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ociVersionViolation, processViolations, specViolations } from "./semantic.js";
 import { resourcesViolations } from "./semantic-linux.js";
 import type { Violation } from "./violation.js";
-import type { Spec } from "./types.js";
+import type { Process, Spec } from "./types.js";
 
 /** A small valid config with every namespace but user/cgroup/time; each test bends one thing. */
 function base(): Spec {
@@ -249,6 +249,14 @@ describe("specViolations", () => {
         { path: "/mounts/1/source", message: "a bind mount needs a source" },
       ],
     ],
+    [
+      "a memory policy node list past the mask, and personality flags",
+      withLinux({ memoryPolicy: { mode: "MPOL_BIND", nodes: "0,2000" }, personality: { domain: "LINUX", flags: ["ADDR_NO_RANDOMIZE"] } }),
+      [
+        { path: "/linux/memoryPolicy/nodes", message: "2000 is above the largest id 1023" },
+        { path: "/linux/personality/flags/0", message: 'unsupported flag "ADDR_NO_RANDOMIZE" (the spec defines none)' },
+      ],
+    ],
     ["a missing root", { ...base(), root: undefined }, [{ path: "/root", message: "is required: skiff needs a root filesystem" }]],
     ["an empty annotation key", { ...base(), annotations: { "": "x" } }, [{ path: "/annotations", message: "annotation keys must not be empty" }]],
   ];
@@ -290,7 +298,7 @@ describe("processViolations", () => {
       { path: "/process/capabilities/ambient/0", message: 'unknown capability "kill"' },
       { path: "/process/rlimits/1/type", message: "duplicate rlimit RLIMIT_NOFILE (also at /process/rlimits/0)" },
       { path: "/process/rlimits/1", message: "soft limit 20 is above hard limit 10" },
-      { path: "/process/scheduler/nice", message: "must be between -20 and 19 for SCHED_OTHER" },
+      { path: "/process/scheduler/nice", message: "must be between -20 and 19" },
       { path: "/process/scheduler/priority", message: "can only be set for SCHED_FIFO or SCHED_RR" },
       { path: "/process/scheduler/runtime", message: "can only be set for SCHED_DEADLINE" },
     ]);
@@ -310,6 +318,32 @@ describe("processViolations", () => {
       { path: "/process/env/2", message: "has an empty variable name" },
       { path: "/process/env/3", message: "must not contain a NUL byte" },
       { path: "/process/args/1", message: "must not contain a NUL byte" },
+    ]);
+  });
+
+  it.each<[string, NonNullable<Process["scheduler"]>, Violation[]]>([
+    ["SCHED_ISO, which Linux never implemented", { policy: "SCHED_ISO" }, [{ path: "/scheduler/policy", message: "SCHED_ISO is not implemented by Linux" }]],
+    ["nice out of range for a policy that ignores it", { policy: "SCHED_IDLE", nice: -21 }, [{ path: "/scheduler/nice", message: "must be between -20 and 19" }]],
+    ["a real-time policy without a priority", { policy: "SCHED_FIFO" }, [{ path: "/scheduler/priority", message: "must be from 1 to 99 for SCHED_FIFO (got 0)" }]],
+    ["a real-time priority above 99", { policy: "SCHED_RR", priority: 100 }, [{ path: "/scheduler/priority", message: "must be from 1 to 99 for SCHED_RR (got 100)" }]],
+    [
+      "deadline parameters the kernel would not admit",
+      { policy: "SCHED_DEADLINE", runtime: 10, deadline: 5, period: 20 },
+      [{ path: "/scheduler/runtime", message: "SCHED_DEADLINE needs 0 < runtime <= deadline <= period, got 10, 5, 20" }],
+    ],
+    [
+      "SCHED_DEADLINE without a runtime",
+      { policy: "SCHED_DEADLINE", deadline: 5 },
+      [{ path: "/scheduler/runtime", message: "SCHED_DEADLINE needs 0 < runtime <= deadline <= period, got 0, 5, 0" }],
+    ],
+  ])("reports %s", (_name, scheduler, expected) => {
+    expect(processViolations({ user: { uid: 0, gid: 0 }, cwd: "/", args: ["sh"], scheduler }, "")).toEqual(expected);
+  });
+
+  it("reports execCPUAffinity lists that run backwards or past the mask", () => {
+    expect(processViolations({ user: { uid: 0, gid: 0 }, cwd: "/", args: ["sh"], execCPUAffinity: { initial: "3-1", final: "0,1024" } }, "/process")).toEqual([
+      { path: "/process/execCPUAffinity/initial", message: "range 3-1 runs backwards" },
+      { path: "/process/execCPUAffinity/final", message: "1024 is above the largest id 1023" },
     ]);
   });
 

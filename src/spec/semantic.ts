@@ -12,18 +12,20 @@
 // - Unknown capability names are errors (config.md: the runtime MUST error; runc only warns).
 
 import { isCapabilityName } from "./capabilities.js";
+import { idListProblem } from "./id-list.js";
 import {
   deviceViolations,
   idMappingViolations,
   memoryPolicyViolations,
   netDeviceViolations,
+  personalityViolations,
   resourcesViolations,
   seccompViolations,
   sysctlViolations,
   timeNamespaceViolations,
   userNamespaceViolations,
 } from "./semantic-linux.js";
-import type { Capabilities, Linux, Mount, Process, Spec } from "./types.js";
+import type { Capabilities, Linux, Mount, Process, Scheduler, Spec } from "./types.js";
 import { join, type NamespaceIndex, type Violation } from "./violation.js";
 
 export const OCI_VERSION_MIN = "1.0.0";
@@ -89,6 +91,7 @@ export function specViolations(spec: Spec): Violation[] {
   if (linux.resources) out.push(...resourcesViolations(linux.resources, "/linux/resources"));
   if (linux.seccomp) seccompViolations(linux.seccomp, out);
   memoryPolicyViolations(linux, out);
+  personalityViolations(linux, out);
   const clos = linux.intelRdt?.closID;
   if (clos !== undefined && (clos === "." || clos === ".." || (clos.length > 1 && clos.includes("/")))) {
     out.push({ path: "/linux/intelRdt/closID", message: `invalid CLOS id ${JSON.stringify(clos)}` });
@@ -144,22 +147,37 @@ export function processViolations(process: Process, base: string): Violation[] {
       if (r[key] > 2 ** 64) out.push({ path: join(base, "rlimits", i, key), message: "is above the largest unsigned 64-bit integer" });
     }
   });
-  const s = process.scheduler;
-  if (s) {
-    const at = join(base, "scheduler");
-    if ((s.policy === "SCHED_OTHER" || s.policy === "SCHED_BATCH") && s.nice !== undefined && (s.nice < -20 || s.nice > 19)) {
-      out.push({ path: join(at, "nice"), message: `must be between -20 and 19 for ${s.policy}` });
-    }
-    if (s.priority && s.policy !== "SCHED_FIFO" && s.policy !== "SCHED_RR") {
-      out.push({ path: join(at, "priority"), message: "can only be set for SCHED_FIFO or SCHED_RR" });
-    }
-    if (s.policy !== "SCHED_DEADLINE") {
-      for (const f of ["runtime", "deadline", "period"] as const) {
-        if (s[f]) out.push({ path: join(at, f), message: "can only be set for SCHED_DEADLINE" });
-      }
-    }
+  if (process.scheduler) schedulerViolations(process.scheduler, join(base, "scheduler"), out);
+  for (const key of ["initial", "final"] as const) {
+    const list = process.execCPUAffinity?.[key];
+    const problem = list === undefined ? undefined : idListProblem(list);
+    if (problem) out.push({ path: join(base, "execCPUAffinity", key), message: problem });
   }
   return out;
+}
+
+/** sched_setattr(2)'s rules, so a bad scheduler fails before anything is created. */
+function schedulerViolations(s: Scheduler, at: string, out: Violation[]): void {
+  const realtime = s.policy === "SCHED_FIFO" || s.policy === "SCHED_RR";
+  if (s.policy === "SCHED_ISO") out.push({ path: join(at, "policy"), message: "SCHED_ISO is not implemented by Linux" });
+  // Only SCHED_OTHER and SCHED_BATCH use nice, but an out-of-range value is a mistake anywhere.
+  if (s.nice !== undefined && (s.nice < -20 || s.nice > 19)) out.push({ path: join(at, "nice"), message: "must be between -20 and 19" });
+  const priority = s.priority ?? 0;
+  if (realtime && (priority < 1 || priority > 99)) {
+    out.push({ path: join(at, "priority"), message: `must be from 1 to 99 for ${s.policy} (got ${priority})` });
+  }
+  if (priority && !realtime) out.push({ path: join(at, "priority"), message: "can only be set for SCHED_FIFO or SCHED_RR" });
+  if (s.policy !== "SCHED_DEADLINE") {
+    for (const f of ["runtime", "deadline", "period"] as const) {
+      if (s[f]) out.push({ path: join(at, f), message: "can only be set for SCHED_DEADLINE" });
+    }
+    return;
+  }
+  // The kernel's admission rule: 0 < runtime <= deadline <= period (a zero period means deadline).
+  const { runtime = 0, deadline = 0, period = 0 } = s;
+  if (runtime === 0 || runtime > deadline || (period !== 0 && deadline > period)) {
+    out.push({ path: join(at, "runtime"), message: `SCHED_DEADLINE needs 0 < runtime <= deadline <= period, got ${runtime}, ${deadline}, ${period}` });
+  }
 }
 
 /** runc refuses these when it builds the environment. */
