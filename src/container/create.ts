@@ -54,9 +54,9 @@ export interface CreateOptions {
  * activation's LISTEN_FDS/LISTEN_PID, run's terminal size). The saved config stays the user's,
  * so a later exec inherits none of it.
  */
-function forTheInit(spec: Spec, listenFds: number, consoleSize: CreateOptions["consoleSize"]): Spec {
+function forTheInit(spec: ValidSpec, listenFds: number, consoleSize: CreateOptions["consoleSize"]): ValidSpec {
   const p = spec.process;
-  if (!p || (listenFds === 0 && (consoleSize === undefined || p.consoleSize !== undefined))) return spec;
+  if ((listenFds === 0 && (consoleSize === undefined || p.consoleSize !== undefined))) return spec;
   const env = listenFds > 0 ? [...(p.env ?? []), `LISTEN_FDS=${listenFds}`, "LISTEN_PID=1"] : p.env;
   return { ...spec, process: { ...p, ...(env && { env }), consoleSize: p.consoleSize ?? consoleSize } };
 }

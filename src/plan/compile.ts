@@ -1,7 +1,7 @@
 // A validated config (plus the facts of this host and invocation) → the plan skiff-init runs.
 // Pure: everything it needs to know about the world comes in through PlanInput.
 import { SkiffError } from "../errors.js";
-import type { Hook, Spec } from "../spec/types.js";
+import type { Hook, Spec, ValidSpec } from "../spec/types.js";
 import type { CapabilitySets } from "./capabilities.js";
 import { deviceSteps } from "./dev.js";
 import { agentMessagePieces } from "./seccomp-agent.js";
@@ -30,7 +30,7 @@ import { maskAndReadonlySteps, mountSteps, prepareRootSteps, readonlyDevSteps, r
 import { sysctlSteps } from "./sysctl-steps.js";
 
 export interface PlanInput extends RootfsFacts {
-  spec: Spec;
+  spec: ValidSpec;
   /** fd number, in the helper, of the state directory holding exec.fifo (O_PATH) */
   stateDirFd: number;
   /** "wait": the helper stays to report the init's exit status (run); "detach": it leaves. */
@@ -65,6 +65,7 @@ function containerProcessSteps(spec: Spec, host: Required<PlanInput>["host"]): S
   if (persona !== undefined) steps.push(step(Op.PERSONALITY, `set linux.personality ${spec.linux!.personality!.domain}`, [persona]));
   const mp = memoryPolicy(spec.linux?.memoryPolicy);
   if (mp) {
+    // Host-dependent (which NUMA nodes are online), so checked here rather than in spec/.
     const missing = host.numaNodes.length > 0 ? mp.nodes.find((n) => !host.numaNodes.includes(n)) : undefined;
     if (missing !== undefined) {
       throw new SkiffError("InvalidConfig", `linux.memoryPolicy.nodes: node ${missing} does not exist on this host (nodes: ${host.numaNodes.join(",")})`);
@@ -80,7 +81,6 @@ const EXEC_FIFO = "exec.fifo";
 export function compileCreatePlan(input: PlanInput): Plan {
   const { spec } = input;
   const p = spec.process;
-  if (!p) throw new SkiffError("InvalidConfig", "process: required to create a container");
   const ns = spec.linux?.namespaces ?? [];
   // Without one the runtime's mounts are shared: config.json's mounts are not made there (the
   // caller is warned), and the root is a plain chroot.
@@ -96,8 +96,7 @@ export function compileCreatePlan(input: PlanInput): Plan {
   const host = input.host ?? NO_HOST_FEATURES;
   checkIntelRdt(spec, host.resctrl);
   checkMountLabel(spec, host.lsm);
-  // (idmapSlots also refuses an idmapping the spec forbids.) Bind sources in a user namespace go
-  // through the opener, idmapped ones too; otherwise the helper clones the idmapped ones itself.
+  // Bind sources in a user namespace go through the opener, idmapped ones too; otherwise the helper clones the idmapped ones itself.
   const idmapped = ownMounts ? idmapSlots(spec) : new Map<number, number>();
   const sourceSlots = ownMounts ? bindSourceSlots(spec, host.euid === 0) : new Map<number, number>();
   const slots = sourceSlots.size === 0 ? idmapped : new Map<number, number>();

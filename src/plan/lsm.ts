@@ -1,5 +1,6 @@
-// Labels and platform features that depend on what the host offers (host-facts.ts):
-// process.apparmorProfile, process.selinuxLabel, linux.mountLabel, linux.intelRdt.
+// Labels and platform features that depend on what the host offers (src/host/facts.ts):
+// process.apparmorProfile, process.selinuxLabel, linux.mountLabel, linux.intelRdt. Their checks
+// need HostFacts, so they are made here rather than in spec/.
 // A profile or label for a process is a security promise: when its module is not active the
 // container is refused (as runc does for SELinux labels) rather than run unconfined.
 import { SkiffError } from "../errors.js";

@@ -96,6 +96,7 @@ export interface IdentityOptions {
 
 export function identitySteps(p: Process, caps: CapabilitySets, { seccomp, setgroupsDenied }: IdentityOptions = {}): Step[] {
   const u = p.user;
+  // Host-dependent (the user namespace's setgroups file), so checked here rather than in spec/.
   if (setgroupsDenied && (u.additionalGids ?? []).length > 0) {
     throw new SkiffError("InvalidConfig", "process.user.additionalGids: cannot be set in a user namespace that denies setgroups (a rootless container mapping only your own ids)");
   }
@@ -149,9 +150,8 @@ export function pidPieces(render: (pid: number) => string): string[] {
 }
 
 export function resolveExecStep(p: Process): Step {
-  const args = p.args ?? [];
-  if (args.length === 0) throw new SkiffError("InvalidConfig", "process.args: must not be empty");
-  return step(Op.RESOLVE_EXEC, `find executable "${args[0]}"`, [], [args[0], envValue(processEnv(p), "PATH") ?? DEFAULT_PATH]);
+  const file = p.args[0]; // the schema requires at least one
+  return step(Op.RESOLVE_EXEC, `find executable "${file}"`, [], [file, envValue(processEnv(p), "PATH") ?? DEFAULT_PATH]);
 }
 
 /** Marks every fd but stdio and the preserved ones close-on-exec: before the seccomp filter. */
@@ -160,6 +160,6 @@ export function closeFdsStep(preserveFds: number): Step {
 }
 
 export function execStep(p: Process): Step {
-  const args = p.args ?? [];
+  const { args } = p;
   return step(Op.EXEC, `exec ${args[0]}`, [args.length], [...args, ...processEnv(p)]);
 }

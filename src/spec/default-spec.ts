@@ -9,7 +9,7 @@
 import { existsSync } from "node:fs";
 import { ownIdentity } from "../host/identity.js";
 import { OCI_VERSION_MAX } from "./semantic.js";
-import type { Mount, Namespace, Spec } from "./types.js";
+import type { Mount, Namespace, ValidSpec } from "./types.js";
 
 export interface DefaultSpecOptions {
   /** As `runc spec --rootless`: user namespace mapping the caller to root, no network namespace. */
@@ -23,12 +23,12 @@ export interface DefaultSpecOptions {
 
 const DEFAULT_CAPABILITIES = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"];
 
-export function defaultSpec(opts: DefaultSpecOptions = {}): Spec {
+export function defaultSpec(opts: DefaultSpecOptions = {}): ValidSpec {
   const cgroupNamespace = opts.cgroupNamespace ?? existsSync("/sys/fs/cgroup/cgroup.controllers");
   const namespaces: Namespace[] = [{ type: "pid" }, { type: "network" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }];
   if (cgroupNamespace) namespaces.push({ type: "cgroup" });
 
-  const spec: Spec = {
+  const spec: ValidSpec = {
     ociVersion: OCI_VERSION_MAX,
     process: {
       terminal: true,
@@ -95,7 +95,7 @@ function defaultMounts(): Mount[] {
  * or set cgroup limits, and only its own ids can be mapped: so a user namespace mapping them to
  * root, /sys bind-mounted from the host, no uid=/gid= mount options, no resources.
  */
-function toRootless(spec: Spec, opts: DefaultSpecOptions): Spec {
+function toRootless(spec: ValidSpec, opts: DefaultSpecOptions): ValidSpec {
   const { namespaces, maskedPaths, readonlyPaths } = spec.linux!;
   // Keys in the order runc writes them, so the two files diff cleanly.
   spec.linux = {

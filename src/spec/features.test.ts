@@ -13,6 +13,7 @@ type Doc = {
   linux: { namespaces: string[]; capabilities: string[]; seccomp: { actions: string[] }; apparmor: { enabled: boolean } };
 };
 const doc = features({ version: "9.9.9" }) as Doc;
+const process = { user: { uid: 0, gid: 0 }, args: ["sh"], cwd: "/" };
 
 describe("features", () => {
   it("is a valid runtime-spec Features document", () => {
@@ -23,7 +24,7 @@ describe("features", () => {
   it("spans ociVersion 1.0.0 to 1.3.0, and skiff accepts both ends", () => {
     expect([doc.ociVersionMin, doc.ociVersionMax]).toEqual(["1.0.0", "1.3.0"]);
     for (const ociVersion of [doc.ociVersionMin, doc.ociVersionMax]) {
-      expect(() => validateSpec({ ociVersion, root: { path: "r" } })).not.toThrow();
+      expect(() => validateSpec({ ociVersion, root: { path: "r" }, process })).not.toThrow();
     }
   });
 
@@ -43,6 +44,7 @@ describe("features", () => {
     const config = {
       ociVersion: "1.3.0",
       root: { path: "r" },
+      process,
       linux: { seccomp: { defaultAction: "SCMP_ACT_ALLOW", listenerPath: "/run/agent.sock", syscalls } },
     };
     expect(() => validateSpec(config)).not.toThrow();

@@ -258,6 +258,7 @@ describe("specViolations", () => {
       ],
     ],
     ["a missing root", { ...base(), root: undefined }, [{ path: "/root", message: "is required: skiff needs a root filesystem" }]],
+    ["a missing process", { ...base(), process: undefined }, [{ path: "/process", message: "is required: skiff needs a process to run" }]],
     ["an empty annotation key", { ...base(), annotations: { "": "x" } }, [{ path: "/annotations", message: "annotation keys must not be empty" }]],
   ];
   it.each(cases)("reports %s", (_name, spec, expected) => {

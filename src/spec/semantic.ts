@@ -66,7 +66,8 @@ export function specViolations(spec: Spec): Violation[] {
   const ns = namespaceIndex(linux, out);
 
   if (spec.root === undefined) out.push({ path: "/root", message: "is required: skiff needs a root filesystem" });
-  if (spec.process) out.push(...processViolations(spec.process, "/process"));
+  if (spec.process === undefined) out.push({ path: "/process", message: "is required: skiff needs a process to run" });
+  else out.push(...processViolations(spec.process, "/process"));
   for (const field of ["hostname", "domainname"] as const) {
     if (spec[field] && !ns.has("uts")) {
       out.push({ path: `/${field}`, message: `setting the ${field} needs a uts namespace in /linux/namespaces` });
@@ -127,7 +128,7 @@ export function processViolations(process: Process, base: string): Violation[] {
     const problem = envProblem(kv);
     if (problem) out.push({ path: join(base, "env", i), message: problem });
   });
-  (process.args ?? []).forEach((arg, i) => {
+  process.args.forEach((arg, i) => {
     if (arg.includes("\0")) out.push({ path: join(base, "args", i), message: "must not contain a NUL byte" });
   });
   capabilityViolations(process.capabilities, join(base, "capabilities"), out);

@@ -14,7 +14,7 @@ export interface Spec {
 }
 
 /** A config spec/ accepted (load.ts): what its semantic rules guarantee beyond the shape. */
-export type ValidSpec = Spec & { root: Root };
+export type ValidSpec = Spec & { root: Root; process: Process };
 
 export interface Root {
   path: string;
@@ -34,7 +34,8 @@ export interface Process {
   terminal?: boolean;
   consoleSize?: { height: number; width: number };
   user: User;
-  args?: string[];
+  /** Required with at least one entry by the schema (defs.json Process). */
+  args: string[];
   commandLine?: string;
   env?: string[];
   cwd: string;
