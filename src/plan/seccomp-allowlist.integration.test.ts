@@ -9,18 +9,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Spec } from "../spec/types.js";
+import { RUNC_AFTER_FILTER } from "../linux/seccomp.testing.js";
 import { makeBundle, Runtime, SKIFF, uniqueId } from "../testing/harness.js";
-
-/**
- * What runc's init calls between loading its filter and execve (strace of runc 1.1 `run`, root
- * and uid 1000, with and without noNewPrivileges): the Go runtime's own (futex, epoll_ctl,
- * rt_sigreturn, getpid) and the rest of its set-up.
- */
-const RUNC_AFTER_FILTER = [
-  "capget", "capset", "chdir", "close", "epoll_ctl", "execve", "faccessat2", "fchown", "fcntl", "fstat", "fstatfs", "futex",
-  "getcwd", "getdents64", "getpid", "getppid", "newfstatat", "openat", "prctl", "read", "rt_sigreturn", "setgid", "setgroups",
-  "setuid", "write",
-];
 
 const PROGRAM = ["sh", "-c", "echo $(id -u) $(pwd)"];
 
