@@ -247,54 +247,63 @@ describe("exec with a terminal", () => {
     return text;
   }
 
-  it("sends the pty master to --console-socket; the process's stdio is /dev/pts/N", async () => {
-    const { id } = runningContainer();
+  /**
+   * A --console-socket listener in a fresh directory; `exec` runs `exec --detach --tty` with it
+   * and returns the pty master that came back (the caller closes it) and the process's pid.
+   */
+  function consoleSocket(): { dir: string; exec(args: string[]): { master: number; name: string; pid: number }; close(): void } {
     const dir = tmpDir();
     const sockPath = path.join(dir, "console.sock");
-    const listener = listenUnix(sockPath);
     const pidFile = path.join(dir, "exec.pid");
+    const listener = listenUnix(sockPath);
+    return {
+      dir,
+      exec(args) {
+        rt.ok(["exec", "--detach", "--tty", "--console-socket", sockPath, "--pid-file", pidFile, ...args]);
+        const conn = acceptUnix(listener);
+        const got = recvFd(conn);
+        fs.closeSync(conn);
+        if (!got) throw new Error("no pty master came over the console socket");
+        return { master: got.fd, name: got.name, pid: Number(fs.readFileSync(pidFile, "utf8")) };
+      },
+      close: () => fs.closeSync(listener),
+    };
+  }
+
+  it("sends the pty master to --console-socket; the process's stdio is /dev/pts/N", async () => {
+    const { id } = runningContainer();
+    const socket = consoleSocket();
     try {
-      rt.ok(["exec", "--detach", "--tty", "--console-socket", sockPath, "--pid-file", pidFile, id, "sh"]);
-      const conn = acceptUnix(listener);
-      const got = recvFd(conn);
-      fs.closeSync(conn);
-      expect(got?.name).toMatch(/^\/dev\/pts\/\d+$/);
-      const master = got!.fd;
+      const { master, name, pid } = socket.exec([id, "sh"]);
+      expect(name).toMatch(/^\/dev\/pts\/\d+$/);
       try {
         fs.writeSync(master, "tty; echo marker-$((6*7))\n");
         const out = readUntil(master, /marker-42/);
         expect(out).toMatch(/\/dev\/pts\/\d+\r\n/);
         expect(out).toContain("marker-42");
         fs.writeSync(master, "exit 3\n");
-        const execPid = Number(fs.readFileSync(pidFile, "utf8"));
-        expect(await waitFor(() => !processAlive(execPid))).toBe(true);
+        expect(await waitFor(() => !processAlive(pid))).toBe(true);
       } finally {
         fs.closeSync(master);
       }
     } finally {
-      fs.closeSync(listener);
+      socket.close();
     }
   });
 
   it("a --process without user runs as root (as runc reads it); consoleSize and a non-root user's own pty apply", async () => {
     const { id } = runningContainer();
-    const dir = tmpDir();
-    const sockPath = path.join(dir, "console.sock");
-    const listener = listenUnix(sockPath);
-    const processFile = path.join(dir, "process.json");
+    const socket = consoleSocket();
+    const processFile = path.join(socket.dir, "process.json");
     const run = async (proc: object): Promise<string> => {
       fs.writeFileSync(processFile, JSON.stringify({ terminal: true, cwd: "/", ...proc }));
-      const pidFile = path.join(dir, "exec.pid");
-      rt.ok(["exec", "--detach", "--tty", "--console-socket", sockPath, "--pid-file", pidFile, "--process", processFile, id]);
-      const conn = acceptUnix(listener);
-      const got = recvFd(conn);
-      fs.closeSync(conn);
+      const { master, pid } = socket.exec(["--process", processFile, id]);
       try {
-        const out = readUntil(got!.fd, /marker-42/);
-        expect(await waitFor(() => !processAlive(Number(fs.readFileSync(pidFile, "utf8"))))).toBe(true);
+        const out = readUntil(master, /marker-42/);
+        expect(await waitFor(() => !processAlive(pid))).toBe(true);
         return out;
       } finally {
-        fs.closeSync(got!.fd);
+        fs.closeSync(master);
       }
     };
     try {
@@ -305,7 +314,7 @@ describe("exec with a terminal", () => {
       expect(user.split("\r\n")[0]).toBe("1000");
       expect(user.split("\r\n")[2]).toMatch(/^1000:\d+$/);
     } finally {
-      fs.closeSync(listener);
+      socket.close();
     }
   });
 
