@@ -258,6 +258,9 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     return { record, helper, channel };
   } catch (e) {
     trace("create failed, unwinding: %s", (e as Error).message);
+    // A `delete --force` meanwhile (it holds the directory's lock while it works) took the
+    // container: that, not the broken pipe or vanished file it left this create with, failed it.
+    const deleted = await store.withLock(id, async () => !fs.existsSync(stateDir));
     if (initPid) killAndReap(initPid);
     await joined?.catch(() => undefined); // no cgroup write may be in flight while they are removed
     if (helper) {
@@ -272,7 +275,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     store.remove(id);
     // A failed create whose hooks began continues at the poststop step (runtime.md "Lifecycle").
     if (hooksStarted) runPoststopHooks(spec.hooks?.poststop, hookState(hookSubject(), "stopped"));
-    throw e;
+    throw deleted ? new SkiffError("NotFound", `container ${id} was deleted while it was being created`) : e;
   } finally {
     if (consoleFd !== undefined) fs.closeSync(consoleFd);
     if (stateDirFd !== undefined) fs.closeSync(stateDirFd);

@@ -74,6 +74,27 @@ describe("races", () => {
     }
   });
 
+  it("delete --force of a container still being created: the create fails, nothing is left", async () => {
+    for (const hook of ["createRuntime", "createContainer"] as const) {
+      // The hook holds the create half-way: init forked, in its cgroups, waiting.
+      const b = makeBundle(["sleep", "300"], (c) => {
+        c.hooks = { [hook]: [{ path: "/bin/sleep", args: ["sleep", "1"] }] };
+      });
+      rt.trackDir(b.dir);
+      const id = rt.track(uniqueId("delcreate"));
+      const create = skiffAsync(["create", "--bundle", b.dir, id]);
+      expect(await waitFor(() => rt.skiff(["state", id]).stdout.includes('"creating"'), 10_000)).toBe(true);
+      const del = await skiffAsync(["delete", "--force", id]);
+      expect(del.status, del.stderr).toBe(0);
+      const created = await create;
+      expect(created.status).not.toBe(0);
+      expect(created.stderr.trim()).toBe(`container ${id} was deleted while it was being created`);
+      expect(rt.skiff(["state", id]).stderr).toMatch(/does not exist/);
+      expect(fs.existsSync(path.join(rt.root, id))).toBe(false);
+      expect(cgroupDirsNamed(id)).toEqual([]);
+    }
+  });
+
   it("update racing update: both changes are kept", async () => {
     for (let round = 0; round < 5; round++) {
       const id = rt.track(uniqueId("upd"));
