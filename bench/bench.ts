@@ -106,10 +106,13 @@ const lifecycle = (r: Runtime, id: string): Sample => {
   return add(s, measure(rt(r, "delete", id)));
 };
 
+// skiff's own phase marks (src/marks.ts) of every kept `run`, for the phase table.
+const marksFile = path.join(work, "marks");
 for (let i = -2; i < rounds; i++) {
   const keep = i >= 0; // two warm-up rounds
   const put = (scenario: string, who: string, s: Sample) => keep && record(scenario, who, s);
-  for (const r of rotate(runtimes, Math.max(i, 0))) put("run", r.name, measure(rt(r, "run", "--bundle", bundle, `run-${i + 2}`)));
+  const marked = (r: Runtime) => (keep && r.name === "skiff" ? { ...process.env, SKIFF_MARKS: marksFile } : undefined);
+  for (const r of rotate(runtimes, Math.max(i, 0))) put("run", r.name, measure(rt(r, "run", "--bundle", bundle, `run-${i + 2}`), marked(r)));
   for (const r of rotate(runtimes, Math.max(i, 0))) put("create+start+delete", r.name, lifecycle(r, `csd-${i + 2}`));
   for (const r of rotate(runtimes, Math.max(i, 0))) put("state", r.name, measure(rt(r, "state", "waiting")));
   for (const r of rotate(runtimes, Math.max(i, 0))) put("kill (WINCH)", r.name, measure(rt(r, "kill", "waiting", "WINCH")));
@@ -236,3 +239,21 @@ for (const label of ["burst sequential", "burst 10 at a time"]) {
   rows.push([`${label} (${burstSize} created+started, then deleted)`, ...names.map(cell), ...names.slice(1).map(ratio), "< runc (time and Σ peak RSS)"]);
 }
 for (const r of rows) console.log(`| ${r.join(" | ")} |`);
+
+// Where skiff's `run` spends its time: each phase's share (the time between its mark and the one
+// before), least-disturbed quartile and median; the last row is what the marks cannot see (the
+// exec before Bun starts, and the exit) as measured from outside.
+{
+  const runs = samples.get("run")!.get("skiff")!;
+  const lines = fs.readFileSync(marksFile, "utf8").trim().split("\n").map((l) => l.split(" | ").map((m) => {
+    const at = m.lastIndexOf(" ");
+    return { phase: m.slice(0, at), ms: Number(m.slice(at + 1)) };
+  }));
+  const phases = lines[0].map((m) => m.phase);
+  const complete = lines.map((l, k) => ({ l, wall: runs[k].wall })).filter(({ l }) => l.map((m) => m.phase).join() === phases.join());
+  const quartile = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 4)];
+  const row = (label: string, xs: number[]) => console.log(`| ${label} | ${quartile(xs).toFixed(1)} | ${median(xs).toFixed(1)} |`);
+  console.log(`\nskiff run, phase by phase (${complete.length} runs, ms; src/marks.ts)\n| phase | p25 | median |\n| --- | --- | --- |`);
+  phases.forEach((phase, k) => row(phase, complete.map(({ l }) => l[k].ms - (k > 0 ? l[k - 1].ms : 0))));
+  row("exec before Bun's clock starts, and exit", complete.map(({ l, wall }) => wall - l[l.length - 1].ms));
+}

@@ -2,7 +2,9 @@
 // is all a user installs.
 import "./warm-start.js"; // first: see the file
 import { VERSION_TEXT, versionRequested } from "./cli/version.js";
+import { mark, writeMarks } from "./marks.js";
 
+mark("Bun started");
 const argv = process.argv.slice(2);
 if (versionRequested(argv)) {
   // before the command line is even loaded: `--version` is what engines probe a runtime with.
@@ -18,11 +20,13 @@ if (versionRequested(argv)) {
     // @ts-expect-error: a file import, resolved by Bun's bundler to the embedded file's path
     import("../native/build/skiff-init", { with: { type: "file" } }),
   ]);
+  mark("modules loaded");
   setPlatform({ initBinary: () => fs.readFileSync(initPath.default as string), spawn: bunSpawn, ffi: once(bunFfi) });
   const status = await main(argv);
   // Everything is written (skiff prints with write(2)) and the helpers are reaped: exit now. Left
   // to itself Bun would first tear down the JavaScript heap, ~3 ms of CPU in a `run` and ~0.7 ms
   // in a `state` (docs/architecture.md), for memory the kernel frees anyway.
   await childrenExited();
+  writeMarks();
   process.exit(status);
 }

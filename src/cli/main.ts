@@ -6,6 +6,7 @@ import { commands } from "./commands.js";
 import { fastParse } from "./fast-parse.js";
 import { VERSION_TEXT, versionRequested } from "./version.js";
 import { printOut } from "../output.js";
+import { mark } from "../marks.js";
 
 /** --log/--log-format/--debug are needed before parsing so parse errors reach the log too. */
 function earlyLogOptions(argv: string[]): { path?: string; format?: "text" | "json"; debug?: boolean } {
@@ -36,6 +37,7 @@ export async function main(argv: string[]): Promise<number> {
   process.exitCode = 0;
   try {
     const fast = fastParse(argv, commands);
+    mark("command line parsed");
     if (fast) await fast.command.handler(fast.args);
     else await (await import("./yargs-cli.js")).runWithYargs(argv, commands);
     return typeof process.exitCode === "number" ? process.exitCode : 0;

@@ -20,6 +20,7 @@ import { platform } from "../platform/index.js";
 import { loadConfig } from "../spec/load.js";
 import type { LinuxResources, Spec, ValidSpec } from "../spec/types.js";
 import { hookState, runHooks, runPoststopHooks } from "./hooks.js";
+import { mark } from "../marks.js";
 import { hostRootIds, idMapMethod, writeIdMaps } from "./id-maps.js";
 import { readProcStat } from "./proc.js";
 import { seccompProgram } from "./seccomp-program.js";
@@ -167,15 +168,18 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const resources = effectiveResources(spec, opts.rootless ?? false);
     cgroups = createCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: opts.systemdCgroup, resources, annotations: spec.annotations, mountinfo: host.mountinfo, rootless: opts.rootless });
     checkExistingCgroup(cgroups);
+    mark("state directory claimed, host facts, cgroup manager");
     // Before anything is made, say what will be: if this process dies (kill -9) from here on,
     // `delete` finds the cgroups to empty and remove, and `state` reports the create's fate.
     store.saveCreating({ ...recordOf(0, "", { ...cgroups.saved, created: cgroups.missingDirectories() }), creating: { pid: process.pid, startTime: ownStartTime() } });
+    mark("creating.json written");
     const fifo = path.join(stateDir, EXEC_FIFO);
     mkfifo(fifo, 0o622);
     fs.chmodSync(fifo, 0o622); // mkfifo's mode passes through the umask; a non-root init must write it
     const owner = hostRootIds(spec);
     fs.chownSync(fifo, owner.uid, owner.gid);
     cgroups.create();
+    mark("exec.fifo and cgroup directories made");
     if (opts.consoleSocket) consoleFd = connectUnix(opts.consoleSocket);
     const console = consoleFd ?? opts.consoleFd;
     stateDirFd = fs.openSync(stateDir, O_PATH | O_DIRECTORY);
@@ -193,6 +197,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     // cgroup namespace is rooted at the container's cgroup. The join may wait for the kernel
     // (cgroups/warm-up.ts): start it now and compile the plan meanwhile.
     helper = spawnHelper(platform().initBinary(), stdio, extra);
+    mark("skiff-init spawned");
     joined = cgroups.apply(helper.pid);
     joined.catch(() => undefined); // handled: it may fail while the plan compiles; `await joined` below still throws
     const idMaps = idMapMethod(spec, host);
@@ -223,12 +228,15 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       consoleSocketFd: console === undefined ? undefined : fdInHelper(console),
       seccomp: await seccompProgram(spec, store),
     });
+    mark("plan compiled");
     await joined;
+    mark("helper joined the cgroups");
     // The pids limit goes in once the init is set up (as runc sets limits): skiff-init's fork of
     // the init and its hooks must not count against it (a limit of 1 is the init alone).
     const { pids, ...withoutPids } = resources;
     cgroups.set(withoutPids);
     sendPlan(helper.sock, plan);
+    mark("resources set, plan sent");
     const channel = new InitChannel(helper.sock, plan);
     channel.until("ready", "skiff-init exited without reporting", (event) => {
       if (event.type === "pid") initPid = event.pid;
@@ -249,11 +257,13 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
         channel.ack(true, [JSON.stringify(hookState(subject, "created"))]);
       }
     });
+    mark("init ready: namespaces, mounts, pivot_root");
     if (pids) cgroups.set({ pids });
     const stat = readProcStat(initPid);
     if (!stat) throw new SkiffError("Internal", `container init ${initPid} vanished during create`);
     const record = recordOf(initPid, stat.startTime, cgroups.saved);
     store.save(record);
+    mark("state.json written");
     if (opts.pidFile) writePidFile(opts.pidFile, initPid);
     return { record, helper, channel };
   } catch (e) {

@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { SkiffError } from "../errors.js";
+import { mark } from "../marks.js";
 import { loadConfig } from "../spec/load.js";
 import { createContainer, type CreateOptions } from "./create.js";
 import { deleteContainer } from "./delete.js";
@@ -16,6 +17,7 @@ import { ownConsoleSocket, receivePtyMaster, relayTerminal, terminalSize, type O
 export async function runContainer(opts: CreateOptions & { detach?: boolean; keep?: boolean }): Promise<number> {
   if (opts.detach && opts.keep) throw new SkiffError("InvalidArgument", "--keep and --detach cannot be used together");
   const spec = loadConfig(path.resolve(opts.bundle));
+  mark("config.json read and validated");
   let own: OwnConsole | undefined;
   let consoleSize: CreateOptions["consoleSize"];
   if (spec.process?.terminal && !opts.consoleSocket) {
@@ -40,6 +42,7 @@ export async function runContainer(opts: CreateOptions & { detach?: boolean; kee
   } finally {
     if (own) fs.closeSync(own.ours);
   }
+  mark("started");
   if (opts.detach) {
     fs.closeSync(helper.sock);
     return 0;
@@ -51,7 +54,9 @@ export async function runContainer(opts: CreateOptions & { detach?: boolean; kee
     return master === undefined ? await exited : await relayTerminal(master, exited);
   } finally {
     stopForwarding();
+    mark("the program ran and exited");
     fs.closeSync(helper.sock);
     if (!opts.keep) await deleteContainer(opts.store, opts.id, true);
+    mark("deleted");
   }
 }
