@@ -141,12 +141,27 @@ export function netDeviceViolations(linux: Linux, ns: NamespaceIndex, out: Viola
 }
 
 const ERRNO_ACTIONS = new Set(["SCMP_ACT_ERRNO", "SCMP_ACT_TRACE"]);
+// The filter's return value carries the errno (or tracer datum) in its low 16 bits.
+const ERRNO_RET_MAX = 0xffff;
+
+/**
+ * Syscalls skiff-init itself makes after loading the filter (sending the listener fd over the
+ * sync socket, then execve's own writes): a NOTIFY rule on them would block the container
+ * forever waiting for an agent that has not got the fd yet. runc forbids "write" for the same
+ * reason.
+ */
+const NOTIFY_FORBIDDEN_SYSCALLS = ["write", "sendmsg"];
+
+function errnoRetViolations(errnoRet: number | undefined, action: string, at: string, field: string, out: Violation[]): void {
+  if (errnoRet === undefined) return;
+  // The spec: "When the action doesn't support an errno, the runtime MUST print an error and fail."
+  if (!ERRNO_ACTIONS.has(action)) out.push({ path: join(at, field), message: `cannot be used with ${field === "errnoRet" ? "action" : "defaultAction"} ${action}` });
+  else if (errnoRet > ERRNO_RET_MAX) out.push({ path: join(at, field), message: `must be at most ${ERRNO_RET_MAX} (got ${errnoRet})` });
+}
 
 export function seccompViolations(seccomp: Seccomp, out: Violation[]): void {
   const base = "/linux/seccomp";
-  if (seccomp.defaultErrnoRet !== undefined && !ERRNO_ACTIONS.has(seccomp.defaultAction)) {
-    out.push({ path: join(base, "defaultErrnoRet"), message: `cannot be used with defaultAction ${seccomp.defaultAction}` });
-  }
+  errnoRetViolations(seccomp.defaultErrnoRet, seccomp.defaultAction, base, "defaultErrnoRet", out);
   if (seccomp.defaultAction === "SCMP_ACT_NOTIFY") {
     out.push({ path: join(base, "defaultAction"), message: "SCMP_ACT_NOTIFY cannot be the default action" });
   }
@@ -155,12 +170,22 @@ export function seccompViolations(seccomp: Seccomp, out: Violation[]): void {
   }
   (seccomp.syscalls ?? []).forEach((rule, i) => {
     const at = join(base, "syscalls", i);
-    if (rule.errnoRet !== undefined && !ERRNO_ACTIONS.has(rule.action)) {
-      out.push({ path: join(at, "errnoRet"), message: `cannot be used with action ${rule.action}` });
+    errnoRetViolations(rule.errnoRet, rule.action, at, "errnoRet", out);
+    if (rule.action === "SCMP_ACT_NOTIFY") {
+      if (!seccomp.listenerPath) out.push({ path: join(at, "action"), message: "SCMP_ACT_NOTIFY needs /linux/seccomp/listenerPath" });
+      rule.names.forEach((name, j) => {
+        if (NOTIFY_FORBIDDEN_SYSCALLS.includes(name)) {
+          out.push({ path: join(at, "names", j), message: `SCMP_ACT_NOTIFY cannot be used for the ${name} syscall: skiff-init makes it after loading the filter` });
+        }
+      });
     }
-    if (rule.action === "SCMP_ACT_NOTIFY" && !seccomp.listenerPath) {
-      out.push({ path: join(at, "action"), message: "SCMP_ACT_NOTIFY needs /linux/seccomp/listenerPath" });
-    }
+    (rule.args ?? []).forEach((arg, j) => {
+      for (const field of ["value", "valueTwo"] as const) {
+        // The schema has them non-negative integers; the kernel compares 64-bit words.
+        const value = arg[field];
+        if (value !== undefined && value >= 2 ** 64) out.push({ path: join(at, "args", j, field), message: `must be below 2^64 (got ${value})` });
+      }
+    });
   });
 }
 

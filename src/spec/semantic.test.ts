@@ -189,6 +189,30 @@ describe("specViolations", () => {
       ],
     ],
     [
+      "seccomp errno past 16 bits, NOTIFY on the executor's own syscalls, argument values past 64 bits",
+      withLinux({
+        seccomp: {
+          defaultAction: "SCMP_ACT_ERRNO",
+          defaultErrnoRet: 65536,
+          listenerPath: "/run/agent.sock",
+          syscalls: [
+            { names: ["read"], action: "SCMP_ACT_TRACE", errnoRet: 65535 },
+            { names: ["mknod", "write", "sendmsg"], action: "SCMP_ACT_NOTIFY" },
+            { names: ["read"], action: "SCMP_ACT_ERRNO", errnoRet: 70000, args: [{ index: 0, value: 2 ** 64 - 1, valueTwo: 1e20, op: "SCMP_CMP_MASKED_EQ" }] },
+          ],
+        },
+      }),
+      [
+        { path: "/linux/seccomp/defaultErrnoRet", message: "must be at most 65535 (got 65536)" },
+        { path: "/linux/seccomp/syscalls/1/names/1", message: "SCMP_ACT_NOTIFY cannot be used for the write syscall: skiff-init makes it after loading the filter" },
+        { path: "/linux/seccomp/syscalls/1/names/2", message: "SCMP_ACT_NOTIFY cannot be used for the sendmsg syscall: skiff-init makes it after loading the filter" },
+        { path: "/linux/seccomp/syscalls/2/errnoRet", message: "must be at most 65535 (got 70000)" },
+        // A double: 2^64 - 1 is 2^64 once parsed.
+        { path: "/linux/seccomp/syscalls/2/args/0/value", message: "must be below 2^64 (got 18446744073709552000)" },
+        { path: "/linux/seccomp/syscalls/2/args/0/valueTwo", message: "must be below 2^64 (got 100000000000000000000)" },
+      ],
+    ],
+    [
       "SCMP_ACT_NOTIFY as the default action",
       withLinux({ seccomp: { defaultAction: "SCMP_ACT_NOTIFY", listenerPath: "/run/agent.sock" } }),
       [{ path: "/linux/seccomp/defaultAction", message: "SCMP_ACT_NOTIFY cannot be the default action" }],
