@@ -36,6 +36,7 @@ export const configTests: ConformanceTest[] = [
     setRaw(spec.linux!.devices[0]!, "type", "x");
   }),
   invalidValueTest("config.invalid-seccomp-action-errors", 'seccomp action "SCMP_ACT_BOGUS"', (spec) => {
-    spec.linux!.seccomp = { defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_BOGUS" }] };
+    spec.linux!.seccomp = { defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_ALLOW" }] };
+    setRaw(spec.linux!.seccomp.syscalls![0]!, "action", "SCMP_ACT_BOGUS");
   }),
 ];

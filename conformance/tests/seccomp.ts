@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Seccomp } from "../../src/spec/types.js";
+import type { Seccomp, SeccompAction } from "../../src/spec/types.js";
 import { check, checkEqual, fail, skip } from "../assert.js";
 import { createFailsTest, probeTest, shell } from "../define.js";
 import { waitFor, type ConformanceTest } from "../harness.js";
@@ -61,7 +61,7 @@ function filterTest(def: { id: string; text: string; seccomp: Seccomp | (() => S
  * the filtered call itself) runs the probe and prints how it ended: 128 + SIGSYS also rules out
  * the probe's own SIGSYS handler, which would return and let it exit 0.
  */
-function killActionTest(action: string): ConformanceTest {
+function killActionTest(action: SeccompAction): ConformanceTest {
   return {
     id: `seccomp.${action.replace("SCMP_ACT_", "").toLowerCase().replace(/_/g, "-")}-action`,
     clause: seccompClause(`a syscall matched by an ${action} rule kills the process with SIGSYS`),
@@ -160,7 +160,7 @@ export const seccompTests: ConformanceTest[] = [
     calls: ["getpgid 0"],
     expect: (r) => checkErrno(r, "getpgid 0", "EPERM"),
   }),
-  ...["SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD"].map(killActionTest),
+  ...(["SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD"] as const).map(killActionTest),
   filterTest({
     id: "seccomp.trap-action",
     text: "a syscall matched by an SCMP_ACT_TRAP rule is not run and delivers SIGSYS naming it",

@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { useCProgram } from "../plan/c-program.testing.js";
-import type { Seccomp } from "../spec/types.js";
+import type { Seccomp, SeccompFlag } from "../spec/types.js";
 import { makeBundle, Runtime, uniqueId, type Result } from "../testing/harness.js";
 import { RUNC_AFTER_FILTER } from "./seccomp.testing.js";
 
@@ -74,7 +74,7 @@ describe.skipIf(os.arch() !== "x64")("compiled filters, loaded by skiff-init", (
   });
 
   it("loads with the flags compileSeccomp returns", () => {
-    const flags = ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"];
+    const flags: SeccompFlag[] = ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"];
     expect(answers({ defaultAction: "SCMP_ACT_ALLOW", flags, syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_ERRNO" }] }, ["mkdir"])).toEqual([`mkdir=-1 ${EPERM}`]);
   });
 

@@ -117,6 +117,45 @@ describe("validateSpec rejects schema violations with path and rule", () => {
       ],
     ],
     [
+      "seccomp names that are Object.prototype's (no action, operator, architecture or flag)",
+      (c) =>
+        (c.linux = {
+          ...c.linux,
+          seccomp: {
+            defaultAction: "toString",
+            architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_Z80"],
+            flags: ["hasOwnProperty"],
+            syscalls: [{ names: ["read"], action: "SCMP_ACT_ERRNO", args: [{ index: 0, value: 1, op: "constructor" }] }],
+          },
+        } as never),
+      [
+        "config.json: /linux/seccomp/syscalls/0/args/0/op: must be one of SCMP_CMP_NE, SCMP_CMP_LT, SCMP_CMP_LE, SCMP_CMP_EQ, SCMP_CMP_GE, SCMP_CMP_GT, SCMP_CMP_MASKED_EQ",
+        "config.json: /linux/seccomp/architectures/1: must be one of SCMP_ARCH_X86, SCMP_ARCH_X86_64, SCMP_ARCH_X32, SCMP_ARCH_ARM, SCMP_ARCH_AARCH64, SCMP_ARCH_MIPS, SCMP_ARCH_MIPS64, SCMP_ARCH_MIPS64N32, SCMP_ARCH_MIPSEL, SCMP_ARCH_MIPSEL64, SCMP_ARCH_MIPSEL64N32, SCMP_ARCH_PPC, SCMP_ARCH_PPC64, SCMP_ARCH_PPC64LE, SCMP_ARCH_S390, SCMP_ARCH_S390X, SCMP_ARCH_PARISC, SCMP_ARCH_PARISC64, SCMP_ARCH_RISCV64, SCMP_ARCH_LOONGARCH64, SCMP_ARCH_M68K, SCMP_ARCH_SH, SCMP_ARCH_SHEB",
+        "config.json: /linux/seccomp/flags/0: must be one of SECCOMP_FILTER_FLAG_TSYNC, SECCOMP_FILTER_FLAG_LOG, SECCOMP_FILTER_FLAG_SPEC_ALLOW, SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
+        "config.json: /linux/seccomp/defaultAction: must be one of SCMP_ACT_KILL, SCMP_ACT_KILL_PROCESS, SCMP_ACT_KILL_THREAD, SCMP_ACT_TRAP, SCMP_ACT_ERRNO, SCMP_ACT_TRACE, SCMP_ACT_ALLOW, SCMP_ACT_LOG, SCMP_ACT_NOTIFY",
+      ],
+    ],
+    [
+      "seccomp rules without names, an argument index past 5, a negative value, an errno past uint32",
+      (c) =>
+        (c.linux = {
+          ...c.linux,
+          seccomp: {
+            defaultAction: "SCMP_ACT_ALLOW",
+            syscalls: [
+              { names: [], action: "SCMP_ACT_ERRNO", errnoRet: 2 ** 32 },
+              { names: ["read"], action: "SCMP_ACT_ERRNO", args: [{ index: 6, value: -1, op: "SCMP_CMP_EQ" }] },
+            ],
+          },
+        } as never),
+      [
+        "config.json: /linux/seccomp/syscalls/1/args/0/index: must be <= 5 (got 6)",
+        "config.json: /linux/seccomp/syscalls/1/args/0/value: must be >= 0 (got -1)",
+        "config.json: /linux/seccomp/syscalls/0/names: must not be empty",
+        "config.json: /linux/seccomp/syscalls/0/errnoRet: must be <= 4294967295 (got 4294967296)",
+      ],
+    ],
+    [
       "a bad hugepage size and cpu list",
       (c) => (c.linux = { ...c.linux, resources: { hugepageLimits: [{ pageSize: "2M", limit: 1 }], cpu: { cpus: "0-3;7" } } } as never),
       [
