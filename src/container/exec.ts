@@ -18,7 +18,7 @@ import { compileExecPlan, execProcess, type ExecPlanInput, type ExecProcessFlags
 import { checkRlimitsAgainstHost, rlimitPlan } from "../plan/rlimits.js";
 import { platform } from "../platform/index.js";
 import { readJsonFile, validateProcess } from "../spec/load.js";
-import type { Namespace, NamespaceType, Process, Spec } from "../spec/types.js";
+import type { Namespace, NamespaceType, Process, ValidSpec } from "../spec/types.js";
 import { isSameLiveProcess } from "./proc.js";
 import { killAndReap, openProcess } from "./reap.js";
 import { seccompProgram } from "./seccomp-program.js";
@@ -66,7 +66,7 @@ const PROC_NS_NAME: Record<NamespaceType, string> = {
 
 
 
-function processOf(opts: ExecOptions, config: Spec, lsm: ExecPlanInput["lsm"]): Process {
+function processOf(opts: ExecOptions, config: ValidSpec, lsm: ExecPlanInput["lsm"]): Process {
   if (opts.processFile) {
     if (opts.args.length > 0) throw new SkiffError("InvalidArgument", "exec: give either --process or a command, not both");
     const file = readJsonFile(opts.processFile);
@@ -74,7 +74,6 @@ function processOf(opts: ExecOptions, config: Spec, lsm: ExecPlanInput["lsm"]): 
     if (typeof file === "object" && file !== null && !Array.isArray(file) && !("user" in file)) (file as Record<string, unknown>).user = { uid: 0, gid: 0 };
     return validateProcess(file, opts.processFile);
   }
-  if (!config.process) throw new SkiffError("InvalidConfig", "the container's config has no process to base exec on: use --process");
   return validateProcess(execProcess(config.process, opts, lsm), "exec");
 }
 

@@ -8,7 +8,7 @@ import { syscallError } from "../linux/errno.js";
 import { writeAll } from "../linux/io.js";
 import { flock, LOCK_EX } from "../linux/libc.js";
 import type { SavedCgroups } from "../cgroups/index.js";
-import type { Spec } from "../spec/types.js";
+import type { ValidSpec } from "../spec/types.js";
 
 export const EXEC_FIFO = "exec.fifo";
 const STATE_FILE = "state.json";
@@ -33,7 +33,7 @@ export interface ContainerRecord {
   annotations?: Record<string, string>;
   cgroups: SavedCgroups;
   /** The config as validated at create: exec, hooks and update read it later. */
-  config: Spec;
+  config: ValidSpec;
   /**
    * The `skiff create` making this container (pid and start time): only in creating.json. When
    * that process is gone and there is no state.json, the create died half-way.
