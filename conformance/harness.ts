@@ -3,6 +3,7 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { defaultMounts } from "../src/spec/default-spec.js";
 import type { Hook, Spec, State } from "../src/spec/types.js";
 import { check, fail } from "./assert.js";
 import { existingCgroupDirs, removeCgroupTree, type HostFacts } from "./host.js";
@@ -124,23 +125,6 @@ export interface SuiteConfig {
   runPrefix: string;
 }
 
-/** The default mounts: what config-linux.md's "Default Filesystems" asks for, plus /dev. */
-export function defaultMounts(): NonNullable<Spec["mounts"]> {
-  return [
-    { destination: "/proc", type: "proc", source: "proc" },
-    { destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"] },
-    {
-      destination: "/dev/pts",
-      type: "devpts",
-      source: "devpts",
-      options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"],
-    },
-    { destination: "/dev/shm", type: "tmpfs", source: "shm", options: ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"] },
-    { destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"] },
-    { destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"] },
-  ];
-}
-
 /** A minimal, valid config: the probe as process, new pid/net/ipc/uts/mount namespaces. */
 export function baseSpec(ociVersion: string, cgroupsPath: string): Spec {
   const caps = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"];
@@ -155,7 +139,8 @@ export function baseSpec(ociVersion: string, cgroupsPath: string): Spec {
       capabilities: { bounding: caps, effective: caps, permitted: caps },
     },
     root: { path: "rootfs", readonly: false },
-    mounts: defaultMounts(),
+    // runc's example mounts (skiff spec's), without the cgroup mount: the cgroup clauses add their own.
+    mounts: defaultMounts().filter((m) => m.type !== "cgroup"),
     linux: {
       namespaces: [{ type: "pid" }, { type: "network" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }],
       cgroupsPath,

@@ -68,7 +68,8 @@ export function defaultSpec(opts: DefaultSpecOptions = {}): ValidSpec {
   return opts.rootless ? toRootless(spec, opts) : spec;
 }
 
-function defaultMounts(): Mount[] {
+/** runc's example mounts: the filesystems config-linux.md asks for, /dev, and a read-only cgroup mount. */
+export function defaultMounts(): Mount[] {
   return [
     { destination: "/proc", type: "proc", source: "proc" },
     { destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"] },
