@@ -144,7 +144,7 @@ const TOO_LONG: Seccomp = {
 describe("compileSeccomp: profiles libseccomp cannot fit", () => {
   it("refuses a program longer than the kernel accepts", () => {
     expect(() => compileSeccomp(TOO_LONG)).toThrowError(
-      expect.objectContaining({ kind: "InvalidConfig", message: expect.stringMatching(/^linux\.seccomp: the filter compiles to \d+ BPF instructions, more than the kernel's limit of 4096$/) }),
+      expect.objectContaining({ kind: "InvalidConfig", message: expect.stringMatching(/^config\.json: \/linux\/seccomp: the filter compiles to \d+ BPF instructions, more than the kernel's limit of 4096$/) }),
     );
   });
 

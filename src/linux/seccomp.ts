@@ -218,7 +218,7 @@ export function compileSeccomp(s: Seccomp): CompiledSeccomp {
       : Buffer.concat([enosysPrologue(highestNamedSyscalls(tokens, new Set(rules.flatMap((r) => r.names)))), exportBpf(ctx)]);
     // Not spec/'s: the length depends on libseccomp's version and the host's architectures.
     if (bpf.length / 8 > BPF_MAXINSNS) {
-      throw new SkiffError("InvalidConfig", `linux.seccomp: the filter compiles to ${bpf.length / 8} BPF instructions, more than the kernel's limit of ${BPF_MAXINSNS}`);
+      throw new SkiffError("InvalidConfig", `config.json: /linux/seccomp: the filter compiles to ${bpf.length / 8} BPF instructions, more than the kernel's limit of ${BPF_MAXINSNS}`);
     }
     const notify = rules.some((r) => r.action === ACT_NOTIFY);
     return { bpf, flags: loadFlags(flags, notify), notify, listenerPath: s.listenerPath, listenerMetadata: s.listenerMetadata };
