@@ -24,8 +24,8 @@ if (versionRequested(argv)) {
   setPlatform({ initBinary: () => fs.readFileSync(initPath.default as string), spawn: bunSpawn, ffi: once(bunFfi) });
   const status = await main(argv);
   // Everything is written (skiff prints with write(2)) and the helpers are reaped: exit now. Left
-  // to itself Bun would first tear down the JavaScript heap, ~3 ms of CPU in a `run` and ~0.7 ms
-  // in a `state` (docs/architecture.md), for memory the kernel frees anyway.
+  // to itself Bun would first tear down the JavaScript heap (docs/architecture.md has the cost),
+  // memory the kernel frees anyway.
   await childrenExited();
   writeMarks();
   process.exit(status);

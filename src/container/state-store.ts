@@ -147,7 +147,7 @@ export class StateStore {
   /**
    * Atomic: a reader sees the old record or the new one, never a torn file. Not fsynced (neither
    * runc nor crun does): a record describes processes that do not outlive a crash of the host,
-   * and /run is a tmpfs; the two fsyncs cost a `run` ~1 ms (docs/architecture.md).
+   * and /run is a tmpfs; the fsyncs' cost is in docs/architecture.md.
    */
   private write(record: ContainerRecord, name: string): void {
     const file = path.join(this.dir(record.id), name);
