@@ -6,6 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { defaultSpec } from "../spec/default-spec.js";
 import type { Spec } from "../spec/types.js";
+import { removeWhenFileDone } from "./temp-dirs.js";
 
 export const SKIFF = process.env.SKIFF_BIN ?? path.resolve(import.meta.dirname, "../../dist/skiff");
 const BUSYBOX = "/bin/busybox";
@@ -24,7 +25,7 @@ export function busyboxRootfs(): string {
   for (const a of applets) if (a !== "busybox") fs.symlinkSync("busybox", path.join(dir, "bin", a));
   fs.writeFileSync(path.join(dir, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n");
   fs.writeFileSync(path.join(dir, "etc/group"), "root:x:0:\nnogroup:x:65534:\n");
-  process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+  removeWhenFileDone(dir);
   baseRootfs = dir;
   return dir;
 }
