@@ -65,9 +65,18 @@ export interface Result {
 }
 
 export class Runtime {
-  readonly root = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-root-"));
+  private rootDir?: string;
   private readonly ids = new Set<string>();
   private readonly dirs: string[] = [];
+
+  /**
+   * The --root of this file's containers, made on first use: a file whose tests all skip runs
+   * no afterAll, so a directory made up front would stay behind.
+   */
+  get root(): string {
+    this.rootDir ??= fs.mkdtempSync(path.join(os.tmpdir(), "skiff-root-"));
+    return this.rootDir;
+  }
 
   /** Runs skiff with --root; stdout/stderr captured through files (a container may keep them). */
   skiff(args: string[], opts: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Result {
@@ -118,7 +127,7 @@ export class Runtime {
   cleanup(): void {
     for (const id of this.ids) this.skiff(["delete", "--force", id]);
     for (const d of this.dirs) fs.rmSync(d, { recursive: true, force: true });
-    fs.rmSync(this.root, { recursive: true, force: true });
+    if (this.rootDir) fs.rmSync(this.rootDir, { recursive: true, force: true });
   }
 }
 
