@@ -9,7 +9,6 @@ export const UNIFIED = "";
 
 /** v2: the container's own cgroup.freeze; v1 and hybrid: the freezer controller's state. */
 export function isFrozen(saved: { mode: CgroupMode; paths: Record<string, string> }): boolean {
-  const dir = saved.mode === "v2" ? saved.paths[UNIFIED] : saved.paths.freezer;
-  if (dir === undefined) return false;
-  return saved.mode === "v2" ? readOptional(dir, "cgroup.freeze")?.trim() === "1" : readOptional(dir, "freezer.state")?.trim() === "FROZEN";
+  const [dir, file, frozen] = saved.mode === "v2" ? [saved.paths[UNIFIED], "cgroup.freeze", "1"] : [saved.paths.freezer, "freezer.state", "FROZEN"];
+  return dir !== undefined && readOptional(dir, file)?.trim() === frozen;
 }

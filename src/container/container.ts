@@ -50,7 +50,7 @@ export class Container {
   }
 
   status(): Status {
-    return statusOf(this.store, this.record, () => isFrozen(this.record.cgroups));
+    return statusOf(this.store, this.record);
   }
 
   /** The status, unless the container is stopped: then NotRunning with `message`. */

@@ -1,6 +1,7 @@
 // runtime.md "State": the status is derived from facts every time, never trusted from disk.
 import * as fs from "node:fs";
 import type { Status } from "../spec/types.js";
+import { isFrozen } from "../cgroups/frozen.js";
 import { isSameLiveProcess } from "./proc.js";
 import type { ContainerRecord, StateStore } from "./state-store.js";
 
@@ -25,8 +26,8 @@ export function deriveStatus(f: StatusFacts): Status {
   return "running";
 }
 
-export function statusOf(store: StateStore, rec: ContainerRecord, isFrozen: () => boolean): Status {
+export function statusOf(store: StateStore, rec: ContainerRecord): Status {
   if (rec.creating) return deriveStatus({ creator: isSameLiveProcess(rec.creating.pid, rec.creating.startTime) ? "alive" : "gone", initAlive: false, fifoExists: false, frozen: false });
   const initAlive = isSameLiveProcess(rec.pid, rec.initStartTime);
-  return deriveStatus({ initAlive, fifoExists: initAlive && fs.existsSync(store.fifo(rec.id)), frozen: initAlive && isFrozen() });
+  return deriveStatus({ initAlive, fifoExists: initAlive && fs.existsSync(store.fifo(rec.id)), frozen: initAlive && isFrozen(rec.cgroups) });
 }
