@@ -22,16 +22,15 @@ export interface Platform {
 }
 
 let current: Platform | undefined;
-const running = new Set<Promise<void>>();
+/** The exits of every process started through the platform (childrenExited waits for them). */
+const exits: Promise<void>[] = [];
 
-/** Every process started through the platform is tracked until it has exited (childrenExited). */
 export function setPlatform(p: Platform): void {
   current = {
     ...p,
     spawn: (file, args, options) => {
       const child = p.spawn(file, args, options);
-      running.add(child.exited);
-      void child.exited.then(() => running.delete(child.exited));
+      exits.push(child.exited);
       return child;
     },
   };
@@ -43,7 +42,7 @@ export function setPlatform(p: Platform): void {
  * helper is left for the caller's subreaper to reap (a zombie still counts in pids.current).
  */
 export async function childrenExited(): Promise<void> {
-  await Promise.all(running);
+  await Promise.all(exits);
 }
 
 export function platform(): Platform {
