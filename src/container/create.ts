@@ -57,7 +57,7 @@ export interface CreateOptions {
  */
 function forTheInit(spec: ValidSpec, listenFds: number, consoleSize: CreateOptions["consoleSize"]): ValidSpec {
   const p = spec.process;
-  if ((listenFds === 0 && (consoleSize === undefined || p.consoleSize !== undefined))) return spec;
+  if (listenFds === 0 && (consoleSize === undefined || p.consoleSize !== undefined)) return spec;
   const env = listenFds > 0 ? [...(p.env ?? []), `LISTEN_FDS=${listenFds}`, "LISTEN_PID=1"] : p.env;
   return { ...spec, process: { ...p, ...(env && { env }), consoleSize: p.consoleSize ?? consoleSize } };
 }
