@@ -67,7 +67,6 @@ export interface Result {
 export class Runtime {
   private rootDir?: string;
   private readonly ids = new Set<string>();
-  private readonly dirs: string[] = [];
 
   /**
    * The --root of this file's containers, made on first use: a file whose tests all skip runs
@@ -115,8 +114,9 @@ export class Runtime {
     return id;
   }
 
+  /** A directory removed when the file's tests are done (after cleanup() deleted the containers). */
   trackDir(dir: string): string {
-    this.dirs.push(dir);
+    removeWhenFileDone(dir);
     return dir;
   }
 
@@ -126,7 +126,6 @@ export class Runtime {
 
   cleanup(): void {
     for (const id of this.ids) this.skiff(["delete", "--force", id]);
-    for (const d of this.dirs) fs.rmSync(d, { recursive: true, force: true });
     if (this.rootDir) fs.rmSync(this.rootDir, { recursive: true, force: true });
   }
 }
