@@ -6,6 +6,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh || exit 1
+# A fresh clone has no node_modules yet (README's first command installs them; this one need not
+# come after it).
+[ -d node_modules ] || npm ci --no-audit --no-fund || exit 1
 npm run -s build || exit 1
 
 # Dead code: exports, types and files nothing uses, and duplicate exports (knip, knip.json).
