@@ -1,7 +1,8 @@
 // Where errors and warnings go. runc's contract: with --log FILE every record is appended to
 // FILE (as JSON lines {"level","msg","time"} with --log-format json); fatal errors are also
 // printed to stderr, which is what people at a shell and podman's fallback read.
-import * as fs from "node:fs";
+// The file is opened at the first record: most commands that succeed write none, and the
+// read-only ones then never load node:fs (docs/architecture.md).
 import type createDebug from "debug";
 import { print } from "./output.js";
 
@@ -31,7 +32,10 @@ function tracer(namespace: string): Tracer {
 export const trace = tracer("skiff");
 
 interface Sink {
-  file?: number;
+  /** --log FILE */
+  path?: string;
+  /** its descriptor, once the first record opened it */
+  fd?: number;
   format: LogFormat;
   debug: boolean;
 }
@@ -39,9 +43,7 @@ interface Sink {
 let sink: Sink = { format: "text", debug: false };
 
 export async function configureLog(opts: { path?: string; format?: LogFormat; debug?: boolean }): Promise<void> {
-  let file: number | undefined;
-  if (opts.path) file = fs.openSync(opts.path, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o644);
-  sink = { file, format: opts.format ?? "text", debug: opts.debug ?? false };
+  sink = { path: opts.path, format: opts.format ?? "text", debug: opts.debug ?? false };
   if (sink.debug) formatMessage ??= (await import("node:util")).format;
   if (!sink.debug && /skiff/.test(process.env.DEBUG ?? "")) {
     debugModule = (await import("debug")).default;
@@ -54,14 +56,31 @@ export function formatRecord(level: Level, msg: string, format: LogFormat, now =
   return `time="${now.toISOString()}" level=${level} msg=${JSON.stringify(msg)}\n`;
 }
 
+/**
+ * Appends one record to the --log file; false without one. A file that cannot be opened is said
+ * once on stderr and dropped, so the record still reaches stderr.
+ */
+function appendToLogFile(level: Level, msg: string): boolean {
+  if (sink.path === undefined) return false;
+  const fs = process.getBuiltinModule("node:fs");
+  try {
+    sink.fd ??= fs.openSync(sink.path, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o644);
+  } catch (e) {
+    print(2, `cannot open log file ${sink.path}: ${(e as Error).message}\n`);
+    sink.path = undefined;
+    return false;
+  }
+  fs.writeSync(sink.fd, formatRecord(level, msg, sink.format));
+  return true;
+}
+
 export function log(level: Level, msg: string): void {
   if (level === "debug" && !sink.debug) return;
-  if (sink.file !== undefined) fs.writeSync(sink.file, formatRecord(level, msg, sink.format));
-  else if (level !== "error") print(2, formatRecord(level, msg, sink.format));
+  if (!appendToLogFile(level, msg) && level !== "error") print(2, formatRecord(level, msg, sink.format));
 }
 
 /** A fatal error: one record in the log (if any) and one plain line on stderr. */
 export function logFatal(msg: string): void {
-  if (sink.file !== undefined) fs.writeSync(sink.file, formatRecord("error", msg, sink.format));
+  appendToLogFile("error", msg);
   print(2, msg + "\n");
 }

@@ -11,21 +11,23 @@ if (versionRequested(argv)) {
   // console.log writes natively; node:fs would cost more (docs/architecture.md).
   console.log(VERSION_TEXT.trimEnd());
 } else {
-  const [fs, { main }, { bunFfi }, { bunSpawn }, { childrenExited, once, setPlatform }, initPath] = await Promise.all([
-    import("node:fs"),
+  // node:fs is not among them: the read-only commands never load it (docs/architecture.md).
+  const [{ main }, { bunFfi }, { bunSpawn }, { bunFiles }, { childrenExited, once, setPlatform }, initPath] = await Promise.all([
     import("./cli/main.js"),
     import("./platform/ffi-bun.js"),
     import("./platform/spawn-bun.js"),
+    import("./platform/files-bun.js"),
     import("./platform/index.js"),
     // @ts-expect-error: a file import, resolved by Bun's bundler to the embedded file's path
     import("../native/build/skiff-init", { with: { type: "file" } }),
   ]);
   mark("modules loaded");
-  setPlatform({ initBinary: () => fs.readFileSync(initPath.default as string), spawn: bunSpawn, ffi: once(bunFfi) });
+  setPlatform({ initBinary: () => process.getBuiltinModule("node:fs").readFileSync(initPath.default as string), spawn: bunSpawn, ffi: once(bunFfi), ...bunFiles });
   const status = await main(argv);
   // Everything is written (skiff prints with write(2)) and the helpers are reaped: exit now. Left
   // to itself Bun would first tear down the JavaScript heap (docs/architecture.md has the cost),
   // memory the kernel frees anyway.
+  mark("command done");
   await childrenExited();
   writeMarks();
   process.exit(status);

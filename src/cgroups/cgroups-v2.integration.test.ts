@@ -157,14 +157,14 @@ describe.runIf(isRoot)("cgroups v2 (a private cgroup2 mount)", () => {
     expect(m.pids()).toContain(counter.proc.pid);
 
     m.freeze();
-    expect(m.isFrozen()).toBe(true);
+    expect(await m.isFrozen()).toBe(true);
     expect(fs.readFileSync(path.join(m.saved.paths[""]!, "cgroup.events"), "utf8")).toMatch(/^frozen 1$/m);
     const frozenAt = counter.read();
     await delay(300);
     expect(counter.read()).toBe(frozenAt);
 
     m.thaw();
-    expect(m.isFrozen()).toBe(false);
+    expect(await m.isFrozen()).toBe(false);
     await eventually(() => counter.read() > frozenAt + 3);
   });
 

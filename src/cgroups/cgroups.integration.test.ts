@@ -240,16 +240,16 @@ describe.runIf(isRoot && cgroupMode !== "v2")(`cgroup v1 hierarchies (this host:
     expect(pids).toContain(inner.pid);
 
     m.freeze();
-    expect(m.isFrozen()).toBe(true);
+    expect(await m.isFrozen()).toBe(true);
     expect(read(m, "freezer", "freezer.state")).toBe("FROZEN");
     const frozenAt = counter.read();
     await delay(300);
     expect(counter.read()).toBe(frozenAt);
     // A reloaded manager (a later `skiff state`) sees the same.
-    expect(loadCgroupManager(JSON.parse(JSON.stringify(m.saved))).isFrozen()).toBe(true);
+    expect(await loadCgroupManager(JSON.parse(JSON.stringify(m.saved))).isFrozen()).toBe(true);
 
     m.thaw();
-    expect(m.isFrozen()).toBe(false);
+    expect(await m.isFrozen()).toBe(false);
     await eventually(() => counter.read() > frozenAt + 3);
   });
 

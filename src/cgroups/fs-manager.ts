@@ -202,7 +202,7 @@ export class FsManager implements CgroupManager {
     freezeV1(dir, frozen);
   }
 
-  isFrozen(): boolean {
+  isFrozen(): Promise<boolean> {
     return isFrozen(this.saved);
   }
 

@@ -67,7 +67,7 @@ export interface CgroupManager {
   canFreeze(): boolean;
   freeze(): void;
   thaw(): void;
-  isFrozen(): boolean;
+  isFrozen(): Promise<boolean>;
   /** Every pid in the container's cgroup and its sub-cgroups. */
   pids(): number[];
   /**

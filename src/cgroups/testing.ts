@@ -129,7 +129,7 @@ export async function removeCgroups(managers: CgroupManager[]): Promise<void> {
   const errors: unknown[] = [];
   for (const m of managers.splice(0)) {
     try {
-      if (m.isFrozen()) m.thaw();
+      if (await m.isFrozen()) m.thaw();
       killAll(m.pids());
       await eventually(() => m.pids().length === 0);
     } catch (e) {

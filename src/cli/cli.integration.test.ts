@@ -107,6 +107,32 @@ describe("command line", () => {
     }
   });
 
+  it("--log is opened at the first record: a command that has none leaves no file; one it cannot open sends records to stderr", () => {
+    const dir = rt.trackDir(fs.mkdtempSync(path.join(os.tmpdir(), "skiff-log-")));
+    const quiet = path.join(dir, "quiet.json");
+    rt.ok(["--log", quiet, "--log-format", "json", "list"]);
+    expect(fs.existsSync(quiet)).toBe(false);
+    const r = rt.skiff(["--log", path.join(dir, "missing", "log.json"), "state", "ghost"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`cannot open log file ${path.join(dir, "missing", "log.json")}`);
+    expect(r.stderr).toContain("container ghost does not exist");
+  });
+
+  it("list shows containers only: a stray file or directory under --root is not one", () => {
+    const b = makeBundle(["sleep", "100"]);
+    rt.trackDir(b.dir);
+    const id = rt.track(uniqueId());
+    rt.ok(["create", "--bundle", b.dir, id]);
+    fs.writeFileSync(path.join(rt.root, "stray-file"), "");
+    fs.mkdirSync(path.join(rt.root, "stray-dir"));
+    try {
+      expect(rt.ok(["list", "-q"]).stdout).toBe(`${id}\n`);
+    } finally {
+      fs.rmSync(path.join(rt.root, "stray-file"));
+      fs.rmdirSync(path.join(rt.root, "stray-dir"));
+    }
+  });
+
   it("--debug writes level=debug records in the --log-format in force, to stderr or to --log", () => {
     const b = makeBundle(["true"]);
     rt.trackDir(b.dir);

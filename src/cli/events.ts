@@ -1,4 +1,3 @@
-import * as fs from "node:fs";
 import { StateStore } from "../container/state-store.js";
 import { SkiffError } from "../errors.js";
 import type { Command, GlobalOptions } from "./table.js";
@@ -40,7 +39,8 @@ export const eventsCommand: Command = {
     const store = new StateStore(a.root);
     const { statsEvent, streamEvents } = await import("../container/events.js");
     // Written synchronously so a reader that went away ends the stream with an error (EPIPE)
-    // instead of lines piling up.
+    // instead of lines piling up. (node:fs is fetched here: every command loads this module.)
+    const fs = process.getBuiltinModule("node:fs");
     const write = (line: string) => fs.writeSync(1, line + "\n");
     if (a.stats) write(await statsEvent(store, a.id));
     else await streamEvents(store, a.id, intervalMs, write);

@@ -10,6 +10,6 @@ export const killCommand: Command = {
     const a = args as unknown as GlobalOptions & { id: string; signal?: string; all: boolean };
     const [{ Container }, { parseSignal }] = await Promise.all([import("../container/container.js"), import("../container/signals.js")]);
     const signal = parseSignal(a.signal); // a bad signal is the error, whether or not the container exists
-    await Container.open(new StateStore(a.root), a.id).signal(signal, a.all);
+    await (await Container.open(new StateStore(a.root), a.id)).signal(signal, a.all);
   },
 };

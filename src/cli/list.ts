@@ -27,11 +27,12 @@ export const listCommand: Command = {
     const [{ viewOf }, { Container }] = await Promise.all([import("../container/state.js"), import("../container/container.js")]);
     const store = new StateStore(a.root);
     const views: ListEntry[] = [];
-    for (const id of store.list()) {
+    for (const id of await store.names()) {
       try {
-        views.push(viewOf(Container.open(store, id)));
+        views.push(await viewOf(await Container.open(store, id)));
       } catch (e) {
-        if (isSkiffError(e, "NotFound")) continue; // being deleted right now
+        // Not a container (no record), or one being deleted right now.
+        if (isSkiffError(e, "NotFound") || isSkiffError(e, "InvalidArgument")) continue;
         // Shown, not hidden: `delete --force` can still remove it.
         log("warning", (e as Error).message);
         views.push({ ociVersion: "", id, pid: 0, status: "unknown", bundle: "", rootfs: "", created: "", owner: "" });

@@ -27,13 +27,7 @@ export async function main(argv: string[]): Promise<number> {
     printOut(VERSION_TEXT);
     return 0;
   }
-  const logOptions = earlyLogOptions(argv);
-  try {
-    await configureLog(logOptions);
-  } catch (e) {
-    logFatal(`cannot open log file ${logOptions.path}: ${(e as Error).message}`);
-    return ERROR_EXIT_CODE;
-  }
+  await configureLog(earlyLogOptions(argv));
   process.exitCode = 0;
   try {
     const fast = fastParse(argv, commands);

@@ -1,5 +1,3 @@
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { SkiffError } from "../errors.js";
 import type { Command } from "./table.js";
 
@@ -14,7 +12,9 @@ export const specCommand: Command = {
   handler: async (args) => {
     const a = args as unknown as { bundle: string; rootless: boolean };
     const { defaultSpec } = await import("../spec/default-spec.js");
-    const file = path.join(a.bundle, "config.json");
+    // Fetched here: every command loads this module, and the read-only ones never load node:fs.
+    const fs = process.getBuiltinModule("node:fs");
+    const file = process.getBuiltinModule("node:path").join(a.bundle, "config.json");
     if (fs.existsSync(file)) throw new SkiffError("AlreadyExists", `File ${file} exists. Remove it first`);
     fs.writeFileSync(file, JSON.stringify(defaultSpec({ rootless: a.rootless }), null, "\t") + "\n");
   },

@@ -3,5 +3,5 @@ import { idCommand } from "./table.js";
 
 export const startCommand = idCommand("start", "run the user process of a created container", async (root, id) => {
   const { startContainer } = await import("../container/start.js");
-  startContainer(new StateStore(root), id);
+  await startContainer(new StateStore(root), id);
 });

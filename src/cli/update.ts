@@ -1,4 +1,3 @@
-import * as fs from "node:fs";
 import { StateStore } from "../container/state-store.js";
 import { log } from "../log.js";
 import type { LinuxResources } from "../spec/types.js";
@@ -8,7 +7,7 @@ import { rejectRdtFlags, resourcesFromFlags, UPDATE_FLAGS } from "./update-flags
 /** --resources FILE or - (stdin): a LinuxResources document, validated like config.json's. */
 async function resourcesFromFile(file: string): Promise<LinuxResources> {
   const { parseJson, readJsonFile, validateResources } = await import("../spec/load.js");
-  if (file === "-") return validateResources(parseJson(fs.readFileSync(0, "utf8"), "stdin"), "stdin");
+  if (file === "-") return validateResources(parseJson(process.getBuiltinModule("node:fs").readFileSync(0, "utf8"), "stdin"), "stdin");
   return validateResources(readJsonFile(file), file);
 }
 

@@ -2,12 +2,11 @@
 // `state`, `list` and a plain `kill` never need it, and loading it is a good part of their
 // start-up), its status derived from facts each time, and the lock that serialises a
 // read-change-save of its record.
-import * as fs from "node:fs";
 import { isFrozen } from "../cgroups/frozen.js";
 import type { CgroupManager } from "../cgroups/index.js";
 import { SkiffError, isSkiffError } from "../errors.js";
 import { ESRCH } from "../linux/errno.js";
-import { pidfdSendSignal } from "../linux/libc.js";
+import { close, pidfdSendSignal } from "../linux/libc.js";
 import type { Status } from "../spec/types.js";
 import { openProcess } from "./reap.js";
 import type { ContainerRecord, StateStore } from "./state-store.js";
@@ -23,8 +22,8 @@ export class Container {
     readonly record: ContainerRecord,
   ) {}
 
-  static open(store: StateStore, id: string): Container {
-    return new Container(store, store.load(id));
+  static async open(store: StateStore, id: string): Promise<Container> {
+    return new Container(store, await store.load(id));
   }
 
   /** A container whose record the caller has already (a list, a fallback record). */
@@ -37,7 +36,7 @@ export class Container {
    * that a concurrent update or delete sees the record fn saves, never an older one.
    */
   static lock<T>(store: StateStore, id: string, fn: (c: Container) => Promise<T>): Promise<T> {
-    return store.withLock(id, () => fn(Container.open(store, id)));
+    return store.withLock(id, async () => fn(await Container.open(store, id)));
   }
 
   get id(): string {
@@ -49,13 +48,13 @@ export class Container {
     return this.manager;
   }
 
-  status(): Status {
+  status(): Promise<Status> {
     return statusOf(this.store, this.record);
   }
 
   /** The status, unless the container is stopped: then NotRunning with `message`. */
-  live(message: string): Status {
-    const status = this.status();
+  async live(message: string): Promise<Status> {
+    const status = await this.status();
     if (status === "stopped") throw new SkiffError("NotRunning", message);
     return status;
   }
@@ -71,9 +70,9 @@ export class Container {
    * container thaws it after signalling, so it really dies (other signals wait for `resume`).
    */
   async signal(signal: number, all: boolean): Promise<void> {
-    const status = this.status();
+    const status = await this.status();
     const thawIfKilled = async () => {
-      if (signal === SIGKILL && isFrozen(this.record.cgroups)) (await this.cgroups()).thaw();
+      if (signal === SIGKILL && (await isFrozen(this.record.cgroups))) (await this.cgroups()).thaw();
     };
     const cgroups = all ? await this.cgroups() : undefined;
     // A rootless container may have no cgroup to list its processes in: then --all is the init
@@ -81,7 +80,7 @@ export class Container {
     if (cgroups && cgroups.hierarchies().length > 0) {
       if (signal === SIGKILL && cgroups.killThroughCgroup()) return;
       // Frozen while signalling (runc's way), so no process forks a child the loop would miss.
-      const wasFrozen = cgroups.isFrozen();
+      const wasFrozen = await cgroups.isFrozen();
       const freeze = !wasFrozen && status !== "stopped" && cgroups.canFreeze();
       if (freeze) cgroups.freeze();
       try {
@@ -99,7 +98,7 @@ export class Container {
       return;
     }
     if (status === "stopped") throw new SkiffError("NotRunning", "container not running");
-    const fd = openProcess(this.record.pid, this.record.initStartTime);
+    const fd = await openProcess(this.record.pid, this.record.initStartTime);
     if (fd === undefined) throw new SkiffError("NotRunning", "container not running");
     try {
       pidfdSendSignal(fd, signal);
@@ -108,7 +107,7 @@ export class Container {
       if (isSkiffError(e) && e.errno === ESRCH) throw new SkiffError("NotRunning", "container not running: no such process");
       throw e;
     } finally {
-      fs.closeSync(fd);
+      close(fd);
     }
   }
 }

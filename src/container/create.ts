@@ -122,10 +122,10 @@ function ownStartTime(): string {
  * forever (and `create` with it), so that is an error; sharing a cgroup with other processes
  * works but is almost always a mistake, so that is a warning.
  */
-function checkExistingCgroup(cgroups: CgroupManager): void {
+async function checkExistingCgroup(cgroups: CgroupManager): Promise<void> {
   const pids = cgroups.pids();
   if (pids.length > 0) log("warning", `container's cgroup is not empty: ${pids.length} process(es) found`);
-  if (cgroups.isFrozen()) throw new SkiffError("InvalidState", "container's cgroup unexpectedly frozen");
+  if (await cgroups.isFrozen()) throw new SkiffError("InvalidState", "container's cgroup unexpectedly frozen");
 }
 
 /** How many fds (from 3) systemd-style socket activation handed to this process. */
@@ -167,7 +167,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const host = hostFacts();
     const resources = effectiveResources(spec, opts.rootless ?? false);
     cgroups = createCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: opts.systemdCgroup, resources, annotations: spec.annotations, mountinfo: host.mountinfo, rootless: opts.rootless });
-    checkExistingCgroup(cgroups);
+    await checkExistingCgroup(cgroups);
     mark("state directory claimed, host facts, cgroup manager");
     // Before anything is made, say what will be: if this process dies (kill -9) from here on,
     // `delete` finds the cgroups to empty and remove, and `state` reports the create's fate.
@@ -271,7 +271,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     // A `delete --force` meanwhile (it holds the directory's lock while it works) took the
     // container: that, not the broken pipe or vanished file it left this create with, failed it.
     const deleted = await store.withLock(id, async () => !fs.existsSync(stateDir));
-    if (initPid) killAndReap(initPid);
+    if (initPid) await killAndReap(initPid);
     await joined?.catch(() => undefined); // no cgroup write may be in flight while they are removed
     if (helper) {
       helper.child.kill("SIGKILL");

@@ -14,7 +14,7 @@ export function deleteContainer(store: StateStore, id: string, force: boolean): 
 async function deleteLocked(store: StateStore, id: string, force: boolean): Promise<void> {
   let rec;
   try {
-    rec = store.load(id);
+    rec = await store.load(id);
   } catch (e) {
     // containerd deletes twice; a forced delete of what is already gone succeeds.
     if (force && isSkiffError(e, "NotFound")) {
@@ -22,25 +22,25 @@ async function deleteLocked(store: StateStore, id: string, force: boolean): Prom
       return;
     }
     if (!force || !isSkiffError(e, "InvalidState")) throw e;
-    rec = recordBehindCorruptState(store, id, e);
+    rec = await recordBehindCorruptState(store, id, e);
     if (!rec) return;
   }
   const c = Container.of(store, rec);
   const cgroups = await c.cgroups();
-  const status = c.status();
-  const thawIfFrozen = () => {
-    if (cgroups.isFrozen()) cgroups.thaw();
+  const status = await c.status();
+  const thawIfFrozen = async () => {
+    if (await cgroups.isFrozen()) cgroups.thaw();
   };
   if (status !== "stopped") {
     if (!force) throw new SkiffError("InvalidState", `cannot delete container ${id} that is not stopped: ${status}`);
     // SIGKILL does not reach frozen tasks on cgroup v1: signal, thaw, then wait.
-    if (!rec.creating) killAndReap(rec.pid, rec.initStartTime, { thawFirst: thawIfFrozen });
+    if (!rec.creating) await killAndReap(rec.pid, rec.initStartTime, { thawFirst: thawIfFrozen });
   }
   // Without a pid namespace the init's children outlive it: nothing may stay in the cgroup. The
   // cgroup may be frozen even when the init is gone (paused, then the init was killed).
   for (const pid of cgroups.pids()) {
     try {
-      killAndReap(pid, undefined, { thawFirst: thawIfFrozen });
+      await killAndReap(pid, undefined, { thawFirst: thawIfFrozen });
     } catch (e) {
       trace("kill leftover %d: %s", pid, (e as Error).message);
     }
@@ -56,10 +56,10 @@ async function deleteLocked(store: StateStore, id: string, force: boolean): Prom
  * cgroups are the container's; every process in them goes). Without that either, only the
  * state directory can be removed.
  */
-function recordBehindCorruptState(store: StateStore, id: string, e: SkiffError): ContainerRecord | undefined {
+async function recordBehindCorruptState(store: StateStore, id: string, e: SkiffError): Promise<ContainerRecord | undefined> {
   log("warning", e.message);
   try {
-    const rec = store.loadCreating(id);
+    const rec = await store.loadCreating(id);
     // Its creator is long gone: as a create that died, every process in its cgroups goes.
     return { ...rec, creating: { pid: 0, startTime: "" } };
   } catch (inner) {

@@ -11,8 +11,8 @@ import type { StateStore } from "./state-store.js";
 const WATCH_INTERVAL_MS = 100;
 
 async function liveContainer(store: StateStore, id: string): Promise<{ rec: Container["record"]; cgroups: CgroupManager }> {
-  const c = Container.open(store, id);
-  c.live(`container with id ${id} is not running`);
+  const c = await Container.open(store, id);
+  await c.live(`container with id ${id} is not running`);
   return { rec: c.record, cgroups: await c.cgroups() };
 }
 
@@ -32,13 +32,13 @@ export async function streamEvents(store: StateStore, id: string, intervalMs: nu
       if (error === undefined) resolve();
       else reject(error);
     };
-    const watcher = setInterval(() => {
+    const watcher = setInterval(async () => {
       try {
         // OOM first: an init killed by the OOM killer still gets its event.
         const now = cgroups.oomKills();
         if (now > oomKills) write(eventJson("oom", id));
         oomKills = now;
-        if (!isSameLiveProcess(rec.pid, rec.initStartTime)) finish();
+        if (!(await isSameLiveProcess(rec.pid, rec.initStartTime))) finish();
       } catch (e) {
         finish(e);
       }

@@ -81,8 +81,8 @@ function processOf(opts: ExecOptions, config: ValidSpec, lsm: ExecPlanInput["lsm
  * The container must be created or running (runc allows both: the process joins the waiting
  * init's namespaces), or paused when the caller accepts that the process waits for resume.
  */
-function checkStatus(c: Container, ignorePaused: boolean): void {
-  const status = c.live("cannot exec in a stopped container: container not running");
+async function checkStatus(c: Container, ignorePaused: boolean): Promise<void> {
+  const status = await c.live("cannot exec in a stopped container: container not running");
   if (status === "paused" && !ignorePaused) throw new SkiffError("InvalidState", "cannot exec in a paused container (use --ignore-paused to override)");
 }
 
@@ -90,10 +90,10 @@ function checkStatus(c: Container, ignorePaused: boolean): void {
  * Opens the namespaces of the container's init that differ from ours. The fds pin them: the
  * helper joins exactly these even if the init dies and its pid is reused meanwhile.
  */
-function openNamespaces(rec: ContainerRecord): { type: NamespaceType; fd: number }[] {
+async function openNamespaces(rec: ContainerRecord): Promise<{ type: NamespaceType; fd: number }[]> {
   const types = [...new Set((rec.config.linux?.namespaces ?? []).map((n) => n.type))];
   const opened: { type: NamespaceType; fd: number }[] = [];
-  const pidfd = openProcess(rec.pid, rec.initStartTime);
+  const pidfd = await openProcess(rec.pid, rec.initStartTime);
   if (pidfd === undefined) throw new SkiffError("NotRunning", "cannot exec in a stopped container: container not running");
   try {
     for (const type of types) {
@@ -101,7 +101,7 @@ function openNamespaces(rec: ContainerRecord): { type: NamespaceType; fd: number
       if (fs.statSync(file).ino === fs.statSync(`/proc/self/ns/${PROC_NS_NAME[type]}`).ino) continue;
       opened.push({ type, fd: fs.openSync(file, fs.constants.O_RDONLY) });
     }
-    if (!isSameLiveProcess(rec.pid, rec.initStartTime)) throw new SkiffError("NotRunning", "cannot exec in a stopped container: container not running");
+    if (!(await isSameLiveProcess(rec.pid, rec.initStartTime))) throw new SkiffError("NotRunning", "cannot exec in a stopped container: container not running");
     return opened;
   } catch (e) {
     for (const n of opened) fs.closeSync(n.fd);
@@ -154,9 +154,9 @@ function awaitPtyMaster(channel: InitChannel, console: number): number {
 /** Runs the exec; resolves to skiff's exit status (the process's, or 0 with --detach). */
 export async function execInContainer(opts: ExecOptions): Promise<number> {
   const { store } = opts;
-  const container = Container.open(store, opts.id);
+  const container = await Container.open(store, opts.id);
   const rec = container.record;
-  checkStatus(container, opts.ignorePaused ?? false);
+  await checkStatus(container, opts.ignorePaused ?? false);
   const host = hostFacts();
   const proc = processOf(opts, rec.config, host.lsm);
   const interactive = proc.terminal === true && !opts.consoleSocket;
@@ -176,7 +176,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
   let execPid = 0;
   let ownConsole: number | undefined;
   try {
-    const namespaces = openNamespaces(rec);
+    const namespaces = await openNamespaces(rec);
     toClose.push(...namespaces.map((n) => n.fd));
     let consoleFd: number | undefined;
     if (opts.consoleSocket) consoleFd = connectUnix(opts.consoleSocket);
@@ -232,7 +232,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
     }
   } catch (e) {
     trace("exec failed, cleaning up: %s", (e as Error).message);
-    if (execPid) killAndReap(execPid);
+    if (execPid) await killAndReap(execPid);
     helper?.child.kill("SIGKILL");
     throw e;
   } finally {

@@ -6,8 +6,8 @@ import { Container } from "./container.js";
 import type { StateStore } from "./state-store.js";
 
 export async function pauseContainer(store: StateStore, id: string): Promise<void> {
-  const c = Container.open(store, id);
-  const status = c.status();
+  const c = await Container.open(store, id);
+  const status = await c.status();
   if (status !== "running" && status !== "created") throw new SkiffError("NotRunning", "container not running");
   const cgroups = await c.cgroups();
   cgroups.freeze();
@@ -20,10 +20,10 @@ export async function pauseContainer(store: StateStore, id: string): Promise<voi
 }
 
 export async function resumeContainer(store: StateStore, id: string): Promise<void> {
-  const c = Container.open(store, id);
+  const c = await Container.open(store, id);
   // Asked of the cgroup, not the status: a created container that was paused still reports
   // "created" (its exec.fifo is there) and must be resumable.
   const cgroups = await c.cgroups();
-  if (c.status() === "stopped" || !cgroups.isFrozen()) throw new SkiffError("InvalidState", "container not paused");
+  if ((await c.status()) === "stopped" || !(await cgroups.isFrozen())) throw new SkiffError("InvalidState", "container not paused");
   cgroups.thaw();
 }

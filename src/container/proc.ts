@@ -1,5 +1,5 @@
 // Facts about a process from /proc, used to tell a live init from a dead or recycled pid.
-import * as fs from "node:fs";
+import { platform } from "../platform/index.js";
 
 export interface ProcStat {
   /** R, S, D, Z, T, ... */
@@ -17,15 +17,20 @@ export function parseProcStat(text: string): ProcStat {
 
 export function readProcStat(pid: number): ProcStat | undefined {
   try {
-    return parseProcStat(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
+    return parseProcStat(process.getBuiltinModule("node:fs").readFileSync(`/proc/${pid}/stat`, "utf8"));
   } catch {
     return undefined;
   }
 }
 
-/** Alive, not a zombie, and the same process that was recorded (not a reused pid). */
-export function isSameLiveProcess(pid: number, startTime: string): boolean {
+/**
+ * Alive, not a zombie, and the same process that was recorded (not a reused pid). Read through
+ * the platform: `state`, `list` and `kill` ask it and load nothing else of the file system.
+ */
+export async function isSameLiveProcess(pid: number, startTime: string): Promise<boolean> {
   if (pid <= 0) return false;
-  const st = readProcStat(pid);
-  return st !== undefined && st.state !== "Z" && st.state !== "X" && st.startTime === startTime;
+  const text = await platform().readText(`/proc/${pid}/stat`);
+  if (text === undefined) return false;
+  const st = parseProcStat(text);
+  return st.state !== "Z" && st.state !== "X" && st.startTime === startTime;
 }

@@ -7,7 +7,7 @@ import type { StateStore } from "./state-store.js";
 
 /** Every pid in the container's cgroup; empty for a stopped container, as with runc. */
 export async function containerPids(store: StateStore, id: string): Promise<number[]> {
-  return (await Container.open(store, id).cgroups()).pids();
+  return (await (await Container.open(store, id)).cgroups()).pids();
 }
 
 /** ps output reduced to its header and the lines whose PID column is one of `pids`. */

@@ -103,7 +103,7 @@ describe("races", () => {
       const pids = 200 + round;
       const [a, b] = await Promise.all([skiffAsync(["update", "--memory", String(limit), id]), skiffAsync(["update", "--pids-limit", String(pids), id])]);
       expect([a.stderr, b.stderr]).toEqual(["", ""]);
-      const saved = loadCgroupManager(new StateStore(rt.root).load(id).cgroups).saved.resources;
+      const saved = loadCgroupManager((await new StateStore(rt.root).load(id)).cgroups).saved.resources;
       expect(saved?.memory?.limit).toBe(limit);
       expect(saved?.pids?.limit).toBe(pids);
       rt.ok(["delete", "--force", id]);

@@ -35,7 +35,7 @@ export async function runContainer(opts: CreateOptions & { detach?: boolean; kee
   let master: number | undefined;
   try {
     if (own) master = receivePtyMaster(own.ours);
-    startContainer(opts.store, opts.id);
+    await startContainer(opts.store, opts.id);
   } catch (e) {
     await deleteContainer(opts.store, opts.id, true);
     throw e;

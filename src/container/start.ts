@@ -20,8 +20,8 @@ export function startOutcome(text: string): { ok: true } | { ok: false; message:
   return { ok: false, message: "cannot start a container that has stopped" };
 }
 
-function readOutcome(store: StateStore, rec: ContainerRecord): string {
-  const pidfd = openProcess(rec.pid, rec.initStartTime);
+async function readOutcome(store: StateStore, rec: ContainerRecord): Promise<string> {
+  const pidfd = await openProcess(rec.pid, rec.initStartTime);
   if (pidfd === undefined) throw new SkiffError("InvalidState", "cannot start a container that has stopped");
   // A non-blocking open never hangs; poll waits for the init's words or for its death.
   const fifo = fs.openSync(store.fifo(rec.id), fs.constants.O_RDONLY | O_NONBLOCK);
@@ -39,20 +39,20 @@ function readOutcome(store: StateStore, rec: ContainerRecord): string {
   }
 }
 
-export function startContainer(store: StateStore, id: string): ContainerRecord {
-  const c = Container.open(store, id);
+export async function startContainer(store: StateStore, id: string): Promise<ContainerRecord> {
+  const c = await Container.open(store, id);
   const rec = c.record;
-  const status = c.status();
+  const status = await c.status();
   if (status === "stopped") throw new SkiffError("InvalidState", "cannot start a container that has stopped");
   if (status !== "created") throw new SkiffError("InvalidState", `cannot start an already ${status} container`);
-  const outcome = startOutcome(readOutcome(store, rec));
+  const outcome = startOutcome(await readOutcome(store, rec));
   fs.rmSync(store.fifo(id), { force: true });
   if (!outcome.ok) throw new SkiffError("InvalidState", outcome.message);
   try {
     runHooks("poststart", rec.config.hooks?.poststart, hookState(rec, "running"));
   } catch (e) {
     // runtime-spec 1.3: a failing poststart hook fails start, and the container is stopped.
-    killAndReap(rec.pid, rec.initStartTime);
+    await killAndReap(rec.pid, rec.initStartTime);
     throw e;
   }
   return rec;

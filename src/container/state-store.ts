@@ -1,14 +1,20 @@
 // The state directory: <root>/<id>/ holds state.json (written atomically), exec.fifo while the
 // container waits for `start`, and nothing else. mkdir of the directory is the create lock.
-import * as fs from "node:fs";
-import * as path from "node:path";
+// Records are read through the platform, so `state`, `list` and `kill` never load node:fs
+// (docs/architecture.md); what writes them has it loaded anyway.
+import type * as NodeFs from "node:fs";
 import { SkiffError } from "../errors.js";
 import { ownIdentity } from "../host/identity.js";
 import { syscallError } from "../linux/errno.js";
 import { writeAll } from "../linux/io.js";
 import { flock, LOCK_EX } from "../linux/libc.js";
+import { platform } from "../platform/index.js";
 import type { SavedCgroups } from "../cgroups/index.js";
 import type { ValidSpec } from "../spec/types.js";
+
+// Fetched on the first write: the read-only commands never load node:fs or node:path
+// (docs/architecture.md).
+const fs = (): typeof NodeFs => process.getBuiltinModule("node:fs");
 
 export const EXEC_FIFO = "exec.fifo";
 const STATE_FILE = "state.json";
@@ -49,14 +55,19 @@ export function validateId(id: string): void {
 }
 
 export class StateStore {
-  constructor(readonly root: string) {}
+  /** root without its trailing slashes, to join ids to */
+  private readonly prefix: string;
+
+  constructor(readonly root: string) {
+    this.prefix = root.replace(/\/+$/, "");
+  }
 
   dir(id: string): string {
-    return path.join(this.root, id);
+    return `${this.prefix}/${id}`;
   }
 
   fifo(id: string): string {
-    return path.join(this.dir(id), EXEC_FIFO);
+    return `${this.dir(id)}/${EXEC_FIFO}`;
   }
 
   /** Atomically claims the id: exactly one concurrent create wins. */
@@ -65,14 +76,14 @@ export class StateStore {
     const dir = this.dir(id);
     try {
       // A rootless user's state stays its own (runc: 0700); root's lets a non-root init reach exec.fifo.
-      fs.mkdirSync(this.root, { recursive: true, mode: ownIdentity().euid === 0 ? 0o711 : 0o700 });
-      fs.mkdirSync(dir, { mode: 0o711 });
+      fs().mkdirSync(this.root, { recursive: true, mode: ownIdentity().euid === 0 ? 0o711 : 0o700 });
+      fs().mkdirSync(dir, { mode: 0o711 });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new SkiffError("AlreadyExists", `container with id exists: ${id}`);
       throw syscallError(`creating the state directory ${dir}`, e);
     }
     // mkdir's mode is filtered by umask; the init (maybe not root) must search the directory.
-    fs.chmodSync(dir, 0o711);
+    fs().chmodSync(dir, 0o711);
     return dir;
   }
 
@@ -85,7 +96,7 @@ export class StateStore {
     validateId(id);
     let fd: number;
     try {
-      fd = fs.openSync(this.dir(id), fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+      fd = fs().openSync(this.dir(id), fs().constants.O_RDONLY | fs().constants.O_DIRECTORY);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return fn();
       throw syscallError(`opening the state of container ${id}`, e);
@@ -94,41 +105,32 @@ export class StateStore {
       flock(fd, LOCK_EX);
       return await fn();
     } finally {
-      fs.closeSync(fd);
+      fs().closeSync(fd);
     }
   }
 
-  exists(id: string): boolean {
-    validateId(id);
-    return this.hasRecord(this.dir(id));
-  }
-
-  private hasRecord(dir: string): boolean {
-    return fs.existsSync(path.join(dir, STATE_FILE)) || fs.existsSync(path.join(dir, CREATING_FILE));
-  }
-
   /** state.json, or while there is none (a create under way or killed), creating.json. */
-  load(id: string): ContainerRecord {
+  async load(id: string): Promise<ContainerRecord> {
     validateId(id);
-    return this.read(id, STATE_FILE) ?? this.loadCreating(id);
+    return (await this.read(id, STATE_FILE)) ?? this.loadCreating(id);
   }
 
   /** The record create wrote before it made anything. */
-  loadCreating(id: string): ContainerRecord {
+  async loadCreating(id: string): Promise<ContainerRecord> {
     validateId(id);
-    const rec = this.read(id, CREATING_FILE);
+    const rec = await this.read(id, CREATING_FILE);
     if (!rec) throw new SkiffError("NotFound", `container ${id} does not exist`);
     return rec;
   }
 
-  private read(id: string, name: string): ContainerRecord | undefined {
-    let text: string;
+  private async read(id: string, name: string): Promise<ContainerRecord | undefined> {
+    let text: string | undefined;
     try {
-      text = fs.readFileSync(path.join(this.dir(id), name), "utf8");
+      text = await platform().readText(`${this.dir(id)}/${name}`);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw syscallError(`reading the state of container ${id}`, e);
     }
+    if (text === undefined) return undefined;
     try {
       return JSON.parse(text) as ContainerRecord;
     } catch (e) {
@@ -150,49 +152,42 @@ export class StateStore {
    * and /run is a tmpfs; the fsyncs' cost is in docs/architecture.md.
    */
   private write(record: ContainerRecord, name: string): void {
-    const file = path.join(this.dir(record.id), name);
+    const file = `${this.dir(record.id)}/${name}`;
     const tmp = `${file}.${process.pid}.tmp`;
     try {
-      const fd = fs.openSync(tmp, "w", 0o600);
+      const fd = fs().openSync(tmp, "w", 0o600);
       try {
         writeAll(fd, JSON.stringify(record)); // a full filesystem writes short before it fails
       } finally {
-        fs.closeSync(fd);
+        fs().closeSync(fd);
       }
-      fs.renameSync(tmp, file);
+      fs().renameSync(tmp, file);
     } catch (e) {
-      fs.rmSync(tmp, { force: true });
+      fs().rmSync(tmp, { force: true });
       throw syscallError(`writing the state of container ${record.id} in ${this.root}`, e);
     }
   }
 
   remove(id: string): void {
-    fs.rmSync(this.dir(id), { recursive: true, force: true });
+    fs().rmSync(this.dir(id), { recursive: true, force: true });
   }
 
-  list(): string[] {
-    try {
-      return fs
-        .readdirSync(this.root, { withFileTypes: true })
-        .filter((d) => d.isDirectory() && this.hasRecord(path.join(this.root, d.name)))
-        .map((d) => d.name)
-        .sort();
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
-      throw e;
-    }
+  /** The names under the root, sorted: containers, and whatever else is there (load tells). */
+  async names(): Promise<string[]> {
+    return (await platform().listDir(this.root)).sort();
   }
 }
 
 /** Writes a pid file the way containerd reads it: bare digits, no newline, atomically. */
 export function writePidFile(file: string, pid: number): void {
+  const path = process.getBuiltinModule("node:path");
   const abs = path.resolve(file);
   const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}`);
   try {
-    fs.writeFileSync(tmp, String(pid));
-    fs.renameSync(tmp, abs);
+    fs().writeFileSync(tmp, String(pid));
+    fs().renameSync(tmp, abs);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
+    fs().rmSync(tmp, { force: true });
     throw syscallError(`writing the pid file ${abs}`, e);
   }
 }

@@ -9,9 +9,9 @@ export interface StateView extends State {
   owner: string;
 }
 
-export function viewOf(c: Container): StateView {
+export async function viewOf(c: Container): Promise<StateView> {
   const rec = c.record;
-  const status = c.status();
+  const status = await c.status();
   const view: StateView = {
     ociVersion: rec.ociVersion,
     id: rec.id,
@@ -26,6 +26,6 @@ export function viewOf(c: Container): StateView {
   return view;
 }
 
-export function containerState(store: StateStore, id: string): StateView {
-  return viewOf(Container.open(store, id));
+export async function containerState(store: StateStore, id: string): Promise<StateView> {
+  return viewOf(await Container.open(store, id));
 }

@@ -1,5 +1,5 @@
 // runtime.md "State": the status is derived from facts every time, never trusted from disk.
-import * as fs from "node:fs";
+import { platform } from "../platform/index.js";
 import type { Status } from "../spec/types.js";
 import { isFrozen } from "../cgroups/frozen.js";
 import { isSameLiveProcess } from "./proc.js";
@@ -26,8 +26,10 @@ export function deriveStatus(f: StatusFacts): Status {
   return "running";
 }
 
-export function statusOf(store: StateStore, rec: ContainerRecord): Status {
-  if (rec.creating) return deriveStatus({ creator: isSameLiveProcess(rec.creating.pid, rec.creating.startTime) ? "alive" : "gone", initAlive: false, fifoExists: false, frozen: false });
-  const initAlive = isSameLiveProcess(rec.pid, rec.initStartTime);
-  return deriveStatus({ initAlive, fifoExists: initAlive && fs.existsSync(store.fifo(rec.id)), frozen: initAlive && isFrozen(rec.cgroups) });
+export async function statusOf(store: StateStore, rec: ContainerRecord): Promise<Status> {
+  if (rec.creating) return deriveStatus({ creator: (await isSameLiveProcess(rec.creating.pid, rec.creating.startTime)) ? "alive" : "gone", initAlive: false, fifoExists: false, frozen: false });
+  const initAlive = await isSameLiveProcess(rec.pid, rec.initStartTime);
+  if (!initAlive) return deriveStatus({ initAlive, fifoExists: false, frozen: false });
+  const [fifoExists, frozen] = await Promise.all([platform().exists(store.fifo(rec.id)), isFrozen(rec.cgroups)]);
+  return deriveStatus({ initAlive, fifoExists, frozen });
 }

@@ -20,7 +20,7 @@ export function runcUpdateRules(changes: LinuxResources): LinuxResources {
 
 export function updateContainer(store: StateStore, id: string, changes: LinuxResources): Promise<void> {
   return Container.lock(store, id, async (c) => {
-    c.live("container not running");
+    await c.live("container not running");
     await (await c.cgroups()).update(runcUpdateRules(changes));
     await c.saveCgroups();
   });

@@ -1,7 +1,6 @@
 // Who this process is, read once per command: every command may need it (the default state
 // root, rootless mode, the state directory's mode), so it is kept apart from the fuller
 // HostFacts (facts.ts) that only create and exec read.
-import * as fs from "node:fs";
 
 export interface Identity {
   euid: number;
@@ -17,12 +16,23 @@ let identity: Identity | undefined;
 
 export function ownIdentity(): Identity {
   if (identity) return identity;
-  let uidMap = "";
-  try {
-    uidMap = fs.readFileSync("/proc/self/uid_map", "utf8");
-  } catch {
-    // no /proc: assume the initial namespace
-  }
-  identity = { euid: process.geteuid?.() ?? 0, egid: process.getegid?.() ?? 0, inUserNamespace: uidMap !== "" && !FULL_RANGE_MAP.test(uidMap) };
+  let inUserNamespace: boolean | undefined;
+  // Read on first use: with --root given, `state` and `list` never need it (nor node:fs).
+  const readUidMap = (): boolean => {
+    let uidMap = "";
+    try {
+      uidMap = process.getBuiltinModule("node:fs").readFileSync("/proc/self/uid_map", "utf8");
+    } catch {
+      // no /proc: assume the initial namespace
+    }
+    return uidMap !== "" && !FULL_RANGE_MAP.test(uidMap);
+  };
+  identity = {
+    euid: process.geteuid?.() ?? 0,
+    egid: process.getegid?.() ?? 0,
+    get inUserNamespace() {
+      return (inUserNamespace ??= readUidMap());
+    },
+  };
   return identity;
 }

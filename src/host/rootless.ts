@@ -1,6 +1,5 @@
 // Rootless: skiff run by a user without host root (runc's rules). Read from the process's own
 // facts: its effective uid and whether it sits in a user namespace that maps less than the host.
-import * as path from "node:path";
 import { SkiffError } from "../errors.js";
 import type { Identity } from "./identity.js";
 
@@ -25,7 +24,7 @@ export function defaultStateRoot(env: NodeJS.ProcessEnv, facts: RootlessFacts): 
   const xdg = env.XDG_RUNTIME_DIR;
   if (!xdg) return DEFAULT_STATE_ROOT;
   const honour = facts.euid !== 0 || (facts.inUserNamespace && env.USER !== "root");
-  return honour ? path.join(xdg, "skiff") : DEFAULT_STATE_ROOT;
+  return honour ? process.getBuiltinModule("node:path").join(xdg, "skiff") : DEFAULT_STATE_ROOT;
 }
 
 /**

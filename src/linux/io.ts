@@ -1,5 +1,4 @@
 // Blocking writes and sleeps for a short-lived CLI: no event loop work waits on them.
-import * as fs from "node:fs";
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
@@ -11,6 +10,8 @@ export function sleepSync(ms: number): void {
 /** Writes all of data to fd, through short writes and, on a non-blocking fd, EAGAIN. */
 export function writeAll(fd: number, data: string | Uint8Array): void {
   const bytes = typeof data === "string" ? Buffer.from(data) : data;
+  // Fetched here: modules the read-only commands load import this one (docs/architecture.md).
+  const fs = process.getBuiltinModule("node:fs");
   let offset = 0;
   while (offset < bytes.length) {
     try {

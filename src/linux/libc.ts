@@ -58,6 +58,11 @@ export function prctl(option: number, arg2: number): number {
   return sys("prctl", ["i32", "i64", "i64", "i64", "i64"], [option, arg2, 0, 0, 0], "prctl");
 }
 
+/** close(2), for the descriptors opened here: fs.closeSync would load node:fs into `kill`. */
+export function close(fd: number): void {
+  sys("close", ["i32"], [fd], "close");
+}
+
 /** Signals a process through a pidfd so a recycled pid can never be hit. */
 export function pidfdOpen(pid: number): number {
   return syscall(SYS.pidfd_open, [pid, 0], `pidfd_open ${pid}`);

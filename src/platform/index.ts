@@ -1,5 +1,7 @@
 // The one seam between the two JavaScript engines skiff runs on (docs/architecture.md): how the
-// skiff-init binary is found, how it is started and how libc is called. The entry point sets it:
+// skiff-init binary is found, how it is started, how libc is called, and how the read-only
+// commands read files and print (Bun.file and console cost a compiled skiff far less start-up
+// than node:fs, which `state`, `list` and `kill` then never load). The entry point sets it:
 // main-bun.ts (dist/skiff: skiff-init embedded, Bun.spawn, bun:ffi) or main-node.ts / the test
 // setup (node.ts: native/build/skiff-init, child_process, ffi-rs).
 import type { Ffi } from "./ffi.js";
@@ -19,6 +21,27 @@ export interface Platform {
   initBinary(): Buffer;
   spawn: Spawn;
   ffi(): Ffi;
+  /** A file's text; undefined when there is no such file (any of ABSENT). */
+  readText(file: string): Promise<string | undefined>;
+  /** Whether anything exists at path; never opens it (it may be a FIFO). */
+  exists(file: string): Promise<boolean>;
+  /** The names in a directory, dot-files included; none when it does not exist. */
+  listDir(dir: string): Promise<string[]>;
+  /**
+   * Writes whole lines on fd 1 or 2 before returning (a missing final newline is added); a reader
+   * that went away (EPIPE, e.g. `skiff list | head`) ends it quietly.
+   */
+  print(fd: 1 | 2, text: string): void;
+}
+
+/**
+ * The errors that mean "no such file" to readText: missing, a path through a non-directory, or a
+ * kernel file whose feature is off (a cgroup controller's file on a kernel without it).
+ */
+export const ABSENT = new Set(["ENOENT", "ENOTDIR", "ENODEV", "EOPNOTSUPP"]);
+
+export function isAbsent(e: unknown): boolean {
+  return ABSENT.has((e as NodeJS.ErrnoException).code ?? "");
 }
 
 let current: Platform | undefined;

@@ -5,8 +5,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { SkiffError } from "../errors.js";
+import { writeAll } from "../linux/io.js";
 import { nodeFfi } from "./ffi-node.js";
-import { once, type Platform, type Spawn } from "./index.js";
+import { isAbsent, once, type Platform, type Spawn } from "./index.js";
 
 function findInit(): string {
   for (let dir = path.dirname(fileURLToPath(import.meta.url)); dir !== "/"; dir = path.dirname(dir)) {
@@ -23,4 +24,33 @@ const nodeSpawn: Spawn = (file, args, { argv0, stdio }) => {
   return { pid: child.pid, exited, kill: (signal) => child.kill(signal) };
 };
 
-export const nodePlatform: Platform = { initBinary: () => fs.readFileSync(findInit()), spawn: nodeSpawn, ffi: once(nodeFfi) };
+export const nodePlatform: Platform = {
+  initBinary: () => fs.readFileSync(findInit()),
+  spawn: nodeSpawn,
+  ffi: once(nodeFfi),
+  async readText(file) {
+    try {
+      return await fs.promises.readFile(file, "utf8");
+    } catch (e) {
+      if (isAbsent(e)) return undefined;
+      throw e;
+    }
+  },
+  exists: async (file) => fs.existsSync(file),
+  async listDir(dir) {
+    try {
+      return await fs.promises.readdir(dir);
+    } catch (e) {
+      if (isAbsent(e)) return [];
+      throw e;
+    }
+  },
+  print(fd, text) {
+    if (text === "") return;
+    try {
+      writeAll(fd, text.endsWith("\n") ? text : text + "\n");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EPIPE") throw e;
+    }
+  },
+};

@@ -1,0 +1,19 @@
+// The small part of Bun's API that src/platform/spawn-bun.ts and files-bun.ts use (Bun ships the
+// real types; the Node toolchain does not have them).
+declare namespace Bun {
+  interface Subprocess {
+    readonly pid: number;
+    readonly exited: Promise<number>;
+    kill(signal?: string | number): void;
+  }
+  function spawn(cmd: string[], options: { argv0?: string; stdio: number[]; env: Record<string, string> }): Subprocess;
+  interface BunFile {
+    text(): Promise<string>;
+    exists(): Promise<boolean>;
+  }
+  function file(path: string): BunFile;
+  class Glob {
+    constructor(pattern: string);
+    scan(options: { cwd: string; dot: boolean; onlyFiles: boolean }): AsyncIterable<string>;
+  }
+}

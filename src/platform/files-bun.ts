@@ -1,0 +1,30 @@
+// Files and output through Bun's native APIs (the compiled dist/skiff): loading node:fs costs a
+// compiled Bun program more start-up than a whole `skiff state` should take (docs/architecture.md).
+import { isAbsent, type Platform } from "./index.js";
+
+export const bunFiles: Pick<Platform, "readText" | "exists" | "listDir" | "print"> = {
+  async readText(file) {
+    try {
+      return await Bun.file(file).text();
+    } catch (e) {
+      if (isAbsent(e)) return undefined;
+      throw e;
+    }
+  },
+  exists: (file) => Bun.file(file).exists(),
+  async listDir(dir) {
+    try {
+      const names: string[] = [];
+      for await (const name of new Bun.Glob("*").scan({ cwd: dir, dot: true, onlyFiles: false })) names.push(name);
+      return names;
+    } catch (e) {
+      if (isAbsent(e)) return [];
+      throw e;
+    }
+  },
+  // console writes natively, whole, at once, and ends quietly on EPIPE.
+  print(fd, text) {
+    if (text === "") return;
+    (fd === 1 ? console.log : console.error)(text.endsWith("\n") ? text.slice(0, -1) : text);
+  },
+};
