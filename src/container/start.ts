@@ -1,15 +1,14 @@
 // `start`: release the init waiting on exec.fifo; it runs the startContainer hooks, reports
 // "0" (or "E" and an error) through the FIFO, and execs the program, which closes the FIFO.
 // Then the poststart hooks run here.
-import * as fs from "node:fs";
-import { SkiffError } from "../errors.js";
-import { fcntl, pollIn } from "../linux/libc.js";
+import { SkiffError, isSkiffError } from "../errors.js";
+import { ENOENT } from "../linux/errno.js";
+import { close, fcntl, O_NONBLOCK, O_RDONLY, open, pollIn, read, unlink } from "../linux/libc.js";
 import { hookState, runHooks } from "./hooks.js";
 import { killAndReap, openProcess } from "./reap.js";
 import { Container } from "./container.js";
 import { StateStore, type ContainerRecord } from "./state-store.js";
 
-const O_NONBLOCK = 0o4000;
 const F_GETFL = 3, F_SETFL = 4;
 
 /** What the init wrote on exec.fifo: "0" then EOF at execve; "E<message>" when it failed. */
@@ -24,18 +23,18 @@ async function readOutcome(store: StateStore, rec: ContainerRecord): Promise<str
   const pidfd = await openProcess(rec.pid, rec.initStartTime);
   if (pidfd === undefined) throw new SkiffError("InvalidState", "cannot start a container that has stopped");
   // A non-blocking open never hangs; poll waits for the init's words or for its death.
-  const fifo = fs.openSync(store.fifo(rec.id), fs.constants.O_RDONLY | O_NONBLOCK);
+  const fifo = open(store.fifo(rec.id), O_RDONLY | O_NONBLOCK);
   try {
     const [fifoEvents] = pollIn([fifo, pidfd], -1);
     if (!fifoEvents) return "";
     fcntl(fifo, F_SETFL, fcntl(fifo, F_GETFL, 0) & ~O_NONBLOCK);
     const chunks: Buffer[] = [];
     const buf = Buffer.alloc(4096);
-    for (let n; (n = fs.readSync(fifo, buf)) > 0; ) chunks.push(Buffer.from(buf.subarray(0, n)));
+    for (let n; (n = read(fifo, buf)) > 0; ) chunks.push(Buffer.from(buf.subarray(0, n)));
     return Buffer.concat(chunks).toString();
   } finally {
-    fs.closeSync(fifo);
-    fs.closeSync(pidfd);
+    close(fifo);
+    close(pidfd);
   }
 }
 
@@ -46,7 +45,11 @@ export async function startContainer(store: StateStore, id: string): Promise<Con
   if (status === "stopped") throw new SkiffError("InvalidState", "cannot start a container that has stopped");
   if (status !== "created") throw new SkiffError("InvalidState", `cannot start an already ${status} container`);
   const outcome = startOutcome(await readOutcome(store, rec));
-  fs.rmSync(store.fifo(id), { force: true });
+  try {
+    unlink(store.fifo(id));
+  } catch (e) {
+    if (!(isSkiffError(e) && e.errno === ENOENT)) throw e;
+  }
   if (!outcome.ok) throw new SkiffError("InvalidState", outcome.message);
   try {
     runHooks("poststart", rec.config.hooks?.poststart, hookState(rec, "running"));

@@ -58,9 +58,26 @@ export function prctl(option: number, arg2: number): number {
   return sys("prctl", ["i32", "i64", "i64", "i64", "i64"], [option, arg2, 0, 0, 0], "prctl");
 }
 
-/** close(2), for the descriptors opened here: fs.closeSync would load node:fs into `kill`. */
+// open, read, close and unlink for the commands that otherwise use only libc (`kill`, `start`):
+// node:fs would cost them more start-up than all the rest of their work (docs/architecture.md).
+
+export const O_RDONLY = 0, O_NONBLOCK = 0o4000, O_CLOEXEC = 0o2000000;
+
+export function open(path: string, flags: number): number {
+  return sys("open", ["string", "i32"], [path, flags | O_CLOEXEC], `open ${path}`);
+}
+
+/** read(2) into buf; the count read, 0 at end of file. */
+export function read(fd: number, buf: Buffer): number {
+  return sys("read", ["i32", "buffer", "i64"], [fd, buf, buf.length], "read", "i64");
+}
+
 export function close(fd: number): void {
   sys("close", ["i32"], [fd], "close");
+}
+
+export function unlink(path: string): void {
+  sys("unlink", ["string"], [path], `unlink ${path}`);
 }
 
 /** Signals a process through a pidfd so a recycled pid can never be hit. */
