@@ -1,5 +1,10 @@
+import * as os from "node:os";
 import { describe, expect, it } from "vitest";
-import { parseSignal } from "./signals.js";
+import { parseSignal, SIGNALS } from "./signals.js";
+
+it("knows the host's signal numbers, as node:os does", () => {
+  expect(SIGNALS).toEqual(os.constants.signals);
+});
 
 describe("parseSignal", () => {
   it.each([
