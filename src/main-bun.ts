@@ -15,17 +15,17 @@ if (versionRequested(argv)) {
   // that happens while the modules load (docs/architecture.md).
   void Bun.file("/proc/self/stat").text();
   // node:fs is not among them: the read-only commands never load it (docs/architecture.md).
-  const [{ main }, { bunFfi }, { bunSpawn }, { bunFiles }, { childrenExited, once, setPlatform }, initPath] = await Promise.all([
+  const [{ main }, { bunFfi }, { bunSpawn }, { bunApis }, { childrenExited, once, setPlatform }, initPath] = await Promise.all([
     import("./cli/main.js"),
     import("./platform/ffi-bun.js"),
     import("./platform/spawn-bun.js"),
-    import("./platform/files-bun.js"),
+    import("./platform/apis-bun.js"),
     import("./platform/index.js"),
     // @ts-expect-error: a file import, resolved by Bun's bundler to the embedded file's path
     import("../native/build/skiff-init", { with: { type: "file" } }),
   ]);
   mark("modules loaded");
-  setPlatform({ initBinary: () => process.getBuiltinModule("node:fs").readFileSync(initPath.default as string), spawn: bunSpawn, ffi: once(bunFfi), ...bunFiles });
+  setPlatform({ initBinary: () => process.getBuiltinModule("node:fs").readFileSync(initPath.default as string), spawn: bunSpawn, ffi: once(bunFfi), ...bunApis });
   const status = await main(argv);
   // Everything is written (skiff prints with write(2)) and the helpers are reaped: exit now. Left
   // to itself Bun would first tear down the JavaScript heap (docs/architecture.md has the cost),

@@ -1,7 +1,6 @@
 // linux.seccomp → a raw classic-BPF program, built with libseccomp (libseccomp.so.2) through
 // ffi-rs in the parent. The executor loads the bytes with seccomp(2) just before execve, so
 // nothing here touches the calling process: the filter is exported, never loaded.
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createExternalBuffer, DataType, isNullPointer, load, open, type JsExternal } from "ffi-rs";
@@ -10,6 +9,7 @@ import { log } from "../log.js";
 import type { Seccomp, SeccompAction, SeccompArch, SeccompFlag, SeccompOperator, SeccompSyscall } from "../spec/types.js";
 import { errnoName } from "./errno.js";
 import { memfdCreate, MFD_CLOEXEC } from "./libc.js";
+import { platform } from "../platform/index.js";
 import { enosysPrologue } from "./seccomp-enosys.js";
 
 export interface CompiledSeccomp {
@@ -283,9 +283,7 @@ function canonicalJson(value: unknown): string {
 const CACHE_FORMAT = 2;
 
 export function seccompCacheKey(s: Seccomp): string {
-  return createHash("sha256")
-    .update(`skiff-seccomp-${CACHE_FORMAT}\0${libseccompVersion()}\0${process.arch}\0${canonicalJson(s)}`)
-    .digest("hex");
+  return platform().sha256Hex(`skiff-seccomp-${CACHE_FORMAT}\0${libseccompVersion()}\0${process.arch}\0${canonicalJson(s)}`);
 }
 
 interface CacheEntry {

@@ -1,4 +1,4 @@
-// The small part of Bun's API that src/platform/spawn-bun.ts and files-bun.ts use (Bun ships the
+// The small part of Bun's API that src/platform/spawn-bun.ts and apis-bun.ts use (Bun ships the
 // real types; the Node toolchain does not have them).
 declare namespace Bun {
   interface Subprocess {
@@ -12,6 +12,11 @@ declare namespace Bun {
     exists(): Promise<boolean>;
   }
   function file(path: string): BunFile;
+  class CryptoHasher {
+    constructor(algorithm: "sha256");
+    update(data: string): CryptoHasher;
+    digest(encoding: "hex"): string;
+  }
   class Glob {
     constructor(pattern: string);
     scan(options: { cwd: string; dot: boolean; onlyFiles: boolean }): AsyncIterable<string>;

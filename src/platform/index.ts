@@ -1,7 +1,8 @@
 // The one seam between the two JavaScript engines skiff runs on (docs/architecture.md): how the
-// skiff-init binary is found, how it is started, how libc is called, and how the read-only
-// commands read files and print (Bun.file and console cost a compiled skiff far less start-up
-// than node:fs, which `state`, `list` and `kill` then never load). The entry point sets it:
+// skiff-init binary is found, how it is started, how libc is called, how the read-only commands
+// read files and print, and how seccomp profiles are hashed (Bun's native APIs cost a compiled
+// skiff far less start-up than node:fs and node:crypto, which `state`, `list` and `kill` then
+// never load). The entry point sets it:
 // main-bun.ts (dist/skiff: skiff-init embedded, Bun.spawn, bun:ffi) or main-node.ts / the test
 // setup (node.ts: native/build/skiff-init, child_process, ffi-rs).
 import type { Ffi } from "./ffi.js";
@@ -32,6 +33,8 @@ export interface Platform {
    * that went away (EPIPE, e.g. `skiff list | head`) ends it quietly.
    */
   print(fd: 1 | 2, text: string): void;
+  /** SHA-256 of text, in hex (node:crypto costs a compiled Bun program ~2.5 ms to load). */
+  sha256Hex(text: string): string;
 }
 
 /**

@@ -1,6 +1,7 @@
 // The Node platform: skiff-init from native/build (found by walking up from this file, in a
 // checkout or in dist/node), started by child_process, libc through ffi-rs.
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -53,4 +54,5 @@ export const nodePlatform: Platform = {
       if ((e as NodeJS.ErrnoException).code !== "EPIPE") throw e;
     }
   },
+  sha256Hex: (text) => createHash("sha256").update(text).digest("hex"),
 };

@@ -1,8 +1,9 @@
-// Files and output through Bun's native APIs (the compiled dist/skiff): loading node:fs costs a
-// compiled Bun program more start-up than a whole `skiff state` should take (docs/architecture.md).
+// Files, output and hashing through Bun's native APIs (the compiled dist/skiff): loading node:fs
+// or node:crypto costs a compiled Bun program more start-up than a whole `skiff state` should take
+// (docs/architecture.md).
 import { isAbsent, type Platform } from "./index.js";
 
-export const bunFiles: Pick<Platform, "readText" | "exists" | "listDir" | "print"> = {
+export const bunApis: Pick<Platform, "readText" | "exists" | "listDir" | "print" | "sha256Hex"> = {
   async readText(file) {
     try {
       return await Bun.file(file).text();
@@ -27,4 +28,5 @@ export const bunFiles: Pick<Platform, "readText" | "exists" | "listDir" | "print
     if (text === "") return;
     (fd === 1 ? console.log : console.error)(text.endsWith("\n") ? text.slice(0, -1) : text);
   },
+  sha256Hex: (text) => new Bun.CryptoHasher("sha256").update(text).digest("hex"),
 };
