@@ -14,18 +14,11 @@ if (versionRequested(argv)) {
   // Bun.file's first read costs ~0.5 ms, mostly waiting for its I/O thread to start: begun here,
   // that happens while the modules load (docs/architecture.md).
   void Bun.file("/proc/self/stat").text();
-  // node:fs is not among them: the read-only commands never load it (docs/architecture.md).
-  const [{ main }, { bunFfi }, { bunSpawn }, { bunApis }, { childrenExited, once, setPlatform }, initPath] = await Promise.all([
-    import("./cli/main.js"),
-    import("./platform/ffi-bun.js"),
-    import("./platform/spawn-bun.js"),
-    import("./platform/apis-bun.js"),
-    import("./platform/index.js"),
-    // @ts-expect-error: a file import, resolved by Bun's bundler to the embedded file's path
-    import("../native/build/skiff-init", { with: { type: "file" } }),
-  ]);
+  // The Bun platform in one module, not five: each module costs start-up. node:fs is not among
+  // them: the read-only commands never load it (docs/architecture.md).
+  const [{ main }, { bunPlatform }, { childrenExited, setPlatform }] = await Promise.all([import("./cli/main.js"), import("./platform/bun-platform.js"), import("./platform/index.js")]);
   mark("modules loaded");
-  setPlatform({ initBinary: () => process.getBuiltinModule("node:fs").readFileSync(initPath.default as string), spawn: bunSpawn, ffi: once(bunFfi), ...bunApis });
+  setPlatform(bunPlatform);
   const status = await main(argv);
   // Everything is written (skiff prints with write(2)) and the helpers are reaped: exit now. Left
   // to itself Bun would first tear down the JavaScript heap (docs/architecture.md has the cost),
