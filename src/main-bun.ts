@@ -11,9 +11,6 @@ if (versionRequested(argv)) {
   // console.log writes natively; node:fs would cost more (docs/architecture.md).
   console.log(VERSION_TEXT.trimEnd());
 } else {
-  // Bun.file's first read costs ~0.5 ms, mostly waiting for its I/O thread to start: begun here,
-  // that happens while the modules load (docs/architecture.md).
-  void Bun.file("/proc/self/stat").text();
   // The Bun platform in one module, not five: each module costs start-up. node:fs is not among
   // them: the read-only commands never load it (docs/architecture.md).
   const [{ main }, { bunPlatform }, { childrenExited, setPlatform }] = await Promise.all([import("./cli/main.js"), import("./platform/bun-platform.js"), import("./platform/index.js")]);

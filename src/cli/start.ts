@@ -2,6 +2,7 @@ import { StateStore } from "../container/state-store.js";
 import { idCommand } from "./table.js";
 
 export const startCommand = idCommand("start", "run the user process of a created container", async (root, id) => {
-  const { startContainer } = await import("../container/start.js");
+  const [{ startContainer }, { bindLibc }] = await Promise.all([import("../container/start.js"), import("../linux/libc.js")]);
+  bindLibc();
   await startContainer(new StateStore(root), id);
 });

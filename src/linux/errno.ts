@@ -142,10 +142,13 @@ export function errnoName(n: number): string {
 
 export const EPERM = 1, ENOENT = 2, ESRCH = 3, EACCES = 13;
 
-/** A failed Node fs call as a SkiffError naming what was done: "<what>: no space left on device". */
+/**
+ * A failed Node fs call (or libc call: a SkiffError with its errno) as a SkiffError naming what
+ * was done: "<what>: no space left on device".
+ */
 export function syscallError(what: string, e: unknown): SkiffError {
   const err = e as NodeJS.ErrnoException;
-  const errno = typeof err.errno === "number" ? -err.errno : undefined;
+  const errno = e instanceof SkiffError ? e.errno : typeof err.errno === "number" ? -err.errno : undefined;
   const text = errno !== undefined ? errnoName(errno) : err.message;
   return new SkiffError("Syscall", `${what}: ${text}`, errno);
 }

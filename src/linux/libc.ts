@@ -5,6 +5,15 @@ import type { ArgType, ArgValue } from "../platform/ffi.js";
 import { platform } from "../platform/index.js";
 import { errnoName } from "./errno.js";
 
+/**
+ * Binds libc now, for a command that will call it anyway (kill, start, delete): the platform
+ * then reads that command's files through libc too, which in dist/skiff costs far less than
+ * Bun.file once bun:ffi is loaded (src/platform/bun-platform.ts).
+ */
+export function bindLibc(): void {
+  platform().ffi();
+}
+
 /** Calls a libc function returning int; throws on -1 with the errno. */
 export function sys(funcName: string, types: ArgType[], values: ArgValue[], what?: string, ret: "i32" | "i64" = "i32"): number {
   const r = platform().ffi().call(funcName, ret, types, values);
