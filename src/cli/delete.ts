@@ -8,8 +8,7 @@ export const deleteCommand: Command = {
   flags: [{ name: "force", alias: "f", type: "boolean", default: false, describe: "kill a created or running container first" }],
   handler: async (args) => {
     const a = args as unknown as GlobalOptions & { id: string; force: boolean };
-    const [{ deleteContainer }, { bindLibc }] = await Promise.all([import("../container/delete.js"), import("../linux/libc.js")]);
-    bindLibc();
+    const { deleteContainer } = await import("../container/delete.js");
     await deleteContainer(new StateStore(a.root), a.id, a.force);
   },
 };

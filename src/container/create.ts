@@ -282,7 +282,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     } catch (err) {
       trace("cgroup cleanup: %s", (err as Error).message);
     }
-    store.remove(id);
+    await store.remove(id);
     // A failed create whose hooks began continues at the poststop step (runtime.md "Lifecycle").
     if (hooksStarted) runPoststopHooks(spec.hooks?.poststop, hookState(hookSubject(), "stopped"));
     throw deleted ? new SkiffError("NotFound", `container ${id} was deleted while it was being created`) : e;

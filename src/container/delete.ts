@@ -18,7 +18,7 @@ async function deleteLocked(store: StateStore, id: string, force: boolean): Prom
   } catch (e) {
     // containerd deletes twice; a forced delete of what is already gone succeeds.
     if (force && isSkiffError(e, "NotFound")) {
-      store.remove(id);
+      await store.remove(id);
       return;
     }
     if (!force || !isSkiffError(e, "InvalidState")) throw e;
@@ -46,7 +46,7 @@ async function deleteLocked(store: StateStore, id: string, force: boolean): Prom
     }
   }
   await cgroups.destroy();
-  store.remove(id);
+  await store.remove(id);
   // A create that died half-way never reached its hooks' promise of a poststop.
   if (!rec.creating) runPoststopHooks(rec.config.hooks?.poststop, hookState(rec, "stopped"));
 }
@@ -64,7 +64,7 @@ async function recordBehindCorruptState(store: StateStore, id: string, e: SkiffE
     return { ...rec, creating: { pid: 0, startTime: "" } };
   } catch (inner) {
     log("warning", `container ${id}: no usable record either (${(inner as Error).message}): removing its state only; its cgroups and processes, if any, stay`);
-    store.remove(id);
+    await store.remove(id);
     return undefined;
   }
 }

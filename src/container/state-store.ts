@@ -3,11 +3,12 @@
 // Records are read through the platform, so `state`, `list` and `kill` never load node:fs
 // (docs/architecture.md); what writes them has it loaded anyway.
 import type * as NodeFs from "node:fs";
-import { SkiffError } from "../errors.js";
+import { isSkiffError, SkiffError } from "../errors.js";
 import { ownIdentity } from "../host/identity.js";
 import { syscallError } from "../linux/errno.js";
 import { writeAll } from "../linux/io.js";
-import { flock, LOCK_EX } from "../linux/libc.js";
+import { ENOENT } from "../linux/errno.js";
+import { close, flock, LOCK_EX, O_RDONLY, open } from "../linux/libc.js";
 import { platform } from "../platform/index.js";
 import type { SavedCgroups } from "../cgroups/index.js";
 import type { ValidSpec } from "../spec/types.js";
@@ -94,18 +95,20 @@ export class StateStore {
    */
   async withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
     validateId(id);
+    // Asked first, cheaply: containerd deletes every container twice, and the second finds none.
+    if (!(await platform().exists(this.dir(id)))) return fn();
     let fd: number;
     try {
-      fd = fs().openSync(this.dir(id), fs().constants.O_RDONLY | fs().constants.O_DIRECTORY);
+      fd = open(this.dir(id), O_RDONLY); // through libc, as flock is: no node:fs for a lock
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return fn();
+      if (isSkiffError(e) && e.errno === ENOENT) return fn();
       throw syscallError(`opening the state of container ${id}`, e);
     }
     try {
       flock(fd, LOCK_EX);
       return await fn();
     } finally {
-      fs().closeSync(fd);
+      close(fd);
     }
   }
 
@@ -168,8 +171,9 @@ export class StateStore {
     }
   }
 
-  remove(id: string): void {
-    fs().rmSync(this.dir(id), { recursive: true, force: true });
+  /** Removes the state directory, if there is one (asked first: then node:fs is not loaded). */
+  async remove(id: string): Promise<void> {
+    if (await platform().exists(this.dir(id))) fs().rmSync(this.dir(id), { recursive: true, force: true });
   }
 
   /** The names under the root, sorted: containers, and whatever else is there (load tells). */

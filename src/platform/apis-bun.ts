@@ -12,7 +12,18 @@ export const bunApis: Pick<Platform, "readText" | "exists" | "listDir" | "print"
       throw e;
     }
   },
-  exists: (file) => Bun.file(file).exists(),
+  // Bun.file().exists() answers for files (a FIFO too) without a stat on Bun's I/O thread, but
+  // says false of a directory: that one takes the stat.
+  async exists(file) {
+    if (await Bun.file(file).exists()) return true;
+    try {
+      await Bun.file(file).stat();
+      return true;
+    } catch (e) {
+      if (isAbsent(e)) return false;
+      throw e;
+    }
+  },
   async listDir(dir) {
     try {
       const names: string[] = [];

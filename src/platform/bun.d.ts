@@ -10,6 +10,7 @@ declare namespace Bun {
   interface BunFile {
     text(): Promise<string>;
     exists(): Promise<boolean>;
+    stat(): Promise<unknown>;
   }
   function file(path: string): BunFile;
   class CryptoHasher {
