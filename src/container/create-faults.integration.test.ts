@@ -94,6 +94,14 @@ describe("a failure at each step of create leaves nothing", () => {
     ["a createRuntime hook", (c) => (c.hooks = { createRuntime: [{ path: "/bin/false" }] }), /error running hook #0 \(createRuntime \/bin\/false\): exit status 1/],
     ["a createContainer hook", (c) => (c.hooks = { createContainer: [{ path: "/bin/false" }] }), /error running hook #0 \(createContainer \/bin\/false\): exit status 1/],
     ["a cgroup write the kernel refuses", (c) => (c.linux!.resources = { cpu: { cpus: "1023" } }), /cpu\.cpus|cpuset/],
+    // skiff-init is already at work when the limits go in; in a user namespace it asks for its id
+    // maps before it forks the init.
+    ["a cgroup write the kernel refuses, in a user namespace", (c) => {
+      c.linux!.namespaces!.push({ type: "user" });
+      c.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      c.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      c.linux!.resources = { cpu: { cpus: "1023" } };
+    }, /cpu\.cpus|cpuset/],
     ["id maps the kernel refuses", (c) => {
       c.linux!.namespaces!.push({ type: "user" });
       c.linux!.uidMappings = [{ containerID: 0, hostID: 4294967290, size: 100 }];

@@ -128,6 +128,20 @@ async function checkExistingCgroup(cgroups: CgroupManager): Promise<void> {
   if (await cgroups.isFrozen()) throw new SkiffError("InvalidState", "container's cgroup unexpectedly frozen");
 }
 
+/**
+ * After a failure with the plan already sent: the init skiff-init forked, for the unwinding to
+ * kill, or 0 when it never forked (an id-map or hook request is refused, which fails it first).
+ */
+function forkedInit(channel: InitChannel): number {
+  try {
+    return channel.until("pid", "", (event) => {
+      if (event.type === "maps" || event.type === "sync") channel.ack(false);
+    }).pid;
+  } catch {
+    return 0; // skiff-init failed or exited first: there is no init
+  }
+}
+
 /** How many fds (from 3) systemd-style socket activation handed to this process. */
 export function socketActivationFds(env: NodeJS.ProcessEnv, pid: number): number {
   const n = Number(env.LISTEN_FDS);
@@ -231,13 +245,20 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     mark("plan compiled");
     await joined;
     mark("helper joined the cgroups");
-    // The pids limit goes in once the init is set up (as runc sets limits): skiff-init's fork of
-    // the init and its hooks must not count against it (a limit of 1 is the init alone).
-    const { pids, ...withoutPids } = resources;
-    cgroups.set(withoutPids);
+    // The limits go in while skiff-init makes the namespaces and mounts (runc sets them once its
+    // init is set up): nothing of the container's own runs before "ready". The pids limit waits
+    // for "ready": skiff-init's fork of the init and its hooks must not count against it (a
+    // limit of 1 is the init alone).
     sendPlan(helper.sock, plan);
-    mark("resources set, plan sent");
     const channel = new InitChannel(helper.sock, plan);
+    const { pids, ...withoutPids } = resources;
+    try {
+      cgroups.set(withoutPids);
+    } catch (e) {
+      initPid = forkedInit(channel);
+      throw e;
+    }
+    mark("plan sent, resources set");
     channel.until("ready", "skiff-init exited without reporting", (event) => {
       if (event.type === "pid") initPid = event.pid;
       else if (event.type === "maps") {
