@@ -17,7 +17,7 @@ if (versionRequested(argv)) {
   mark("modules loaded");
   setPlatform(bunPlatform);
   const status = await main(argv);
-  // Everything is written (skiff prints with write(2)) and the helpers are reaped: exit now. Left
+  // Everything is written (print returns once it is) and the helpers are reaped: exit now. Left
   // to itself Bun would first tear down the JavaScript heap (docs/architecture.md has the cost),
   // memory the kernel frees anyway.
   mark("command done");
