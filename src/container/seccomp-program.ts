@@ -7,8 +7,8 @@ import type { StateStore } from "./state-store.js";
 /** Loaded only when the container has a filter: libseccomp through FFI costs start-up time. */
 export async function seccompProgram(spec: Spec, store: StateStore): Promise<SeccompProgram | undefined> {
   if (!spec.linux?.seccomp) return undefined;
-  const { compileSeccompCached } = await import("../linux/seccomp.js");
-  const compiled = compileSeccompCached(spec.linux.seccomp, path.join(store.root, ".seccomp-cache"));
+  const { compileSeccompCached } = await import("../linux/seccomp-cache.js");
+  const compiled = await compileSeccompCached(spec.linux.seccomp, path.join(store.root, ".seccomp-cache"));
   return {
     bpf: compiled.bpf,
     flags: compiled.flags.reduce((a, f) => a | f, 0),

@@ -14,9 +14,9 @@ export function bindLibc(): void {
   platform().ffi();
 }
 
-/** Calls a libc function returning int; throws on -1 with the errno. */
-export function sys(funcName: string, types: ArgType[], values: ArgValue[], what?: string, ret: "i32" | "i64" = "i32"): number {
-  const r = platform().ffi().call(funcName, ret, types, values);
+/** Calls a libc function (or one of `library`) returning int; throws on -1 with the errno. */
+export function sys(funcName: string, types: ArgType[], values: ArgValue[], what?: string, ret: "i32" | "i64" = "i32", library?: string): number {
+  const r = platform().ffi().call(funcName, ret, types, values, library);
   if (r.value === -1) throw new SkiffError("Syscall", `${what ?? funcName}: ${errnoName(r.errno)}`, r.errno);
   return r.value;
 }

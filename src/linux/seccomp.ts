@@ -1,15 +1,15 @@
 // linux.seccomp → a raw classic-BPF program, built with libseccomp (libseccomp.so.2) through
 // ffi-rs in the parent. The executor loads the bytes with seccomp(2) just before execve, so
-// nothing here touches the calling process: the filter is exported, never loaded.
+// nothing here touches the calling process: the filter is exported, never loaded. Loaded only
+// when a filter is not in the cache (seccomp-cache.ts).
 import * as fs from "node:fs";
-import * as path from "node:path";
-import { createExternalBuffer, DataType, isNullPointer, load, open, type JsExternal } from "ffi-rs";
+import { DataType, isNullPointer, load, open, type JsExternal } from "ffi-rs";
 import { SkiffError } from "../errors.js";
 import { log } from "../log.js";
 import type { Seccomp, SeccompAction, SeccompArch, SeccompFlag, SeccompOperator, SeccompSyscall } from "../spec/types.js";
 import { errnoName } from "./errno.js";
 import { memfdCreate, MFD_CLOEXEC } from "./libc.js";
-import { platform } from "../platform/index.js";
+import { libseccompVersion } from "./seccomp-cache.js";
 import { enosysPrologue } from "./seccomp-enosys.js";
 
 export interface CompiledSeccomp {
@@ -260,71 +260,4 @@ function loadFlags(requested: number[], notify: boolean): number[] {
     log("debug", "seccomp flag SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV ignored: no SCMP_ACT_NOTIFY rule");
   }
   return [...flags].sort((a, b) => a - b);
-}
-
-
-/** "2.5.4": the loaded library's version (it shapes the BPF, so it is part of the cache key). */
-export function libseccompVersion(): string {
-  const v = createExternalBuffer(call<JsExternal>("seccomp_version", DataType.External, [], []), 12);
-  return `${v.readUInt32LE(0)}.${v.readUInt32LE(4)}.${v.readUInt32LE(8)}`;
-}
-
-/** JSON with object keys sorted, so equal profiles hash equally whatever their key order. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
-
-// Bump when the cached file's layout or compileSeccomp's output for a given profile changes.
-const CACHE_FORMAT = 2;
-
-export function seccompCacheKey(s: Seccomp): string {
-  return platform().sha256Hex(`skiff-seccomp-${CACHE_FORMAT}\0${libseccompVersion()}\0${process.arch}\0${canonicalJson(s)}`);
-}
-
-interface CacheEntry {
-  bpf: string; // base64
-  flags: number[];
-  notify: boolean;
-  listenerPath?: string;
-  listenerMetadata?: string;
-}
-
-function readCache(file: string): CompiledSeccomp | undefined {
-  let entry: CacheEntry;
-  try {
-    entry = JSON.parse(fs.readFileSync(file, "utf8")) as CacheEntry;
-  } catch {
-    return undefined; // absent or torn by a crash before rename: compile again
-  }
-  const bpf = Buffer.from(entry.bpf, "base64");
-  if (bpf.length === 0 || bpf.length % 8 !== 0 || !Array.isArray(entry.flags)) return undefined;
-  return { bpf, flags: entry.flags, notify: entry.notify, listenerPath: entry.listenerPath, listenerMetadata: entry.listenerMetadata };
-}
-
-/**
- * compileSeccomp with a cache of compiled programs in cacheDir (as crun does), keyed by the
- * profile and the libseccomp version, so repeated containers with one profile skip libseccomp.
- * Files are written to a temporary name and renamed, so concurrent creates never read halves.
- */
-export function compileSeccompCached(s: Seccomp, cacheDir: string): CompiledSeccomp {
-  const file = path.join(cacheDir, `${seccompCacheKey(s)}.json`);
-  const cached = readCache(file);
-  if (cached) return cached;
-  const compiled = compileSeccomp(s);
-  const entry: CacheEntry = { ...compiled, bpf: compiled.bpf.toString("base64") };
-  fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    fs.writeFileSync(tmp, JSON.stringify(entry), { mode: 0o600 });
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    log("debug", `seccomp cache not written: ${(e as Error).message}`);
-  }
-  return compiled;
 }

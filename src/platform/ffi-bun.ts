@@ -10,11 +10,11 @@ export function bunFfi(): Ffi {
   const bound = new Map<string, Fn>();
   const errnoLocation = dlopen("libc.so.6", { __errno_location: { args: [], returns: FFIType.ptr } }).symbols.__errno_location as () => number;
   return {
-    call(func, ret, types, values) {
-      const key = `${ret} ${func}(${types.join(",")})`;
+    call(func, ret, types, values, library = "libc.so.6") {
+      const key = `${library} ${ret} ${func}(${types.join(",")})`;
       let fn = bound.get(key);
       if (!fn) {
-        fn = dlopen("libc.so.6", { [func]: { args: types.map((t) => TYPES[t]), returns: TYPES[ret] } }).symbols[func] as Fn;
+        fn = dlopen(library, { [func]: { args: types.map((t) => TYPES[t]), returns: TYPES[ret] } }).symbols[func] as Fn;
         bound.set(key, fn);
       }
       const args = values.map((v, i) => (types[i] === "string" ? Buffer.from(`${v}\0`) : v));
