@@ -7,7 +7,9 @@ import { killAndReap } from "./reap.js";
 import { Container } from "./container.js";
 import type { ContainerRecord, StateStore } from "./state-store.js";
 
-export function deleteContainer(store: StateStore, id: string, force: boolean): Promise<void> {
+export async function deleteContainer(store: StateStore, id: string, force: boolean): Promise<void> {
+  // containerd deletes twice; a forced delete of what is already gone succeeds.
+  if (force && !(await store.hasDirectory(id))) return;
   return store.withLock(id, () => deleteLocked(store, id, force));
 }
 
@@ -16,7 +18,8 @@ async function deleteLocked(store: StateStore, id: string, force: boolean): Prom
   try {
     rec = await store.load(id);
   } catch (e) {
-    // containerd deletes twice; a forced delete of what is already gone succeeds.
+    // A directory without a record (a create that died before writing one, or a delete
+    // racing this one): forced, it goes.
     if (force && isSkiffError(e, "NotFound")) {
       await store.remove(id);
       return;

@@ -94,9 +94,7 @@ export class StateStore {
    * Without a directory there is nothing to guard: fn runs and finds no container.
    */
   async withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    validateId(id);
-    // Asked first, cheaply: containerd deletes every container twice, and the second finds none.
-    if (!(await platform().exists(this.dir(id)))) return fn();
+    if (!(await this.hasDirectory(id))) return fn();
     let fd: number;
     try {
       fd = open(this.dir(id), O_RDONLY); // through libc, as flock is: no node:fs for a lock
@@ -110,6 +108,15 @@ export class StateStore {
     } finally {
       close(fd);
     }
+  }
+
+  /**
+   * Whether the id has a state directory, asked without node:fs or libc: containerd deletes
+   * every container twice, and the second delete finds none.
+   */
+  hasDirectory(id: string): Promise<boolean> {
+    validateId(id);
+    return platform().exists(this.dir(id));
   }
 
   /** state.json, or while there is none (a create under way or killed), creating.json. */
