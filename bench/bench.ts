@@ -159,7 +159,14 @@ for (const r of runtimes) measure(rt(r, "delete", "--force", "waiting"));
 
 // Through the engines: containerd's runc shim and podman's conmon calling each runtime.
 const engineRows: string[] = [];
-if (process.env.BENCH_ENGINES !== "0") await engines();
+if (process.env.BENCH_ENGINES !== "0") {
+  try {
+    await engines();
+  } finally {
+    // the busybox rootfs the engines' image was built from (src/testing/harness.ts)
+    (await import("../src/testing/temp-dirs.js")).removeTempDirs();
+  }
+}
 
 async function engines(): Promise<void> {
   const skiff = runtimes[0];

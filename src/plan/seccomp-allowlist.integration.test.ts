@@ -5,21 +5,18 @@
 // skiff-init's own calls between the load and execve.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Spec } from "../spec/types.js";
 import { RUNC_AFTER_FILTER } from "../linux/seccomp.testing.js";
 import { makeBundle, Runtime, SKIFF, uniqueId } from "../testing/harness.js";
+import { tempDirForFile } from "../testing/temp-dirs.js";
 
 const PROGRAM = ["sh", "-c", "echo $(id -u) $(pwd)"];
 
 const rt = new Runtime();
-const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-allowlist-"));
-afterAll(() => {
-  rt.cleanup();
-  fs.rmSync(scratch, { recursive: true, force: true });
-});
+const scratch = tempDirForFile("skiff-allowlist-");
+afterAll(() => rt.cleanup());
 
 /** The syscall names a command makes, every process and thread, from an strace of it. */
 function syscallsOf(args: string[]): Set<string> {

@@ -4,11 +4,11 @@
 // runtime entry naming skiff (images in "k8s.io", driven through testing/cri.ts).
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { unescapeMountinfo } from "../cgroups/mounts.js";
 import { engineCgroupParents, SKIFF, waitFor } from "./harness.js";
 import { BUSYBOX, busyboxImageArchive, IMAGE, PAUSE, PAUSE_IMAGE } from "./image.js";
+import { tempDirName } from "./temp-dirs.js";
 
 const CRI = "io.containerd.grpc.v1.cri";
 
@@ -36,7 +36,8 @@ export interface ContainerdOptions {
 }
 
 export class Containerd {
-  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-containerd-"));
+  /** made by start() */
+  readonly dir = tempDirName("skiff-containerd-");
   readonly address = path.join(this.dir, "containerd.sock");
   /** where the shim has skiff keep its state, below a directory per namespace (ctr's --runc-root, the CRI entry's Root) */
   readonly runcRoot = path.join(this.dir, "runc");
@@ -99,6 +100,7 @@ export class Containerd {
   private ownTmpfs = false;
 
   async start(): Promise<void> {
+    fs.mkdirSync(this.dir, { mode: 0o700 });
     // The overlayfs snapshotter cannot stack on an overlayfs (a container's or the test
     // guest's root): work on a tmpfs of our own there.
     if (spawnSync("stat", ["-f", "-c", "%T", this.dir], { encoding: "utf8" }).stdout.trim() === "overlayfs") {

@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { defaultSpec } from "../spec/default-spec.js";
 import type { Spec } from "../spec/types.js";
-import { removeWhenFileDone } from "./temp-dirs.js";
+import { removeWhenFileDone, tempDirForFile } from "./temp-dirs.js";
 
 export const SKIFF = process.env.SKIFF_BIN ?? path.resolve(import.meta.dirname, "../../dist/skiff");
 const BUSYBOX = "/bin/busybox";
@@ -16,7 +16,7 @@ let baseRootfs: string | undefined;
 /** A busybox rootfs built once per test process; bundles copy it. */
 export function busyboxRootfs(): string {
   if (baseRootfs) return baseRootfs;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-rootfs-"));
+  const dir = tempDirForFile("skiff-rootfs-");
   fs.chmodSync(dir, 0o755);
   for (const d of ["bin", "etc", "proc", "sys", "dev", "tmp", "root"]) fs.mkdirSync(path.join(dir, d));
   fs.copyFileSync(BUSYBOX, path.join(dir, "bin/busybox"));
@@ -25,7 +25,6 @@ export function busyboxRootfs(): string {
   for (const a of applets) if (a !== "busybox") fs.symlinkSync("busybox", path.join(dir, "bin", a));
   fs.writeFileSync(path.join(dir, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n");
   fs.writeFileSync(path.join(dir, "etc/group"), "root:x:0:\nnogroup:x:65534:\n");
-  removeWhenFileDone(dir);
   baseRootfs = dir;
   return dir;
 }

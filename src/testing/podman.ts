@@ -5,10 +5,10 @@
 // CAP_SYS_RESOURCE, so podman's default nofile limit could not be set).
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { engineCgroupParents, SKIFF } from "./harness.js";
 import { busyboxImageArchive, IMAGE } from "./image.js";
+import { tempDirName } from "./temp-dirs.js";
 
 export type CgroupManagerName = "cgroupfs" | "systemd";
 
@@ -27,7 +27,8 @@ export function containersConf(skiff: string, cgroupManager: CgroupManagerName =
 }
 
 export class Podman {
-  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-podman-"));
+  /** made by start() */
+  readonly dir = tempDirName("skiff-podman-");
   private readonly env = { ...process.env, CONTAINERS_CONF: path.join(this.dir, "containers.conf") };
   /** podman's cgroupfs manager puts containers and conmon under libpod_parent (systemd's: machine.slice) */
   private readonly cgroupParents: { remove(): void };
@@ -37,6 +38,7 @@ export class Podman {
   }
 
   start(): void {
+    fs.mkdirSync(this.dir, { mode: 0o700 });
     fs.writeFileSync(this.env.CONTAINERS_CONF, containersConf(SKIFF, this.cgroupManager));
     this.ok(["load", "-i", busyboxImageArchive(this.dir)]);
   }

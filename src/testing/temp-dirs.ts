@@ -2,12 +2,30 @@
 // copy): removed when the file's tests are done, by the afterAll hook that the vitest setup file
 // (src/platform/node-setup.ts) registers. process.on("exit") is not enough: vitest ends its
 // worker processes without it.
+import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 
 const dirs: string[] = [];
 
 export function removeWhenFileDone(dir: string): void {
   dirs.push(dir);
+}
+
+/**
+ * A name in the system's temp dir for a directory made later (mkdirSync, which fails rather than
+ * reuse one): an engine object made as its test file loads makes nothing when every test skips.
+ */
+export function tempDirName(prefix: string): string {
+  return path.join(os.tmpdir(), `${prefix}${process.pid}-${randomBytes(4).toString("hex")}`);
+}
+
+/** A new directory in the system's temp dir, removed when the file's tests are done (run or skipped). */
+export function tempDirForFile(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  removeWhenFileDone(dir);
+  return dir;
 }
 
 export function removeTempDirs(): void {
