@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Spec } from "../spec/types.js";
 import { RUNC_AFTER_FILTER } from "../linux/seccomp.testing.js";
 import { makeBundle, Runtime, SKIFF, uniqueId } from "../testing/harness.js";
@@ -15,7 +15,15 @@ import { tempDirForFile } from "../testing/temp-dirs.js";
 const PROGRAM = ["sh", "-c", "echo $(id -u) $(pwd)"];
 
 const rt = new Runtime();
-const scratch = tempDirForFile("skiff-allowlist-");
+// Made once a test is to run: vitest runs no hooks in a file whose tests all skip, so a scratch
+// dir (and its straces) made at import would outlive such a run.
+let scratch: string;
+/** What the container's program needs for itself, measured by running it on the host. */
+let programCalls: string[];
+beforeAll(() => {
+  scratch = tempDirForFile("skiff-allowlist-");
+  programCalls = [...syscallsOf(["/bin/busybox", ...PROGRAM]), ...syscallsOf(["/bin/busybox", "sleep", "0"])];
+});
 afterAll(() => rt.cleanup());
 
 /** The syscall names a command makes, every process and thread, from an strace of it. */
@@ -31,9 +39,6 @@ function syscallsOf(args: string[]): Set<string> {
       .filter((n): n is string => !!n),
   );
 }
-
-/** What the container's program needs for itself, measured by running it on the host. */
-const programCalls = [...syscallsOf(["/bin/busybox", ...PROGRAM]), ...syscallsOf(["/bin/busybox", "sleep", "0"])];
 
 /** The allow-list profile: runc's post-filter calls and the program's, everything else EPERM. */
 function allowList(c: Spec): void {
