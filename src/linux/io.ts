@@ -1,5 +1,5 @@
 // Blocking reads, writes and sleeps for a short-lived CLI: no event loop work waits on them.
-import { isSkiffError } from "../errors.js";
+import { isAbsent } from "../platform/index.js";
 import { close, O_RDONLY, open, read } from "./libc.js";
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
@@ -8,9 +8,6 @@ const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 export function sleepSync(ms: number): void {
   Atomics.wait(sleepCell, 0, 0, ms);
 }
-
-/** The errnos that mean "no such file" (as platform.readText's ABSENT). */
-const NO_SUCH_FILE = new Set([2 /* ENOENT */, 19 /* ENODEV */, 20 /* ENOTDIR */, 95 /* EOPNOTSUPP */]);
 
 /**
  * A file's whole text read through libc, or undefined when there is no such file. The compiled
@@ -26,7 +23,7 @@ export function readTextThroughLibc(path: string): string | undefined {
     for (let n; (n = read(fd, buf)) > 0; ) chunks.push(Buffer.from(buf.subarray(0, n)));
     return Buffer.concat(chunks).toString();
   } catch (e) {
-    if (isSkiffError(e) && e.errno !== undefined && NO_SUCH_FILE.has(e.errno)) return undefined;
+    if (isAbsent(e)) return undefined;
     throw e;
   } finally {
     if (fd !== undefined) close(fd);

@@ -5,6 +5,7 @@
 // never load). The entry point sets it:
 // main-bun.ts (dist/skiff: skiff-init embedded, Bun.spawn, bun:ffi) or main-node.ts / the test
 // setup (node.ts: native/build/skiff-init, child_process, ffi-rs).
+import { isSkiffError } from "../errors.js";
 import type { Ffi } from "./ffi.js";
 
 /** A started process: skiff-init's helper. */
@@ -41,10 +42,12 @@ export interface Platform {
  * The errors that mean "no such file" to readText: missing, a path through a non-directory, or a
  * kernel file whose feature is off (a cgroup controller's file on a kernel without it).
  */
-export const ABSENT = new Set(["ENOENT", "ENOTDIR", "ENODEV", "EOPNOTSUPP"]);
+const ABSENT: Record<string, number> = { ENOENT: 2, ENODEV: 19, ENOTDIR: 20, EOPNOTSUPP: 95 };
 
+/** e is one of ABSENT: a Node or Bun error by its code, or a failed libc call (SkiffError) by its errno. */
 export function isAbsent(e: unknown): boolean {
-  return ABSENT.has((e as NodeJS.ErrnoException).code ?? "");
+  if (isSkiffError(e)) return e.errno !== undefined && Object.values(ABSENT).includes(e.errno);
+  return Object.hasOwn(ABSENT, (e as NodeJS.ErrnoException).code ?? "");
 }
 
 let current: Platform | undefined;
