@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { createCgroupManager, defaultDeviceRules, type CgroupManager, type SavedCgroups } from "../cgroups/index.js";
 import { SkiffError } from "../errors.js";
-import { connectUnix, mkfifo } from "../linux/libc.js";
+import { bindLibc, connectUnix, mkfifo } from "../linux/libc.js";
 import { log, trace } from "../log.js";
 import { grantedCapabilities } from "../plan/capabilities.js";
 import { bindsHostSys } from "../plan/cgroup-mount.js";
@@ -111,8 +111,8 @@ function effectiveResources(spec: Spec, rootless: boolean): LinuxResources {
   return rootless ? r : { ...r, devices: [...(devices ?? []), ...defaultDeviceRules(spec.linux?.devices)] };
 }
 
-function ownStartTime(): string {
-  const stat = readProcStat(process.pid);
+async function ownStartTime(): Promise<string> {
+  const stat = await readProcStat(process.pid);
   if (!stat) throw new SkiffError("Internal", "cannot read /proc/self/stat");
   return stat.startTime;
 }
@@ -149,6 +149,7 @@ export function socketActivationFds(env: NodeJS.ProcessEnv, pid: number): number
 }
 
 export async function createContainer(opts: CreateOptions): Promise<Created> {
+  bindLibc(); // create calls libc anyway: its /proc reads go through it too
   const bundle = path.resolve(opts.bundle);
   const spec = opts.spec ?? loadConfig(bundle);
   const rootfs = rootfsOf(spec, bundle);
@@ -185,7 +186,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     mark("state directory claimed, host facts, cgroup manager");
     // Before anything is made, say what will be: if this process dies (kill -9) from here on,
     // `delete` finds the cgroups to empty and remove, and `state` reports the create's fate.
-    store.saveCreating({ ...recordOf(0, "", { ...cgroups.saved, created: cgroups.missingDirectories() }), creating: { pid: process.pid, startTime: ownStartTime() } });
+    store.saveCreating({ ...recordOf(0, "", { ...cgroups.saved, created: cgroups.missingDirectories() }), creating: { pid: process.pid, startTime: await ownStartTime() } });
     mark("creating.json written");
     const fifo = path.join(stateDir, EXEC_FIFO);
     mkfifo(fifo, 0o622);
@@ -280,7 +281,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     });
     mark("init ready: namespaces, mounts, pivot_root");
     if (pids) cgroups.set({ pids });
-    const stat = readProcStat(initPid);
+    const stat = await readProcStat(initPid);
     if (!stat) throw new SkiffError("Internal", `container init ${initPid} vanished during create`);
     const record = recordOf(initPid, stat.startTime, cgroups.saved);
     store.save(record);

@@ -15,22 +15,22 @@ export function parseProcStat(text: string): ProcStat {
   return { state: rest[0], startTime: rest[19] };
 }
 
-export function readProcStat(pid: number): ProcStat | undefined {
+/**
+ * The process's stat, undefined when it cannot be read (gone, or going: ESRCH). Read through the
+ * platform: `state`, `list` and `kill` ask it and load nothing else of the file system.
+ */
+export async function readProcStat(pid: number): Promise<ProcStat | undefined> {
   try {
-    return parseProcStat(process.getBuiltinModule("node:fs").readFileSync(`/proc/${pid}/stat`, "utf8"));
+    const text = await platform().readText(`/proc/${pid}/stat`);
+    return text === undefined ? undefined : parseProcStat(text);
   } catch {
     return undefined;
   }
 }
 
-/**
- * Alive, not a zombie, and the same process that was recorded (not a reused pid). Read through
- * the platform: `state`, `list` and `kill` ask it and load nothing else of the file system.
- */
+/** Alive, not a zombie, and the same process that was recorded (not a reused pid). */
 export async function isSameLiveProcess(pid: number, startTime: string): Promise<boolean> {
   if (pid <= 0) return false;
-  const text = await platform().readText(`/proc/${pid}/stat`);
-  if (text === undefined) return false;
-  const st = parseProcStat(text);
-  return st.state !== "Z" && st.state !== "X" && st.startTime === startTime;
+  const st = await readProcStat(pid);
+  return st !== undefined && st.state !== "Z" && st.state !== "X" && st.startTime === startTime;
 }
