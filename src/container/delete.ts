@@ -7,10 +7,10 @@ import { killAndReap } from "./reap.js";
 import { Container } from "./container.js";
 import type { ContainerRecord, StateStore } from "./state-store.js";
 
-export async function deleteContainer(store: StateStore, id: string, force: boolean): Promise<void> {
-  // containerd deletes twice; a forced delete of what is already gone succeeds.
-  if (force && !(await store.hasDirectory(id))) return;
-  return store.withLock(id, () => deleteLocked(store, id, force));
+export function deleteContainer(store: StateStore, id: string, force: boolean): Promise<void> {
+  const locked = () => deleteLocked(store, id, force);
+  // containerd deletes twice; a forced delete of what is already gone succeeds, reading nothing.
+  return store.withLock(id, locked, force ? async () => undefined : locked);
 }
 
 async function deleteLocked(store: StateStore, id: string, force: boolean): Promise<void> {

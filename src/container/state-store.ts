@@ -91,15 +91,16 @@ export class StateStore {
   /**
    * Runs fn holding an exclusive lock on the container's directory, so commands that read,
    * change and save its record (update, delete) never interleave and lose a change.
-   * Without a directory there is nothing to guard: fn runs and finds no container.
+   * Without a directory there is nothing to guard: `absent` runs instead (by default fn, which
+   * then finds no container).
    */
-  async withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    if (!(await this.hasDirectory(id))) return fn();
+  async withLock<T>(id: string, fn: () => Promise<T>, absent: () => Promise<T> = fn): Promise<T> {
+    if (!(await this.hasDirectory(id))) return absent();
     let fd: number;
     try {
       fd = open(this.dir(id), O_RDONLY); // through libc, as flock is: no node:fs for a lock
     } catch (e) {
-      if (isSkiffError(e) && e.errno === ENOENT) return fn();
+      if (isSkiffError(e) && e.errno === ENOENT) return absent();
       throw syscallError(`opening the state of container ${id}`, e);
     }
     try {
@@ -180,7 +181,7 @@ export class StateStore {
 
   /** Removes the state directory, if there is one (asked first: then node:fs is not loaded). */
   async remove(id: string): Promise<void> {
-    if (await platform().exists(this.dir(id))) fs().rmSync(this.dir(id), { recursive: true, force: true });
+    if (await this.hasDirectory(id)) fs().rmSync(this.dir(id), { recursive: true, force: true });
   }
 
   /** The names under the root, sorted: containers, and whatever else is there (load tells). */
