@@ -21,7 +21,10 @@ export function tempDirName(prefix: string): string {
   return path.join(os.tmpdir(), `${prefix}${process.pid}-${randomBytes(4).toString("hex")}`);
 }
 
-/** A new directory in the system's temp dir, removed when the file's tests are done (run or skipped). */
+/**
+ * A new directory in the system's temp dir, removed when the file's tests are done. vitest runs no
+ * hooks in a file whose tests all skip: make it from a hook or a test, not as the file loads.
+ */
 export function tempDirForFile(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   removeWhenFileDone(dir);
