@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { detectMode } from "./index.js";
 import { ownPathOn, parseCgroupMounts, parseProcCgroup } from "./mounts.js";
+import { warmUpTarget } from "./warm-up.js";
 
 // This machine's layout: v1 controllers plus cgroup2 at /sys/fs/cgroup/unified.
 const HYBRID = `22 28 0:21 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw
@@ -61,5 +62,23 @@ describe("parseProcCgroup", () => {
     expect(ownPathOn(own, memory!)).toBe("/process_api/abc");
     expect(ownPathOn(own, pids!)).toBeUndefined();
     expect(ownPathOn(own, parseCgroupMounts(V2)[0]!)).toBe("/");
+  });
+});
+
+describe("warmUpTarget", () => {
+  it("moves the caller into its own cgroup on the first v1 hierarchy, or on the v2 tree", () => {
+    expect(warmUpTarget(V1, "2:cpuacct,cpu:/x\n4:memory:/y\n")).toBe("/sys/fs/cgroup/cpu,cpuacct/x/cgroup.procs");
+    expect(warmUpTarget(HYBRID, "5:cpu:/\n0::/z\n")).toBe("/sys/fs/cgroup/cpu/cgroup.procs");
+    expect(warmUpTarget(V2, "0::/user.slice/a.scope\n")).toBe("/sys/fs/cgroup/user.slice/a.scope/cgroup.procs");
+  });
+
+  it("maps the cgroup through a mount of a subtree, and gives up when the mount does not show it", () => {
+    const sub = `30 23 0:26 /kubepods/pod1 /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n`;
+    expect(warmUpTarget(sub, "0::/kubepods/pod1/c\n")).toBe("/sys/fs/cgroup/c/cgroup.procs");
+    expect(warmUpTarget(sub, "0::/kubepods/pod1\n")).toBe("/sys/fs/cgroup/cgroup.procs");
+    // a sibling whose name merely starts the same is outside the mount
+    expect(warmUpTarget(sub, "0::/kubepods/pod10/c\n")).toBeUndefined();
+    expect(warmUpTarget(sub, "0::/system.slice\n")).toBeUndefined();
+    expect(warmUpTarget(V1, "0::/\n")).toBeUndefined();
   });
 });
