@@ -2,9 +2,8 @@
 // type BPF_PROG_TYPE_CGROUP_DEVICE attached to the cgroup. This file compiles the OCI rule list
 // into such a program (pure), and loads and attaches it with bpf(2), replacing the program an
 // earlier set() attached.
-import * as fs from "node:fs";
 import { SkiffError } from "../errors.js";
-import { sys } from "../linux/libc.js";
+import { close, O_DIRECTORY, O_RDONLY, open, sys } from "../linux/libc.js";
 import type { DeviceCgroupRule } from "../spec/types.js";
 
 // Kernel ABI numbers (include/uapi/linux/bpf.h); bpf(2)'s syscall number differs per architecture.
@@ -168,7 +167,7 @@ function attachAttr(cgroupFd: number, progFd: number, flags: number): Buffer {
  * is never left without a device policy.
  */
 export function attachDeviceProgram(dir: string, rules: DeviceCgroupRule[], field: string): void {
-  const cgroupFd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+  const cgroupFd = open(dir, O_RDONLY | O_DIRECTORY);
   let progFd: number | undefined;
   try {
     const before = attachedPrograms(cgroupFd);
@@ -181,21 +180,21 @@ export function attachDeviceProgram(dir: string, rules: DeviceCgroupRule[], fiel
       try {
         bpf(BPF_PROG_DETACH, attachAttr(cgroupFd, oldFd, 0), `${field}: detaching device program ${id} from ${dir}`);
       } finally {
-        fs.closeSync(oldFd);
+        close(oldFd);
       }
     }
   } finally {
-    if (progFd !== undefined) fs.closeSync(progFd); // the attachment keeps the program alive
-    fs.closeSync(cgroupFd);
+    if (progFd !== undefined) close(progFd); // the attachment keeps the program alive
+    close(cgroupFd);
   }
 }
 
 /** How many device programs are attached to the cgroup at `dir` (for tests and diagnostics). */
 export function deviceProgramCount(dir: string): number {
-  const fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+  const fd = open(dir, O_RDONLY | O_DIRECTORY);
   try {
     return attachedPrograms(fd).length;
   } finally {
-    fs.closeSync(fd);
+    close(fd);
   }
 }

@@ -1,17 +1,15 @@
 // File access for cgroupfs. Every write names the OCI field it serves, so a rejected value
 // reads "linux.resources.memory.limit: writing 10 to .../memory.limit_in_bytes: device or
 // resource busy" rather than a bare errno.
-import * as fs from "node:fs";
+// Through libc: node:fs costs a compiled Bun program more start-up than a whole `delete`
+// (docs/architecture.md); only the asynchronous write takes node:fs, which create loads anyway.
 import * as path from "node:path";
-import { syscallError } from "../linux/errno.js";
-import { sleepSync } from "../linux/io.js";
+import { EBUSY, EEXIST, ENOENT, ENOTEMPTY, errnoOf, syscallError } from "../linux/errno.js";
+import { listDirThroughLibc, readFileThroughLibc, readTextThroughLibc, sleepSync, type DirEntry } from "../linux/io.js";
+import * as libc from "../linux/libc.js";
 import { trace } from "../log.js";
 
 const debug = trace.extend("cgroups");
-
-export function errnoOf(e: unknown): string | undefined {
-  return (e as NodeJS.ErrnoException | undefined)?.code;
-}
 
 const openFailure = (field: string, p: string, e: unknown) => syscallError(`${field}: opening ${p}`, e);
 const writeFailure = (field: string, p: string, value: string, e: unknown) => syscallError(`${field}: writing ${JSON.stringify(value)} to ${p}`, e);
@@ -25,16 +23,16 @@ export function writeCgroupFile(dir: string, file: string, value: string, field:
   debug("write %s = %s", p, value);
   let fd: number;
   try {
-    fd = fs.openSync(p, fs.constants.O_WRONLY);
+    fd = libc.open(p, libc.O_WRONLY);
   } catch (e) {
     throw openFailure(field, p, e);
   }
   try {
-    fs.writeSync(fd, value);
+    libc.write(fd, Buffer.from(value));
   } catch (e) {
     throw writeFailure(field, p, value, e);
   } finally {
-    fs.closeSync(fd);
+    libc.close(fd);
   }
 }
 
@@ -42,7 +40,8 @@ export function writeCgroupFile(dir: string, file: string, value: string, field:
 export async function writeCgroupFileAsync(dir: string, file: string, value: string, field: string): Promise<void> {
   const p = path.join(dir, file);
   debug("write %s = %s", p, value);
-  let handle: fs.promises.FileHandle;
+  const fs = process.getBuiltinModule("node:fs");
+  let handle: import("node:fs").promises.FileHandle;
   try {
     handle = await fs.promises.open(p, fs.constants.O_WRONLY);
   } catch (e) {
@@ -58,21 +57,16 @@ export async function writeCgroupFileAsync(dir: string, file: string, value: str
 }
 
 export function readCgroupFile(dir: string, file: string): string {
-  return fs.readFileSync(path.join(dir, file), "utf8");
+  return readFileThroughLibc(path.join(dir, file));
 }
 
 /** The file's text, or undefined when the file does not exist (controller or feature absent). */
 export function readOptional(dir: string, file: string): string | undefined {
-  try {
-    return readCgroupFile(dir, file);
-  } catch (e) {
-    if (errnoOf(e) === "ENOENT" || errnoOf(e) === "ENODEV" || errnoOf(e) === "EOPNOTSUPP") return undefined;
-    throw e;
-  }
+  return readTextThroughLibc(path.join(dir, file));
 }
 
 export function exists(dir: string, file: string): boolean {
-  return fs.existsSync(path.join(dir, file));
+  return libc.exists(path.join(dir, file));
 }
 
 /** mkdir each missing directory top-down; returns the ones this call created. */
@@ -80,38 +74,48 @@ export function mkdirTracked(dirs: string[]): string[] {
   const created: string[] = [];
   for (const d of dirs) {
     try {
-      fs.mkdirSync(d);
+      libc.mkdir(d, 0o777);
       created.push(d);
     } catch (e) {
-      if (errnoOf(e) !== "EEXIST") throw syscallError(`creating cgroup ${d}`, e);
+      if (errnoOf(e) !== EEXIST) throw syscallError(`creating cgroup ${d}`, e);
     }
   }
   return created;
 }
 
-/**
- * Removes one cgroup directory and the sub-cgroups inside it (a container with a cgroup
- * namespace may have made some). A cgroup whose last process has only just exited can report
- * EBUSY for a moment: retry with a growing pause for about a second.
- */
-export function removeCgroupTree(dir: string): void {
-  let entries: fs.Dirent[];
+/** The sub-cgroups of dir; none when dir is gone (systemd removes a transient scope once it empties). */
+function subCgroups(dir: string): string[] {
+  let entries: DirEntry[];
   try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
+    entries = listDirThroughLibc(dir);
   } catch (e) {
-    if (errnoOf(e) === "ENOENT") return;
+    if (errnoOf(e) === ENOENT) return [];
     throw syscallError(`reading cgroup ${dir}`, e);
   }
-  for (const ent of entries) if (ent.isDirectory()) removeCgroupTree(path.join(dir, ent.name));
+  return entries.filter((ent) => ent.directory).map((ent) => path.join(dir, ent.name));
+}
+
+/**
+ * Removes one cgroup directory and the sub-cgroups inside it (a container with a cgroup
+ * namespace may have made some). rmdir goes first: a cgroup refuses it (EBUSY) while it has
+ * sub-cgroups, and most have none, so most are never listed. A cgroup whose last process has
+ * only just exited can report EBUSY for a moment: retry with a growing pause for about a second.
+ */
+export function removeCgroupTree(dir: string): void {
   let pause = 10;
   for (let attempt = 0; ; attempt++) {
     try {
-      fs.rmdirSync(dir);
+      libc.rmdir(dir);
       return;
     } catch (e) {
-      const code = errnoOf(e);
-      if (code === "ENOENT") return;
-      if ((code !== "EBUSY" && code !== "ENOTEMPTY") || attempt >= 7) throw syscallError(`removing cgroup ${dir}`, e);
+      const errno = errnoOf(e);
+      if (errno === ENOENT) return;
+      if ((errno !== EBUSY && errno !== ENOTEMPTY) || attempt >= 7) throw syscallError(`removing cgroup ${dir}`, e);
+      const subs = subCgroups(dir);
+      if (subs.length > 0) {
+        subs.forEach(removeCgroupTree);
+        continue;
+      }
       sleepSync(pause);
       pause *= 2;
     }
@@ -125,15 +129,7 @@ export function pidsUnder(dir: string): number[] {
     const procs = readOptional(d, "cgroup.procs");
     if (procs === undefined) return;
     for (const line of procs.split("\n")) if (line !== "") out.push(Number(line));
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(d, { withFileTypes: true });
-    } catch (e) {
-      // Gone since its cgroup.procs was read: systemd removes a transient scope once it empties.
-      if (errnoOf(e) === "ENOENT") return;
-      throw e;
-    }
-    for (const ent of entries) if (ent.isDirectory()) walk(path.join(d, ent.name));
+    for (const sub of subCgroups(d)) walk(sub);
   };
   walk(dir);
   return out;

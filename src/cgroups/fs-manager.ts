@@ -1,12 +1,13 @@
 // The cgroup manager itself: one class over v1, hybrid and v2 directories (plain file writes),
 // and over a systemd unit when the systemd driver made the cgroup. index.ts creates and loads it.
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { SkiffError } from "../errors.js";
 import { readOwnMountinfo } from "../host/mountinfo.js";
+import { EBUSY, ENOENT, ENOTEMPTY, errnoOf } from "../linux/errno.js";
+import * as libc from "../linux/libc.js";
 import { trace } from "../log.js";
 import type { LinuxResources } from "../spec/types.js";
-import { errnoOf, exists, mkdirTracked, pidsUnder, readCgroupFile, removeCgroupTree, writeCgroupFile, writeCgroupFileAsync } from "./files.js";
+import { exists, mkdirTracked, pidsUnder, readCgroupFile, removeCgroupTree, writeCgroupFile, writeCgroupFileAsync } from "./files.js";
 import { parseCgroupMounts, type CgroupMode } from "./mounts.js";
 import { directoriesBetween } from "./paths.js";
 import { baseProperties, resourceProperties, type UnitProperty } from "./systemd.js";
@@ -91,14 +92,14 @@ export class FsManager implements CgroupManager {
 
   missingDirectories(): string[] {
     if (this.saved.systemd) return []; // systemd makes the unit's cgroup
-    return this.directories.flatMap((dir) => directoriesBetween(hierarchyMountOf(this.saved, dir), dir).filter((d) => !fs.existsSync(d)));
+    return this.directories.flatMap((dir) => directoriesBetween(hierarchyMountOf(this.saved, dir), dir).filter((d) => !libc.exists(d)));
   }
 
   create(): void {
     if (this.saved.systemd) return; // apply() starts the unit, which makes the cgroup
     for (const dir of this.directories) {
       const between = directoriesBetween(hierarchyMountOf(this.saved, dir), dir);
-      if (!fs.existsSync(dir)) {
+      if (!libc.exists(dir)) {
         try {
           this.saved.created.push(...mkdirTracked(between));
         } catch (e) {
@@ -247,17 +248,20 @@ export class FsManager implements CgroupManager {
     }
     const leaves = new Set(this.directories);
     const errors: string[] = [];
+    const remaining: string[] = [];
     for (const dir of [...this.saved.created].reverse()) {
       try {
         if (leaves.has(dir)) removeCgroupTree(dir);
-        else fs.rmdirSync(dir); // a parent we made: another container may be using it now
+        else libc.rmdir(dir); // a parent we made: another container may be using it now
       } catch (e) {
-        const code = errnoOf(e);
-        if (code === "ENOENT" || code === "ENOTEMPTY" || code === "EBUSY") continue;
+        const errno = errnoOf(e);
+        if (errno === ENOENT) continue;
+        remaining.unshift(dir);
+        if (errno === ENOTEMPTY || errno === EBUSY) continue;
         errors.push(e instanceof Error ? e.message : String(e));
       }
     }
-    this.saved.created = this.saved.created.filter((d) => fs.existsSync(d));
+    this.saved.created = remaining;
     if (errors.length > 0) throw new SkiffError("Syscall", `removing cgroups: ${errors.join("; ")}`);
   }
 }

@@ -4,9 +4,10 @@
 // Use: createCgroupManager(...) → create() → apply(initPid) → set(resources); save `saved` in
 // state.json; later commands call loadCgroupManager(saved). After update() save `saved` again:
 // it carries the resources that the next update merges into.
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { SkiffError } from "../errors.js";
+import { readFileThroughLibc } from "../linux/io.js";
+import { exists } from "../linux/libc.js";
 import { trace } from "../log.js";
 import type { LinuxResources } from "../spec/types.js";
 import { FsManager, UNIFIED } from "./fs-manager.js";
@@ -130,7 +131,7 @@ export function createCgroupManager(opts: CreateOptions): CgroupManager {
   const mode = modeOf(hierarchies);
   if (opts.systemd) return systemdManager(opts, mode, hierarchies);
   const placement = placementOf(opts.cgroupsPath, opts.id);
-  const own = parseProcCgroup(opts.procCgroup ?? fs.readFileSync("/proc/self/cgroup", "utf8"));
+  const own = parseProcCgroup(opts.procCgroup ?? readFileThroughLibc("/proc/self/cgroup"));
   const paths: Record<string, string> = {};
   let unifiedMount: string | undefined;
   for (const h of hierarchies) {
@@ -152,7 +153,7 @@ function systemdManager(opts: CreateOptions, mode: CgroupMode, hierarchies: Hier
   if (mode !== "v2" || unified === undefined) {
     throw new SkiffError("InvalidConfig", `--systemd-cgroup: skiff's systemd cgroup driver needs a pure cgroup v2 host (this one is ${mode}); use cgroupfs paths instead`);
   }
-  if (!fs.existsSync("/run/systemd/system")) throw new SkiffError("InvalidConfig", "systemd not running on this host, cannot use systemd cgroups manager");
+  if (!exists("/run/systemd/system")) throw new SkiffError("InvalidConfig", "systemd not running on this host, cannot use systemd cgroups manager");
   const rootless = opts.rootless === true;
   const unit = systemdUnitOf(opts.cgroupsPath, opts.id, rootless ? "user.slice" : "system.slice");
   // A rootless unit lives in the user's systemd, whose own cgroup (user@UID.service) apply()

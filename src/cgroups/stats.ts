@@ -2,8 +2,8 @@
 // as 9223372036854771712 do not survive a JS number, and callers compare runc's output digit
 // for digit. Keys that runc marks `omitempty` are left out when zero, so `eventJson` prints
 // what runc prints.
-import { readdirSync } from "node:fs";
 import { SkiffError } from "../errors.js";
+import { listDirThroughLibc } from "../linux/io.js";
 import { readOptional } from "./files.js";
 
 export interface CpuUsage {
@@ -190,7 +190,7 @@ export function eventJson(type: "stats" | "oom", id: string, data?: CgroupStats)
 
 /** The page sizes a hugetlb cgroup offers ("2MB", "1GB"), from its file names. */
 export function listHugetlbSizes(dir: string, suffix: string): string[] {
-  return readdirSync(dir).filter((f) => f.startsWith("hugetlb.") && f.endsWith(suffix) && !f.includes(".rsvd.")).map((f) => f.slice("hugetlb.".length, -suffix.length));
+  return listDirThroughLibc(dir).map((e) => e.name).filter((f) => f.startsWith("hugetlb.") && f.endsWith(suffix) && !f.includes(".rsvd.")).map((f) => f.slice("hugetlb.".length, -suffix.length));
 }
 
 export function emptyStats(): CgroupStats {

@@ -1,9 +1,10 @@
 // The systemd cgroup driver's rules, as runc 1.1 applies them (libcontainer/specconv and
 // cgroups/systemd): which unit a container gets, where its cgroup is, and which unit properties
 // stand for its resources. Pure functions; the D-Bus calls are in systemd-bus.ts.
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { SkiffError } from "../errors.js";
+import { readFileThroughLibc } from "../linux/io.js";
+import { exists } from "../linux/libc.js";
 import { log } from "../log.js";
 import type { DeviceCgroupRule, LinuxResources } from "../spec/types.js";
 import { blkioWeightToIoWeight, sharesToWeight, v2SwapMax } from "./convert.js";
@@ -214,7 +215,7 @@ export function deviceProperties(rules: DeviceCgroupRule[]): UnitProperty[] {
     } else {
       const node = `/dev/${kind}/${r.major}:${r.minor}`;
       // /dev/{block,char} is udev's; /sys/dev has every device the kernel knows.
-      if (!fs.existsSync(node) && !fs.existsSync(`/sys${node}`)) {
+      if (!exists(node) && !exists(`/sys${node}`)) {
         log("warning", `skipping device ${node} for systemd: no such device`);
         continue;
       }
@@ -227,7 +228,7 @@ export function deviceProperties(rules: DeviceCgroupRule[]): UnitProperty[] {
 /** The name /proc/devices gives major `major` of this kind ("pts" for char 136). */
 function deviceGroup(kind: "block" | "char", major: number): string | undefined {
   let section = "";
-  for (const line of fs.readFileSync("/proc/devices", "utf8").split("\n")) {
+  for (const line of readFileThroughLibc("/proc/devices").split("\n")) {
     const t = line.trim();
     if (t === "Character devices:") section = "char";
     else if (t === "Block devices:") section = "block";

@@ -140,15 +140,21 @@ export function errnoName(n: number): string {
   return MESSAGES[n] ?? `errno ${n}`;
 }
 
-export const EPERM = 1, ENOENT = 2, ESRCH = 3, EACCES = 13;
+export const EPERM = 1, ENOENT = 2, ESRCH = 3, EACCES = 13, EEXIST = 17, ENOTDIR = 20, EISDIR = 21, ENOTEMPTY = 39, EBUSY = 16, ENODEV = 19, EOPNOTSUPP = 95;
 
 /**
  * A failed Node fs call (or libc call: a SkiffError with its errno) as a SkiffError naming what
  * was done: "<what>: no space left on device".
  */
 export function syscallError(what: string, e: unknown): SkiffError {
-  const err = e as NodeJS.ErrnoException;
-  const errno = e instanceof SkiffError ? e.errno : typeof err.errno === "number" ? -err.errno : undefined;
-  const text = errno !== undefined ? errnoName(errno) : err.message;
+  const errno = errnoOf(e);
+  const text = errno !== undefined ? errnoName(errno) : (e as Error).message;
   return new SkiffError("Syscall", `${what}: ${text}`, errno);
+}
+
+/** The errno of a failed libc call (a SkiffError) or Node fs call (whose errno is negated). */
+export function errnoOf(e: unknown): number | undefined {
+  if (e instanceof SkiffError) return e.errno;
+  const errno = (e as NodeJS.ErrnoException | undefined)?.errno;
+  return typeof errno === "number" ? Math.abs(errno) : undefined;
 }

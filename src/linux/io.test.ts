@@ -1,20 +1,67 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { expect, it } from "vitest";
-import { writeAll } from "./io.js";
+import { afterEach, beforeEach, expect, it } from "vitest";
+import { isSkiffError } from "../errors.js";
+import { ENOENT } from "./errno.js";
+import { listDirThroughLibc, readFileThroughLibc, readTextThroughLibc, removeTreeThroughLibc, writeAll } from "./io.js";
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-io-"));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 it("writes all of a large text, multi-byte characters included", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-io-"));
+  const file = path.join(dir, "out");
+  const fd = fs.openSync(file, "w");
+  const text = "é".repeat(300_000) + "\n";
+  writeAll(fd, text);
+  writeAll(fd, Buffer.from("bytes"));
+  fs.closeSync(fd);
+  expect(fs.readFileSync(file, "utf8")).toBe(text + "bytes");
+});
+
+it("reads a whole file through libc, larger than one read; a missing one is an error or undefined", () => {
+  const file = path.join(dir, "big");
+  const text = "ü".repeat(100_000);
+  fs.writeFileSync(file, text);
+  expect(readFileThroughLibc(file)).toBe(text);
+  expect(readTextThroughLibc(path.join(dir, "none"))).toBeUndefined();
+  let error: unknown;
   try {
-    const file = path.join(dir, "out");
-    const fd = fs.openSync(file, "w");
-    const text = "é".repeat(300_000) + "\n";
-    writeAll(fd, text);
-    writeAll(fd, Buffer.from("bytes"));
-    fs.closeSync(fd);
-    expect(fs.readFileSync(file, "utf8")).toBe(text + "bytes");
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    readFileThroughLibc(path.join(dir, "none"));
+  } catch (e) {
+    error = e;
   }
+  expect(isSkiffError(error) && error.errno === ENOENT).toBe(true);
+});
+
+it("lists a directory with its entries' kinds, over more than one getdents64 buffer", () => {
+  fs.mkdirSync(path.join(dir, "sub"));
+  fs.symlinkSync(path.join(dir, "sub"), path.join(dir, "link"));
+  const names = Array.from({ length: 600 }, (_, i) => `file-${i}-${"x".repeat(40)}`);
+  for (const n of names) fs.writeFileSync(path.join(dir, n), "");
+  const entries = listDirThroughLibc(dir);
+  expect(entries.filter((e) => e.directory).map((e) => e.name)).toEqual(["sub"]);
+  expect(entries.map((e) => e.name).sort()).toEqual([...names, "link", "sub"].sort());
+});
+
+it("removes a tree, never following a symlink out of it; a missing path is fine", () => {
+  const outside = path.join(dir, "outside");
+  fs.mkdirSync(outside);
+  fs.writeFileSync(path.join(outside, "keep"), "");
+  const tree = path.join(dir, "tree");
+  fs.mkdirSync(path.join(tree, "a", "b"), { recursive: true });
+  fs.writeFileSync(path.join(tree, "a", "b", "f"), "");
+  fs.writeFileSync(path.join(tree, "g"), "");
+  fs.symlinkSync(outside, path.join(tree, "a", "to-outside"));
+  removeTreeThroughLibc(tree);
+  expect(fs.existsSync(tree)).toBe(false);
+  expect(fs.readdirSync(outside)).toEqual(["keep"]);
+  removeTreeThroughLibc(tree);
+  // a symlink given itself goes, not what it points to
+  fs.symlinkSync(outside, path.join(dir, "top-link"));
+  removeTreeThroughLibc(path.join(dir, "top-link"));
+  expect(fs.readdirSync(outside)).toEqual(["keep"]);
 });

@@ -1,6 +1,8 @@
 // Blocking reads, writes and sleeps for a short-lived CLI: no event loop work waits on them.
+import { isSkiffError } from "../errors.js";
 import { isAbsent } from "../platform/index.js";
-import { close, O_RDONLY, open, read } from "./libc.js";
+import { EISDIR, ENOENT } from "./errno.js";
+import { close, getdents64, O_DIRECTORY, O_NOFOLLOW, O_RDONLY, open, read, rmdir, unlink } from "./libc.js";
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
@@ -10,23 +12,89 @@ export function sleepSync(ms: number): void {
 }
 
 /**
- * A file's whole text read through libc, or undefined when there is no such file. The compiled
- * dist/skiff reads so: each Bun.file read is an asynchronous round trip through Bun's I/O
- * thread, ten times the cost of these few calls once bun:ffi is loaded (docs/architecture.md).
+ * A file's whole text read through libc. The compiled dist/skiff reads so: each Bun.file read is
+ * an asynchronous round trip through Bun's I/O thread, ten times the cost of these few calls once
+ * bun:ffi is loaded, and node:fs costs more to load than a whole `delete` does (docs/architecture.md).
  */
-export function readTextThroughLibc(path: string): string | undefined {
-  let fd: number | undefined;
+export function readFileThroughLibc(path: string): string {
+  const fd = open(path, O_RDONLY);
   try {
-    fd = open(path, O_RDONLY);
     const chunks: Buffer[] = [];
     const buf = Buffer.allocUnsafe(65536);
     for (let n; (n = read(fd, buf)) > 0; ) chunks.push(Buffer.from(buf.subarray(0, n)));
     return Buffer.concat(chunks).toString();
+  } finally {
+    close(fd);
+  }
+}
+
+/** readFileThroughLibc, or undefined when there is no such file. */
+export function readTextThroughLibc(path: string): string | undefined {
+  try {
+    return readFileThroughLibc(path);
   } catch (e) {
     if (isAbsent(e)) return undefined;
     throw e;
+  }
+}
+
+export interface DirEntry {
+  name: string;
+  directory: boolean;
+}
+
+const DT_UNKNOWN = 0, DT_DIR = 4;
+// One buffer for every listing: each is read whole before it returns.
+let direntBuffer: Buffer | undefined;
+
+/** A directory's entries but . and .., from getdents64(2); throws as open(2) does (ENOENT). */
+export function listDirThroughLibc(dir: string): DirEntry[] {
+  const fd = open(dir, O_RDONLY | O_DIRECTORY);
+  const out: DirEntry[] = [];
+  try {
+    const buf = (direntBuffer ??= Buffer.allocUnsafe(32768));
+    for (let n; (n = getdents64(fd, buf)) > 0; ) {
+      // struct linux_dirent64: u64 d_ino, s64 d_off, u16 d_reclen, u8 d_type, char d_name[]
+      for (let off = 0; off < n; off += buf.readUInt16LE(off + 16)) {
+        const nameEnd = buf.indexOf(0, off + 19);
+        const name = buf.toString("utf8", off + 19, nameEnd);
+        if (name === "." || name === "..") continue;
+        const type = buf[off + 18];
+        out.push({ name, directory: type === DT_DIR || (type === DT_UNKNOWN && isDirectory(`${dir}/${name}`)) });
+      }
+    }
   } finally {
-    if (fd !== undefined) close(fd);
+    close(fd);
+  }
+  return out;
+}
+
+// For a file system that leaves d_type unset (cgroupfs, tmpfs, ext4 and xfs all set it).
+function isDirectory(path: string): boolean {
+  try {
+    close(open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * rm -rf: path and everything under it; nothing there is fine. unlink(2) goes first: it removes
+ * a file or a symlink (never followed) and refuses only a directory, which is then emptied.
+ */
+export function removeTreeThroughLibc(path: string): void {
+  try {
+    return unlink(path);
+  } catch (e) {
+    if (!isSkiffError(e) || (e.errno !== EISDIR && e.errno !== ENOENT)) throw e;
+    if (e.errno === ENOENT) return;
+  }
+  for (const ent of listDirThroughLibc(path)) removeTreeThroughLibc(`${path}/${ent.name}`);
+  try {
+    rmdir(path);
+  } catch (e) {
+    if (!isSkiffError(e) || e.errno !== ENOENT) throw e;
   }
 }
 

@@ -67,10 +67,10 @@ export function prctl(option: number, arg2: number): number {
   return sys("prctl", ["i32", "i64", "i64", "i64", "i64"], [option, arg2, 0, 0, 0], "prctl");
 }
 
-// open, read, close and unlink for the commands that otherwise use only libc (`kill`, `start`):
-// node:fs would cost them more start-up than all the rest of their work (docs/architecture.md).
+// File calls for the commands that otherwise use only libc (`kill`, `start`, `delete`): node:fs
+// would cost them more start-up than all the rest of their work (docs/architecture.md).
 
-export const O_RDONLY = 0, O_NONBLOCK = 0o4000, O_CLOEXEC = 0o2000000;
+export const O_RDONLY = 0, O_WRONLY = 1, O_NONBLOCK = 0o4000, O_DIRECTORY = 0o200000, O_NOFOLLOW = 0o400000, O_CLOEXEC = 0o2000000;
 
 export function open(path: string, flags: number): number {
   return sys("open", ["string", "i32"], [path, flags | O_CLOEXEC], `open ${path}`);
@@ -81,12 +81,40 @@ export function read(fd: number, buf: Buffer): number {
   return sys("read", ["i32", "buffer", "i64"], [fd, buf, buf.length], "read", "i64");
 }
 
+/** write(2) of buf; the count written. */
+export function write(fd: number, buf: Buffer): number {
+  return sys("write", ["i32", "buffer", "i64"], [fd, buf, buf.length], "write", "i64");
+}
+
 export function close(fd: number): void {
   sys("close", ["i32"], [fd], "close");
 }
 
 export function unlink(path: string): void {
   sys("unlink", ["string"], [path], `unlink ${path}`);
+}
+
+export function mkdir(path: string, mode: number): void {
+  sys("mkdir", ["string", "i32"], [path, mode], `mkdir ${path}`);
+}
+
+export function rmdir(path: string): void {
+  sys("rmdir", ["string"], [path], `rmdir ${path}`);
+}
+
+/** access(2) with F_OK: whether path resolves (symlinks followed), as existsSync says. */
+export function exists(path: string): boolean {
+  try {
+    sys("access", ["string", "i32"], [path, 0], `access ${path}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** getdents64(2) into buf (linux_dirent64 records); the bytes filled, 0 at the end. */
+export function getdents64(fd: number, buf: Buffer): number {
+  return sys("getdents64", ["i32", "buffer", "i64"], [fd, buf, buf.length], "getdents64", "i64");
 }
 
 /** Signals a process through a pidfd so a recycled pid can never be hit. */

@@ -3,7 +3,7 @@
 // (docs/architecture.md).
 import { isAbsent, type Platform } from "./index.js";
 
-export const bunApis: Pick<Platform, "readText" | "exists" | "listDir" | "print" | "sha256Hex"> = {
+export const bunApis: Pick<Platform, "readText" | "exists" | "fileExists" | "listDir" | "print" | "sha256Hex"> = {
   async readText(file) {
     try {
       return await Bun.file(file).text();
@@ -24,6 +24,7 @@ export const bunApis: Pick<Platform, "readText" | "exists" | "listDir" | "print"
       throw e;
     }
   },
+  fileExists: (file) => Bun.file(file).exists(),
   async listDir(dir) {
     try {
       const names: string[] = [];

@@ -38,6 +38,7 @@ export const nodePlatform: Platform = {
     }
   },
   exists: async (file) => fs.existsSync(file),
+  fileExists: async (file) => fs.statSync(file, { throwIfNoEntry: false })?.isDirectory() === false,
   async listDir(dir) {
     try {
       return await fs.promises.readdir(dir);
