@@ -78,7 +78,7 @@ describe.runIf(isRoot)("cgroups v2 (a private cgroup2 mount)", () => {
     expect(m.mode).toBe("v2");
     expect(m.saved.paths).toEqual({ "": path.join(root, base, group, "place") });
     expect(m.hierarchies()).toEqual([{ name: "", dir: path.join(root, base, group, "place"), controllers: [] }]);
-    m.create();
+    await m.create();
     expect(m.saved.created).toEqual([path.join(root, base, group), path.join(root, base, group, "place")]);
     // The same tree the host shows at its own cgroup2 mount.
     expect(fs.existsSync(path.join(cgroup2Mount!, base, group, "place"))).toBe(true);
@@ -96,9 +96,9 @@ describe.runIf(isRoot)("cgroups v2 (a private cgroup2 mount)", () => {
     expect(fs.existsSync(path.join(root, base, group))).toBe(false);
   });
 
-  it("writes unified keys and refuses bad ones with the key in the message", () => {
+  it("writes unified keys and refuses bad ones with the key in the message", async () => {
     const m = newManager("keys");
-    m.create();
+    await m.create();
     m.set({ unified: { "cgroup.max.descendants": "3", "cgroup.max.depth": "2" } });
     const dir = m.saved.paths[""]!;
     expect(fs.readFileSync(path.join(dir, "cgroup.max.descendants"), "utf8").trim()).toBe("3");
@@ -110,9 +110,9 @@ describe.runIf(isRoot)("cgroups v2 (a private cgroup2 mount)", () => {
     expect(errorOf(() => m.set({ unified: { "cgroup.max.depth": "many" } })).message).toMatch(/^linux\.resources\.unified\["cgroup\.max\.depth"\]: writing "many" to .*: invalid argument$/);
   });
 
-  it("names the field when a limit needs a controller this tree does not offer", () => {
+  it("names the field when a limit needs a controller this tree does not offer", async () => {
     const m = newManager("missing");
-    m.create();
+    await m.create();
     // The controller cases only where the tree lacks them (hybrid); every host has the rest.
     const absent = (controller: string, c: [LinuxResources, RegExp][]) => (v2Controllers.includes(controller) ? [] : c);
     const cases: [LinuxResources, RegExp][] = [
@@ -132,7 +132,7 @@ describe.runIf(isRoot)("cgroups v2 (a private cgroup2 mount)", () => {
 
   it("enforces the device list with an eBPF program, replaced on update", async () => {
     const m = newManager("devices");
-    m.create();
+    await m.create();
     const dir = m.saved.paths[""]!;
     m.set({ devices: [{ allow: false, access: "rwm" }, { allow: true, type: "c", major: 1, minor: 3, access: "rwm" }, { allow: true, type: "c", major: 1, minor: 9, access: "r" }] });
     expect(deviceProgramCount(dir)).toBe(1);
@@ -149,7 +149,7 @@ describe.runIf(isRoot)("cgroups v2 (a private cgroup2 mount)", () => {
 
   it("freezes and thaws through cgroup.freeze", async () => {
     const m = newManager("freeze");
-    m.create();
+    await m.create();
     const counter = startCounter();
     await m.apply(counter.proc.pid);
     counter.go();
@@ -170,7 +170,7 @@ describe.runIf(isRoot)("cgroups v2 (a private cgroup2 mount)", () => {
 
   it("reads the core cpu stats", async () => {
     const m = newManager("stats");
-    m.create();
+    await m.create();
     const busy = start("sh", ["-c", "read _; i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; echo done; exec sleep 1000"], { stdin: true });
     await m.apply(busy.pid);
     busy.child.stdin!.write("go\n");

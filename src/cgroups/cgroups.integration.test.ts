@@ -66,7 +66,7 @@ describe.runIf(isRoot && cgroupMode !== "v2")(`cgroup v1 hierarchies (this host:
 
   it("creates, joins every hierarchy, and removes only what it created", async () => {
     const m = newManager();
-    m.create();
+    await m.create();
     for (const dir of Object.values(m.saved.paths)) expect(fs.statSync(dir).isDirectory()).toBe(true);
     // cpuset: a new v1 cgroup starts empty; the manager copies the parent's so it is joinable.
     expect(read(m, "cpuset", "cpuset.cpus")).toBe(fs.readFileSync(path.join(path.dirname(m.saved.paths.cpuset!), "cpuset.cpus"), "utf8").trim());
@@ -81,7 +81,7 @@ describe.runIf(isRoot && cgroupMode !== "v2")(`cgroup v1 hierarchies (this host:
 
     // A second manager for the same path finds the directories there and must leave them.
     const again = createCgroupManager({ id: "again", cgroupsPath: leaf.slice(1), mountinfo });
-    again.create();
+    await again.create();
     expect(again.saved.created).toEqual([]);
 
     process.kill(sleeper.pid, "SIGKILL");
@@ -101,7 +101,7 @@ describe.runIf(isRoot && cgroupMode !== "v2")(`cgroup v1 hierarchies (this host:
       expect(fs.readFileSync(path.join(podCpuset, "cpuset.cpus"), "utf8").trim()).toBe("");
       const m = createCgroupManager({ id: "c", cgroupsPath: `${pod}/c`, mountinfo });
       managers.push(m);
-      m.create();
+      await m.create();
       expect(fs.readFileSync(path.join(podCpuset, "cpuset.cpus"), "utf8").trim()).not.toBe("");
       const sleeper = start("sleep", ["1000"]);
       await m.apply(sleeper.pid);
@@ -109,7 +109,7 @@ describe.runIf(isRoot && cgroupMode !== "v2")(`cgroup v1 hierarchies (this host:
       process.kill(sleeper.pid, "SIGKILL");
       await sleeper.exited;
       managers.splice(managers.indexOf(m), 1);
-      m.destroy();
+      await m.destroy();
     } finally {
       fs.rmdirSync(podCpuset);
       try {
@@ -120,9 +120,9 @@ describe.runIf(isRoot && cgroupMode !== "v2")(`cgroup v1 hierarchies (this host:
     }
   });
 
-  it("writes every resource this host supports and reads each one back", () => {
+  it("writes every resource this host supports and reads each one back", async () => {
     const m = newManager();
-    m.create();
+    await m.create();
     // What this kernel may lack: swap accounting, kernel TCP accounting, cpu burst/idle, realtime
     // groups, a block device under / (throttles), BFQ or CFQ (weights).
     const swap = parentHas(m, "memory", "memory.memsw.limit_in_bytes");
@@ -183,9 +183,9 @@ describe.runIf(isRoot && cgroupMode !== "v2")(`cgroup v1 hierarchies (this host:
     expect(m.saved.resources).toEqual(resources);
   });
 
-  it("names the field when the host lacks the controller or feature a limit needs", () => {
+  it("names the field when the host lacks the controller or feature a limit needs", async () => {
     const m = newManager();
-    m.create();
+    await m.create();
     const cases: [LinuxResources, RegExp][] = [
       [{ hugepageLimits: [{ pageSize: "2MB", limit: 2 * MiB }] }, /linux\.resources\.hugepageLimits\[0\]: the hugetlb cgroup controller is not available/],
       [{ network: { classID: 0x100001 } }, /linux\.resources\.network\.classID: the net_cls cgroup controller is not available/],
@@ -204,9 +204,9 @@ describe.runIf(isRoot && cgroupMode !== "v2")(`cgroup v1 hierarchies (this host:
     }
   });
 
-  it("reports a write the kernel refuses with the field, the file and the errno text", () => {
+  it("reports a write the kernel refuses with the field, the file and the errno text", async () => {
     const m = newManager();
-    m.create();
+    await m.create();
     const err = errorOf(() => m.set({ cpu: { quota: 500 } })); // below the kernel's 1 ms minimum
     expect(err.kind).toBe("Syscall");
     expect(err.errno).toBe(22);
@@ -224,7 +224,7 @@ describe.runIf(isRoot && cgroupMode !== "v2")(`cgroup v1 hierarchies (this host:
 
   it("freezes and thaws the processes, and lists them recursively", async () => {
     const m = newManager();
-    m.create();
+    await m.create();
     const counter = startCounter();
     await m.apply(counter.proc.pid);
     counter.go();
@@ -255,7 +255,7 @@ describe.runIf(isRoot && cgroupMode !== "v2")(`cgroup v1 hierarchies (this host:
 
   it("gives stats in runc's shape", async () => {
     const m = newManager();
-    m.create();
+    await m.create();
     m.set({ memory: { limit: 64 * MiB }, pids: { limit: 20 } });
     const busy = start("sh", ["-c", "read _; i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; sleep 1000 & echo done; wait"], { stdin: true });
     await m.apply(busy.pid);
@@ -274,7 +274,7 @@ describe.runIf(isRoot && cgroupMode !== "v2")(`cgroup v1 hierarchies (this host:
 
   it("updates with runc's merge: fields not named keep their values", async () => {
     const m = newManager();
-    m.create();
+    await m.create();
     m.set({ memory: { limit: 64 * MiB, swap: 128 * MiB }, cpu: { quota: 20000, period: 100000 }, pids: { limit: 30 } });
     const reloaded = loadCgroupManager(JSON.parse(JSON.stringify(m.saved)));
     await reloaded.update({ memory: { limit: 96 * MiB }, cpu: { quota: 30000 } });
@@ -291,7 +291,7 @@ describe.runIf(isRoot && cgroupMode !== "v2")(`cgroup v1 hierarchies (this host:
 
   it("checkBeforeUpdate refuses a memory limit below the current usage", async () => {
     const m = newManager();
-    m.create();
+    await m.create();
     const user = start(PYTHON, ["-c", "import sys, time; sys.stdin.readline(); b = bytearray(8 << 20); print('ok', flush=True); time.sleep(1000)"], { stdin: true });
     await m.apply(user.pid);
     user.child.stdin!.write("go\n");
@@ -304,7 +304,7 @@ describe.runIf(isRoot && cgroupMode !== "v2")(`cgroup v1 hierarchies (this host:
 
   it("counts OOM kills when a process outgrows the memory limit", async () => {
     const m = newManager();
-    m.create();
+    await m.create();
     m.set({ memory: { limit: 32 * MiB, swap: 32 * MiB } });
     const hog = start(PYTHON, ["-c", "import sys; sys.stdin.readline(); b = bytearray(256 * 1024 * 1024)"], { stdin: true });
     await m.apply(hog.pid);
@@ -316,7 +316,7 @@ describe.runIf(isRoot && cgroupMode !== "v2")(`cgroup v1 hierarchies (this host:
 
   it("stops a fork bomb at pids.limit", async () => {
     const m = newManager();
-    m.create();
+    await m.create();
     m.set({ pids: { limit: 5 } });
     const forker = [
       "import os, sys, time",

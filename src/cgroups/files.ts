@@ -69,18 +69,27 @@ export function exists(dir: string, file: string): boolean {
   return libc.exists(path.join(dir, file));
 }
 
-/** mkdir each missing directory top-down; returns the ones this call created. */
-export function mkdirTracked(dirs: string[]): string[] {
-  const created: string[] = [];
+/**
+ * mkdir each missing directory top-down on the I/O thread pool (a cgroup mkdir waits for the
+ * kernel's cgroup mutex, which a cgroup move holds through an RCU grace period), adding each one
+ * made to `created` as soon as it exists.
+ */
+export async function mkdirTracked(dirs: string[], created: string[]): Promise<void> {
+  const fs = process.getBuiltinModule("node:fs");
   for (const d of dirs) {
     try {
-      libc.mkdir(d, 0o777);
+      await fs.promises.mkdir(d);
       created.push(d);
     } catch (e) {
       if (errnoOf(e) !== EEXIST) throw syscallError(`creating cgroup ${d}`, e);
     }
   }
-  return created;
+}
+
+/** Waits for every one of promises, then throws the first failure: nothing is left in flight. */
+export async function allSettledOrThrow(promises: Promise<void>[]): Promise<void> {
+  const failed = (await Promise.allSettled(promises)).find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
 }
 
 /** The sub-cgroups of dir; none when dir is gone (systemd removes a transient scope once it empties). */

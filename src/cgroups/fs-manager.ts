@@ -7,7 +7,7 @@ import { EBUSY, ENOENT, ENOTEMPTY, errnoOf } from "../linux/errno.js";
 import * as libc from "../linux/libc.js";
 import { trace } from "../log.js";
 import type { LinuxResources } from "../spec/types.js";
-import { exists, mkdirTracked, pidsUnder, readCgroupFile, removeCgroupTree, writeCgroupFile, writeCgroupFileAsync } from "./files.js";
+import { allSettledOrThrow, exists, mkdirTracked, pidsUnder, readCgroupFile, removeCgroupTree, writeCgroupFile, writeCgroupFileAsync } from "./files.js";
 import { parseCgroupMounts, type CgroupMode } from "./mounts.js";
 import { directoriesBetween } from "./paths.js";
 import { baseProperties, resourceProperties, type UnitProperty } from "./systemd.js";
@@ -95,26 +95,28 @@ export class FsManager implements CgroupManager {
     return this.directories.flatMap((dir) => directoriesBetween(hierarchyMountOf(this.saved, dir), dir).filter((d) => !libc.exists(d)));
   }
 
-  create(): void {
+  async create(): Promise<void> {
     if (this.saved.systemd) return; // apply() starts the unit, which makes the cgroup
-    for (const dir of this.directories) {
+    const make = async (dir: string) => {
       const between = directoriesBetween(hierarchyMountOf(this.saved, dir), dir);
       if (!libc.exists(dir)) {
         try {
-          this.saved.created.push(...mkdirTracked(between));
+          await mkdirTracked(between, this.saved.created);
         } catch (e) {
           if (!this.saved.rootless || !isPermissionError(e)) throw e;
           // Rootless: a hierarchy we may not write is skipped, as runc does; set() then reports
           // any limit that would have needed it.
           debug("rootless: no cgroup %s (%s)", dir, (e as Error).message);
           for (const [key, d] of Object.entries(this.saved.paths)) if (d === dir) delete this.saved.paths[key];
-          continue;
+          return;
         }
       }
       // Every empty v1 cpuset on the way, also one made by someone else (a pod's parent), gets
       // its parent's cpus and mems (runc's rule): nothing can join below an empty one.
       if (this.saved.paths.cpuset === dir) between.forEach(inheritCpuset);
-    }
+    };
+    // Every hierarchy at once; each one's directories parents first.
+    await allSettledOrThrow(this.directories.map(make));
     const dir = this.unifiedDirIfAny;
     if (dir !== undefined) enableControllers(this.saved.unifiedMount ?? mountpointOf(dir), dir, BASELINE_CONTROLLERS, new Map());
   }
@@ -128,11 +130,9 @@ export class FsManager implements CgroupManager {
         if (!this.saved.rootless || !isPermissionError(e)) throw e;
       }
     };
-    // All at once: the first move pays the kernel's wait, the others follow it. allSettled, not
-    // all: no write is still in flight when this settles (a failed create removes the cgroups).
-    const results = await Promise.allSettled(this.directories.map(join));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed) throw failed.reason;
+    // All at once: the first move pays the kernel's wait, the others follow it. No write is
+    // still in flight when this settles (a failed create removes the cgroups).
+    await allSettledOrThrow(this.directories.map(join));
   }
 
   set(resources: LinuxResources): void {

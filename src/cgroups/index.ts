@@ -50,8 +50,11 @@ export interface CgroupManager {
   /** The directories create() would make now (parents first): recorded before it runs, so a
    * create killed half-way can still be cleaned up. */
   missingDirectories(): string[];
-  /** mkdir what is missing, remembering which directories this call created. */
-  create(): void;
+  /**
+   * mkdir what is missing, remembering which directories this call created. Asynchronous: a
+   * mkdir can wait for the kernel's cgroup mutex (cgroups/warm-up.ts), time the caller can use.
+   */
+  create(): Promise<void>;
   /**
    * Moves pid into the container's cgroup on every hierarchy. Asynchronous: the first move into
    * a cgroup can wait for the kernel (cgroups/warm-up.ts), time the caller can use.

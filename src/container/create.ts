@@ -158,6 +158,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   const createdAt = new Date().toISOString();
   let cgroups: CgroupManager | undefined;
   let helper: Helper | undefined;
+  let made: Promise<void> | undefined;
   let joined: Promise<void> | undefined;
   let initPid = 0;
   let consoleFd: number | undefined;
@@ -193,8 +194,12 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     fs.chmodSync(fifo, 0o622); // mkfifo's mode passes through the umask; a non-root init must write it
     const owner = hostRootIds(spec);
     fs.chownSync(fifo, owner.uid, owner.gid);
-    cgroups.create();
-    mark("exec.fifo and cgroup directories made");
+    // The cgroup directories are made on the I/O pool: a mkdir waits while the start-up warm-up's
+    // cgroup move holds the kernel's cgroup mutex through a grace period (cgroups/warm-up.ts),
+    // time in which the helper starts and the plan compiles.
+    made = cgroups.create();
+    made.catch(() => undefined); // handled: `await joined` below throws it
+    mark("exec.fifo made");
     if (opts.consoleSocket) consoleFd = connectUnix(opts.consoleSocket);
     const console = consoleFd ?? opts.consoleFd;
     stateDirFd = fs.openSync(stateDir, O_PATH | O_DIRECTORY);
@@ -208,12 +213,13 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const stdio = Array.from({ length: 3 + preserveFds }, (_, i) => i);
     const extra = console === undefined ? [stateDirFd] : [stateDirFd, console];
     const fdInHelper = (fd: number) => stdio.length + 1 + extra.indexOf(fd);
-    // The helper joins the cgroups before it forks, so the init is born inside them and a new
-    // cgroup namespace is rooted at the container's cgroup. The join may wait for the kernel
-    // (cgroups/warm-up.ts): start it now and compile the plan meanwhile.
-    helper = spawnHelper(platform().initBinary(), stdio, extra);
+    // The helper joins the cgroups, once they exist, before it forks, so the init is born inside
+    // them and a new cgroup namespace is rooted at the container's cgroup. The join may wait for
+    // the kernel too: the plan compiles meanwhile.
+    const helperPid = (helper = spawnHelper(platform().initBinary(), stdio, extra)).pid;
     mark("skiff-init spawned");
-    joined = cgroups.apply(helper.pid);
+    const manager = cgroups;
+    joined = made.then(() => manager.apply(helperPid));
     joined.catch(() => undefined); // handled: it may fail while the plan compiles; `await joined` below still throws
     const idMaps = idMapMethod(spec, host);
     const granted = grantedCapabilities(spec.process?.capabilities, hasNamespace(spec.linux?.namespaces, "user"), host.capabilities);
@@ -222,9 +228,10 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       log("warning", "mounts: not mounted: without a mount namespace they would change the runtime's own mounts");
     }
     checkRlimitsAgainstHost(rlimitPlan(spec.process?.rlimits), host);
-    // A rootless user's systemd says where the unit's cgroup is only as it starts it; the plan
-    // (a cgroup mount binds that directory) waits for it.
-    if (opts.systemdCgroup && opts.rootless) await joined;
+    // A rootless user's systemd says where the unit's cgroup is only as it starts it, and a
+    // rootless create skips the hierarchies it may not write: the plan (a cgroup mount binds
+    // those directories) waits for them.
+    if (opts.rootless) await joined;
     const plan: Plan = compileCreatePlan({
       id,
       host,
@@ -294,7 +301,8 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     // container: that, not the broken pipe or vanished file it left this create with, failed it.
     const deleted = await store.withLock(id, async () => !fs.existsSync(stateDir));
     if (initPid) await killAndReap(initPid);
-    await joined?.catch(() => undefined); // no cgroup write may be in flight while they are removed
+    // no cgroup mkdir or write may be in flight while they are removed
+    await (joined ?? made)?.catch(() => undefined);
     if (helper) {
       helper.child.kill("SIGKILL");
       fs.closeSync(helper.sock);
