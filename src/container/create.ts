@@ -189,16 +189,16 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     // `delete` finds the cgroups to empty and remove, and `state` reports the create's fate.
     store.saveCreating({ ...recordOf(0, "", { ...cgroups.saved, created: cgroups.missingDirectories() }), creating: { pid: process.pid, startTime: await ownStartTime() } });
     mark("creating.json written");
+    // The cgroup directories are made on the I/O pool: a mkdir waits while the start-up warm-up's
+    // cgroup move holds the kernel's cgroup mutex through a grace period (cgroups/warm-up.ts),
+    // time in which exec.fifo is made, the helper starts and the plan compiles.
+    made = cgroups.create();
+    made.catch(() => undefined); // handled: `await joined` below throws it
     const fifo = path.join(stateDir, EXEC_FIFO);
     mkfifo(fifo, 0o622);
     fs.chmodSync(fifo, 0o622); // mkfifo's mode passes through the umask; a non-root init must write it
     const owner = hostRootIds(spec);
     fs.chownSync(fifo, owner.uid, owner.gid);
-    // The cgroup directories are made on the I/O pool: a mkdir waits while the start-up warm-up's
-    // cgroup move holds the kernel's cgroup mutex through a grace period (cgroups/warm-up.ts),
-    // time in which the helper starts and the plan compiles.
-    made = cgroups.create();
-    made.catch(() => undefined); // handled: `await joined` below throws it
     mark("exec.fifo made");
     if (opts.consoleSocket) consoleFd = connectUnix(opts.consoleSocket);
     const console = consoleFd ?? opts.consoleFd;
