@@ -94,10 +94,6 @@ export function unlink(path: string): void {
   sys("unlink", ["string"], [path], `unlink ${path}`);
 }
 
-export function mkdir(path: string, mode: number): void {
-  sys("mkdir", ["string", "i32"], [path, mode], `mkdir ${path}`);
-}
-
 export function rmdir(path: string): void {
   sys("rmdir", ["string"], [path], `rmdir ${path}`);
 }
