@@ -108,7 +108,8 @@ export function deviceTransition(from: DeviceList, to: DeviceList): DeviceTransi
     writes.push({ file: to.defaultAllow ? "devices.allow" : "devices.deny", line: "a *:* rwm" });
     old = new Map();
   }
-  const sorted = (m: Map<DeviceKey, number>) => [...m].sort(([a], [b]) => a.localeCompare(b));
+  // by code unit, not localeCompare: ICU's collator costs a compiled skiff ~0.4 ms to set up
+  const sorted = (m: Map<DeviceKey, number>) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   for (const [key, bits] of sorted(old)) {
     const dropped = bits & ~(to.exceptions.get(key) ?? 0);
     if (dropped) writes.push({ file: revertFile, line: `${key} ${accessText(dropped)}` });

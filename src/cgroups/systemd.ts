@@ -195,7 +195,8 @@ export function deviceProperties(rules: DeviceCgroupRule[]): UnitProperty[] {
     return { type: m[1] as "b" | "c", major: n(m[2]!), minor: n(m[3]!), access: accessText(bits), key };
   });
   // runc's order: by major, minor, then type (wildcards first), so both list the same.
-  parsed.sort((a, b) => a.major - b.major || a.minor - b.minor || a.type.localeCompare(b.type));
+  // the type by code unit, not localeCompare: ICU's collator costs a compiled skiff ~0.4 ms to set up
+  parsed.sort((a, b) => a.major - b.major || a.minor - b.minor || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
   const entries: [string, string][] = [];
   for (const r of parsed) {
     const kind = r.type === "b" ? "block" : "char";

@@ -38,7 +38,8 @@ export function hierarchyNames(view: CgroupView): { name: string; hostDir: strin
       const sorted = names.sort();
       return { name: sorted.join(","), hostDir, aliases: sorted.length > 1 ? sorted : [] };
     })
-    .sort((a, b) => a.name.localeCompare(b.name));
+    // by code unit, not localeCompare: ICU's collator costs a compiled skiff ~0.4 ms to set up
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 export function cgroupMountSteps(m: Mount, view: CgroupView, rootfs: string): Step[] {
