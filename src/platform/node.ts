@@ -38,7 +38,13 @@ export const nodePlatform: Platform = {
     }
   },
   exists: async (file) => fs.existsSync(file),
-  fileExists: async (file) => fs.statSync(file, { throwIfNoEntry: false })?.isDirectory() === false,
+  fileExists: async (file) => {
+    try {
+      return !fs.statSync(file).isDirectory();
+    } catch {
+      return false; // as Bun.file().exists(): a path through a non-directory too
+    }
+  },
   async listDir(dir) {
     try {
       return await fs.promises.readdir(dir);
