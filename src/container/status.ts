@@ -28,8 +28,8 @@ export function deriveStatus(f: StatusFacts): Status {
 
 export async function statusOf(store: StateStore, rec: ContainerRecord): Promise<Status> {
   if (rec.creating) return deriveStatus({ creator: (await isSameLiveProcess(rec.creating.pid, rec.creating.startTime)) ? "alive" : "gone", initAlive: false, fifoExists: false, frozen: false });
-  const initAlive = await isSameLiveProcess(rec.pid, rec.initStartTime);
-  if (!initAlive) return deriveStatus({ initAlive, fifoExists: false, frozen: false });
-  const [fifoExists, frozen] = await Promise.all([platform().exists(store.fifo(rec.id)), isFrozen(rec.cgroups)]);
+  // All three at once: in dist/skiff each read is a round trip through Bun's I/O thread. exec.fifo
+  // is a FIFO, never a directory: fileExists answers without a stat, also when it is gone.
+  const [initAlive, fifoExists, frozen] = await Promise.all([isSameLiveProcess(rec.pid, rec.initStartTime), platform().fileExists(store.fifo(rec.id)), isFrozen(rec.cgroups)]);
   return deriveStatus({ initAlive, fifoExists, frozen });
 }
