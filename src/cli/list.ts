@@ -26,18 +26,22 @@ export const listCommand: Command = {
     const a = args as unknown as GlobalOptions & { format: "table" | "json"; quiet: boolean };
     const [{ viewOf }, { Container }] = await Promise.all([import("../container/state.js"), import("../container/container.js")]);
     const store = new StateStore(a.root);
-    const views: ListEntry[] = [];
-    for (const id of await store.names()) {
-      try {
-        views.push(await viewOf(await Container.open(store, id)));
-      } catch (e) {
-        // Not a container (no record), or one being deleted right now.
-        if (isSkiffError(e, "NotFound") || isSkiffError(e, "InvalidArgument")) continue;
-        // Shown, not hidden: `delete --force` can still remove it.
-        log("warning", (e as Error).message);
-        views.push({ ociVersion: "", id, pid: 0, status: "unknown", bundle: "", rootfs: "", created: "", owner: "" });
-      }
-    }
+    // Every container at once: in dist/skiff each read is a round trip through Bun's I/O thread,
+    // and a host with a hundred containers would otherwise wait for them one after another.
+    const found = await Promise.all(
+      (await store.names()).map(async (id): Promise<ListEntry | undefined> => {
+        try {
+          return await viewOf(await Container.open(store, id));
+        } catch (e) {
+          // Not a container (no record), or one being deleted right now.
+          if (isSkiffError(e, "NotFound") || isSkiffError(e, "InvalidArgument")) return undefined;
+          // Shown, not hidden: `delete --force` can still remove it.
+          log("warning", (e as Error).message);
+          return { ociVersion: "", id, pid: 0, status: "unknown", bundle: "", rootfs: "", created: "", owner: "" };
+        }
+      }),
+    );
+    const views = found.filter((v): v is ListEntry => v !== undefined);
     if (a.quiet) printOut(views.map((v) => v.id + "\n").join(""));
     else if (a.format === "json") printOut(JSON.stringify(views) + "\n");
     else printOut(table(views));
