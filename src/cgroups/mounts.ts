@@ -94,6 +94,16 @@ export function parseProcCgroup(text: string): OwnCgroup[] {
   return out;
 }
 
+/**
+ * A cgroup path (from the hierarchy's root) as a mount of `mountRoot` shows it: "/" for the
+ * mount's own root; undefined when the path lies outside what the mount shows.
+ */
+export function pathUnderMount(p: string, mountRoot: string): string | undefined {
+  if (mountRoot === "/" || mountRoot === "") return p;
+  if (p === mountRoot) return "/";
+  return p.startsWith(mountRoot + "/") ? p.slice(mountRoot.length) : undefined;
+}
+
 /** The calling process's cgroup (as /proc/self/cgroup says it) on the given hierarchy. */
 export function ownPathOn(own: OwnCgroup[], h: Hierarchy): string | undefined {
   const key = h.controllers.join(",");

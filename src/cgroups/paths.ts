@@ -14,7 +14,7 @@
 // - systemd's "slice:prefix:name" form is refused: it belongs to --systemd-cgroup (systemd.ts).
 import * as path from "node:path";
 import { SkiffError } from "../errors.js";
-import type { CgroupMode, Hierarchy } from "./mounts.js";
+import { pathUnderMount, type CgroupMode, type Hierarchy } from "./mounts.js";
 
 export interface Placement {
   /** The cleaned cgroupsPath: starts with "/" when absolute. */
@@ -56,13 +56,7 @@ export function relativeBase(mode: CgroupMode, h: Hierarchy, own: string | undef
  */
 export function directoryOn(h: Hierarchy, placement: Placement, base: string): string {
   const inTree = placement.absolute ? placement.path : path.posix.join(base, placement.path);
-  return path.posix.join(h.mountpoint, stripMountRoot(inTree, h.mountRoot));
-}
-
-function stripMountRoot(p: string, mountRoot: string): string {
-  if (mountRoot === "/" || mountRoot === "") return p;
-  if (p === mountRoot) return "/";
-  return p.startsWith(mountRoot + "/") ? p.slice(mountRoot.length) : p;
+  return path.posix.join(h.mountpoint, pathUnderMount(inTree, h.mountRoot) ?? inTree);
 }
 
 /** Every directory from the hierarchy's mountpoint down to `dir`, top first (mountpoint excluded). */

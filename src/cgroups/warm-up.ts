@@ -6,7 +6,7 @@
 // I/O pool: the move waits out the grace period, the main thread must not.
 import * as fs from "node:fs";
 import { readOwnMountinfo } from "../host/mountinfo.js";
-import { ownPathOn, parseCgroupMounts, parseProcCgroup } from "./mounts.js";
+import { ownPathOn, parseCgroupMounts, parseProcCgroup, pathUnderMount } from "./mounts.js";
 
 /**
  * The cgroup.procs file of the cgroup this process is in, on the hierarchy a container joins first
@@ -15,11 +15,10 @@ import { ownPathOn, parseCgroupMounts, parseProcCgroup } from "./mounts.js";
 export function warmUpTarget(mountinfo: string, procCgroup: string): string | undefined {
   const hierarchies = parseCgroupMounts(mountinfo);
   const h = hierarchies.find((x) => x.kind === "v1") ?? hierarchies[0];
-  const mine = h && ownPathOn(parseProcCgroup(procCgroup), h);
-  if (!h || mine === undefined) return undefined;
-  const root = h.mountRoot === "/" ? "" : h.mountRoot;
-  if (mine !== root && !mine.startsWith(`${root}/`)) return undefined;
-  const rel = mine.slice(root.length);
+  if (h === undefined) return undefined;
+  const mine = ownPathOn(parseProcCgroup(procCgroup), h);
+  const rel = mine === undefined ? undefined : pathUnderMount(mine, h.mountRoot);
+  if (rel === undefined) return undefined;
   return `${h.mountpoint}${rel === "/" ? "" : rel}/cgroup.procs`;
 }
 
