@@ -87,8 +87,8 @@ export function removeTreeThroughLibc(path: string): void {
   try {
     return unlink(path);
   } catch (e) {
-    if (!isSkiffError(e) || (e.errno !== EISDIR && e.errno !== ENOENT)) throw e;
-    if (e.errno === ENOENT) return;
+    if (isSkiffError(e) && e.errno === ENOENT) return;
+    if (!isSkiffError(e) || e.errno !== EISDIR) throw e;
   }
   for (const ent of listDirThroughLibc(path)) removeTreeThroughLibc(`${path}/${ent.name}`);
   try {
