@@ -216,9 +216,9 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     // The helper joins the cgroups, once they exist, before it forks, so the init is born inside
     // them and a new cgroup namespace is rooted at the container's cgroup. The join may wait for
     // the kernel too: the plan compiles meanwhile.
-    const helperPid = (helper = spawnHelper(platform().initBinary(), stdio, extra)).pid;
+    helper = spawnHelper(platform().initBinary(), stdio, extra);
     mark("skiff-init spawned");
-    const manager = cgroups;
+    const [manager, helperPid] = [cgroups, helper.pid]; // fixed for the callback: both are `let`s
     joined = made.then(() => manager.apply(helperPid));
     joined.catch(() => undefined); // handled: it may fail while the plan compiles; `await joined` below still throws
     const idMaps = idMapMethod(spec, host);
