@@ -4,7 +4,7 @@
 // Through libc: node:fs costs a compiled Bun program more start-up than a whole `delete`
 // (docs/architecture.md); only the asynchronous write takes node:fs, which create loads anyway.
 import * as path from "node:path";
-import { EBUSY, EEXIST, ENOENT, ENOTEMPTY, errnoOf, syscallError } from "../linux/errno.js";
+import { EBUSY, ENOENT, ENOTEMPTY, errnoOf, syscallError } from "../linux/errno.js";
 import { listDirThroughLibc, readFileThroughLibc, readTextThroughLibc, sleepSync, type DirEntry } from "../linux/io.js";
 import * as libc from "../linux/libc.js";
 import { trace } from "../log.js";
@@ -70,19 +70,24 @@ export function exists(dir: string, file: string): boolean {
 }
 
 /**
- * mkdir each missing directory top-down on the I/O thread pool (a cgroup mkdir waits for the
- * kernel's cgroup mutex, which a cgroup move holds through an RCU grace period), adding each one
- * made to `created` as soon as it exists.
+ * Makes the missing ones of `dirs` (a chain, parents first) as `mkdir -p` does, in one task on
+ * the I/O thread pool: a cgroup mkdir waits for the kernel's cgroup mutex, which a cgroup move
+ * holds through an RCU grace period, and one task per level would also wait for the main thread
+ * to issue the next. Each directory this call made is added to `created` before it settles.
  */
 export async function mkdirTracked(dirs: string[], created: string[]): Promise<void> {
   const fs = process.getBuiltinModule("node:fs");
-  for (const d of dirs) {
-    try {
-      await fs.promises.mkdir(d);
-      created.push(d);
-    } catch (e) {
-      if (errnoOf(e) !== EEXIST) throw syscallError(`creating cgroup ${d}`, e);
-    }
+  const leaf = dirs[dirs.length - 1];
+  const missing = dirs.filter((d) => !libc.exists(d));
+  try {
+    // mkdir -p returns the first directory it made; every one below it was made by it too.
+    const first = await fs.promises.mkdir(leaf, { recursive: true });
+    const at = first === undefined ? dirs.length : dirs.indexOf(first);
+    created.push(...(at >= 0 ? dirs.slice(at) : missing));
+  } catch (e) {
+    // Failed part-way: the levels that were missing and exist now are this call's.
+    created.push(...missing.filter((d) => libc.exists(d)));
+    throw syscallError(`creating cgroup ${(e as NodeJS.ErrnoException).path ?? leaf}`, e);
   }
 }
 
