@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { isSkiffError } from "../errors.js";
-import { mkdirTracked } from "./files.js";
+import { mkdirTracked, writeCgroupFileAsync } from "./files.js";
 
 let dir: string;
 beforeEach(() => {
@@ -37,4 +37,27 @@ it("remembers the directories it made before failing part-way", async () => {
   expect(isSkiffError(error) && error.errno).toBe(36); // ENAMETOOLONG
   expect((error as Error).message).toContain(dirs[2]);
   expect(created).toEqual(dirs.slice(0, 2));
+});
+
+async function failure(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error("expected a failure");
+}
+
+it("writes a file on the pool, never creating it, and says which step failed", async () => {
+  fs.writeFileSync(path.join(dir, "f"), "");
+  await writeCgroupFileAsync(dir, "f", "123", "field");
+  expect(fs.readFileSync(path.join(dir, "f"), "utf8")).toBe("123");
+
+  const missing = await failure(writeCgroupFileAsync(dir, "none", "1", "linux.x"));
+  expect(missing.message).toBe(`linux.x: opening ${path.join(dir, "none")}: no such file or directory`);
+  expect(fs.existsSync(path.join(dir, "none"))).toBe(false);
+
+  // /dev/full opens, and every write to it fails
+  const full = await failure(writeCgroupFileAsync("/dev", "full", "1", "linux.y"));
+  expect(full.message).toBe('linux.y: writing "1" to /dev/full: no space left on device');
 });

@@ -36,24 +36,24 @@ export function writeCgroupFile(dir: string, file: string, value: string, field:
   }
 }
 
-/** writeCgroupFile on the I/O thread pool, for a write that may block in the kernel. */
-export async function writeCgroupFileAsync(dir: string, file: string, value: string, field: string): Promise<void> {
+/**
+ * writeCgroupFile on the I/O thread pool, for a write that may block in the kernel: one task
+ * (open without O_CREAT, write, close). fs's callback form, here and in mkdirTracked: in
+ * dist/skiff the first use of fs.promises costs ~1.5 ms more than node:fs itself
+ * (docs/architecture.md).
+ */
+export function writeCgroupFileAsync(dir: string, file: string, value: string, field: string): Promise<void> {
   const p = path.join(dir, file);
   debug("write %s = %s", p, value);
   const fs = process.getBuiltinModule("node:fs");
-  let handle: import("node:fs").promises.FileHandle;
-  try {
-    handle = await fs.promises.open(p, fs.constants.O_WRONLY);
-  } catch (e) {
-    throw openFailure(field, p, e);
-  }
-  try {
-    await handle.write(value);
-  } catch (e) {
-    throw writeFailure(field, p, value, e);
-  } finally {
-    await handle.close();
-  }
+  // Open flags as a number (writeFile passes them to open as they are; its typings want a string).
+  const flag = fs.constants.O_WRONLY as unknown as string;
+  return new Promise((resolve, reject) =>
+    fs.writeFile(p, value, { flag }, (e) => {
+      if (!e) resolve();
+      else reject(e.syscall === "open" ? openFailure(field, p, e) : writeFailure(field, p, value, e));
+    }),
+  );
 }
 
 export function readCgroupFile(dir: string, file: string): string {
@@ -81,7 +81,7 @@ export async function mkdirTracked(dirs: string[], created: string[]): Promise<v
   const missing = dirs.filter((d) => !libc.exists(d));
   try {
     // mkdir -p returns the first directory it made; every one below it was made by it too.
-    const first = await fs.promises.mkdir(leaf, { recursive: true });
+    const first = await new Promise<string | undefined>((resolve, reject) => fs.mkdir(leaf, { recursive: true }, (e, made) => (e ? reject(e) : resolve(made))));
     const at = first === undefined ? dirs.length : dirs.indexOf(first);
     created.push(...(at >= 0 ? dirs.slice(at) : missing));
   } catch (e) {

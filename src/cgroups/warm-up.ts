@@ -25,7 +25,8 @@ export function warmUpTarget(mountinfo: string, procCgroup: string): string | un
 export function warmUpCgroupAttach(): Promise<void> {
   try {
     const target = warmUpTarget(readOwnMountinfo(), fs.readFileSync("/proc/self/cgroup", "utf8"));
-    if (target) return fs.promises.writeFile(target, String(process.pid)).catch(() => undefined);
+    // The callback form: fs.promises would cost ~1.5 ms more to load, all before the write starts.
+    if (target) return new Promise((resolve) => fs.writeFile(target, String(process.pid), () => resolve()));
   } catch {
     // only an optimisation
   }
