@@ -2,7 +2,7 @@
  * skiff-init: executes a plan compiled by skiff's TypeScript side. It decides nothing.
  *
  * skiff execs this static binary (from a sealed memfd) with the sync socket as fd argv[1].
- * The plan arrives over that socket. Steps up to OP_FORK run here, in the "helper"; OP_FORK
+ * The plan arrives over that socket, in one stage or more (the last holds OP_FORK). Steps up to OP_FORK run here, in the "helper"; OP_FORK
  * forks the container's init (pid 1 of a new pid namespace), reports its pid, and the helper
  * either exits (create) or waits for the init and reports its exit status (run, exec).
  * The init runs the remaining steps. Any failing step reports (step index, errno, detail) over
@@ -124,17 +124,14 @@ static void run_step(const struct step *s, enum phase *phase) {
   if (s->op == OP_FORK) *phase = PHASE_INIT;
 }
 
-int main(int argc, char **argv) {
-  if (argc < 2) {
-    dprintf(2, "skiff-init: run by skiff only\n");
-    return 2;
-  }
-  sync_fd = atoi(argv[1]);
+/* Reads one stage of the plan from the parent and runs its steps. Step numbers run on across
+ * stages: an error names the step of the whole plan. */
+static void run_stage(enum phase *phase) {
   uint32_t hdr[2];
   read_full(sync_fd, hdr, sizeof hdr);
   if (hdr[0] != PLAN_MAGIC) fail(EPROTO, "bad plan magic");
   uint32_t len = hdr[1];
-  uint8_t *plan = malloc(len);
+  uint8_t *plan = malloc(len); /* kept: the steps' strings point into it */
   if (!plan) fail(ENOMEM, "plan of %u bytes", len);
   read_full(sync_fd, plan, len);
   plan_cur = plan;
@@ -142,10 +139,22 @@ int main(int argc, char **argv) {
   if (take_u32() != PLAN_MAGIC || take_u32() != PLAN_VERSION) fail(EPROTO, "plan version mismatch");
   uint32_t nsteps = take_u32();
   static struct step s;
-  enum phase phase = PHASE_HELPER;
-  for (current_step = 0; current_step < nsteps; current_step++) {
+  for (uint32_t i = 0; i < nsteps; i++, current_step++) {
     decode_step(&s);
-    run_step(&s, &phase);
+    run_step(&s, phase);
   }
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    dprintf(2, "skiff-init: run by skiff only\n");
+    return 2;
+  }
+  sync_fd = atoi(argv[1]);
+  enum phase phase = PHASE_HELPER;
+  /* The helper may get its plan in stages (its namespaces first, the rest once skiff has joined
+   * it to the container's cgroups); the init's steps come in the stage with OP_FORK. */
+  do run_stage(&phase);
+  while (phase == PHASE_HELPER);
   fail(EINVAL, "plan ended without exec");
 }

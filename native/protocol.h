@@ -2,7 +2,8 @@
  * The wire contract between skiff's TypeScript side and skiff-init.
  * Mirrored by src/plan/protocol.ts; src/plan/protocol.test.ts fails if the two drift.
  *
- * A plan is: u32 magic, u32 version, u32 step count, then steps. A step is:
+ * A plan comes in one stage or more, each sent as u32 magic, u32 byte length, then: u32 magic,
+ * u32 version, u32 step count, then steps. Stages end before OP_FORK or with the plan. A step is:
  * u32 op, u32 int count, u32 string count, the ints (i64 little-endian), then the strings
  * (u32 byte length, the bytes, one NUL). Strings may hold binary data (the seccomp program).
  */
@@ -10,7 +11,7 @@
 #define SKIFF_PROTOCOL_H
 
 #define PLAN_MAGIC 0x4c504b53u /* "SKPL" */
-#define PLAN_VERSION 1u
+#define PLAN_VERSION 2u /* 2: plans in stages */
 
 /* Numbers of removed ops (26, 34) are not reused. Which phase each op runs in: main.c. */
 enum plan_op {

@@ -107,6 +107,8 @@ describe("a failure at each step of create leaves nothing", () => {
       c.linux!.uidMappings = [{ containerID: 0, hostID: 4294967290, size: 100 }];
       c.linux!.gidMappings = [{ containerID: 0, hostID: 0, size: 1 }];
     }, /uid_map|uidMappings/],
+    // skiff-init makes the namespaces before it is joined to the cgroups (an early stage).
+    ["a namespace path that is no namespace", (c) => (c.linux!.namespaces = c.linux!.namespaces!.map((n) => (n.type === "network" ? { ...n, path: "/dev/null" } : n))), /^join network namespace \/dev\/null: invalid argument/],
     ["a sysctl value the kernel refuses", (c) => (c.linux!.sysctl = { "net.ipv4.ip_forward": "not-a-number" }), /^set sysctl \/proc\/sys\/net\/ipv4\/ip_forward=not-a-number: invalid argument/],
     ["a device node that cannot be made", (c) => (c.linux!.devices = [{ path: "/proc/x", type: "c", major: 1, minor: 3 }]), /^create device \/proc\/x: /],
   ];

@@ -3,15 +3,16 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createCgroupManager, defaultDeviceRules, type CgroupManager, type SavedCgroups } from "../cgroups/index.js";
-import { SkiffError } from "../errors.js";
-import { bindLibc, connectUnix, mkfifo } from "../linux/libc.js";
+import { isSkiffError, SkiffError } from "../errors.js";
+import { EPIPE } from "../linux/errno.js";
+import { bindLibc, connectUnix, mkfifo, pollIn } from "../linux/libc.js";
 import { log, trace } from "../log.js";
 import { grantedCapabilities } from "../plan/capabilities.js";
 import { bindsHostSys } from "../plan/cgroup-mount.js";
 import { checkRlimitsAgainstHost, rlimitPlan } from "../plan/rlimits.js";
 import { sendPlan, spawnHelper, type Helper } from "../native.js";
 import { InitChannel } from "./channel.js";
-import { compileCreatePlan } from "../plan/compile.js";
+import { compileCreatePlan, compileEarlyStage, laterStage } from "../plan/compile.js";
 import { hostFacts } from "../host/facts.js";
 import { hasNamespace } from "../plan/namespaces.js";
 import type { Plan } from "../plan/plan.js";
@@ -129,6 +130,21 @@ async function checkExistingCgroup(cgroups: CgroupManager): Promise<void> {
 }
 
 /**
+ * The helper's cgroup join, or when that failed because the helper is gone (a step of its early
+ * stage failed: a namespace path that is no namespace), the helper's own report of why.
+ * `plan`: as much of it as the helper was sent, for the report's step.
+ */
+async function joinedOrHelperReport(joined: Promise<void>, helper: Helper, plan: Plan): Promise<void> {
+  try {
+    await joined;
+  } catch (e) {
+    // Readable: the helper reported and left (a live helper is silent until its next stage).
+    if (pollIn([helper.sock], 0)[0] !== 0) new InitChannel(helper.sock, plan).until("ready", "skiff-init exited without reporting");
+    throw e;
+  }
+}
+
+/**
  * After a failure with the plan already sent: the init skiff-init forked, for the unwinding to
  * kill, or 0 when it never forked (an id-map or hook request is refused, which fails it first).
  */
@@ -217,6 +233,10 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     // them and a new cgroup namespace is rooted at the container's cgroup. The join may wait for
     // the kernel too: the plan compiles meanwhile.
     helper = spawnHelper(platform().initBinary(), stdio, extra);
+    // Its namespaces first: the kernel makes them while the rest compiles and the cgroups are
+    // joined (plan/compile.ts says when they cannot come first).
+    const early = compileEarlyStage(initSpec);
+    if (early.length > 0) sendPlan(helper.sock, { steps: early });
     mark("skiff-init spawned");
     const [manager, helperPid] = [cgroups, helper.pid]; // fixed for the callback: both are `let`s
     joined = made.then(() => manager.apply(helperPid));
@@ -231,7 +251,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     // A rootless user's systemd says where the unit's cgroup is only as it starts it, and a
     // rootless create skips the hierarchies it may not write: the plan (a cgroup mount binds
     // those directories) waits for them.
-    if (opts.rootless) await joined;
+    if (opts.rootless) await joinedOrHelperReport(joined, helper, { steps: early });
     const plan: Plan = compileCreatePlan({
       id,
       host,
@@ -251,14 +271,19 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       seccomp: await seccompProgram(spec, store),
     });
     mark("plan compiled");
-    await joined;
+    await joinedOrHelperReport(joined, helper, plan);
     mark("helper joined the cgroups");
     // The limits go in while skiff-init makes the namespaces and mounts (runc sets them once its
     // init is set up): nothing of the container's own runs before "ready". The pids limit waits
     // for "ready": skiff-init's fork of the init and its hooks must not count against it (a
     // limit of 1 is the init alone).
-    sendPlan(helper.sock, plan);
     const channel = new InitChannel(helper.sock, plan);
+    try {
+      sendPlan(helper.sock, laterStage(plan, early));
+    } catch (e) {
+      // A helper that failed in the early stage is gone: its report, read below, says why.
+      if (!(isSkiffError(e) && e.errno === EPIPE)) throw e;
+    }
     const { pids, ...withoutPids } = resources;
     try {
       cgroups.set(withoutPids);

@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { HOSTS } from "../host/fixtures.testing.js";
 import { defaultSpec } from "../spec/default-spec.js";
 import type { Spec } from "../spec/types.js";
-import { compileCreatePlan, type PlanInput } from "./compile.js";
+import { compileCreatePlan, compileEarlyStage, laterStage, type PlanInput } from "./compile.js";
+import { CLONE_NEW } from "./namespaces.js";
 import { MountMode, Op } from "./protocol.js";
 
 function input(edit: (s: Spec) => void, extra: Partial<PlanInput> = {}): PlanInput {
@@ -147,5 +148,41 @@ describe("compileCreatePlan: issue 3 steps", () => {
     const steps = compileCreatePlan(input((s) => (s.process!.apparmorProfile = "p"), { host })).steps;
     expect(steps.find((s) => s.what === "set AppArmor profile p")?.strs).toEqual(["/proc/self/attr/apparmor/exec", "exec p"]);
     expect(() => compileCreatePlan(input((s) => (s.linux!.memoryPolicy = { mode: "MPOL_BIND", nodes: "1" }), { host }))).not.toThrow();
+  });
+});
+
+describe("the early stage: namespaces the helper makes before the rest of the plan", () => {
+  it("is the plan's first steps, without a new cgroup namespace, which comes just before the fork", () => {
+    const i = input((s) => s.linux!.namespaces!.push({ type: "cgroup" }));
+    const early = compileEarlyStage(i.spec);
+    expect(early.map((s) => s.op)).toEqual([Op.UNSHARE]);
+    expect(Number(early[0].ints![0]) & CLONE_NEW.cgroup).toBe(0);
+    const rest = laterStage(compileCreatePlan(i), early).steps;
+    expect(rest.slice(0, 2).map((s) => [s.op, s.ints?.[0]])).toEqual([
+      [Op.UNSHARE, CLONE_NEW.cgroup],
+      [Op.FORK, 0],
+    ]);
+  });
+
+  it("keeps the joins' order, joins first", () => {
+    const i = input((s) => (s.linux!.namespaces = [{ type: "network", path: "/run/netns/a" }, { type: "mount" }, { type: "pid" }]));
+    const early = compileEarlyStage(i.spec);
+    expect(early.map((s) => s.what)).toEqual(["join network namespace /run/netns/a", "create mount, pid namespaces"]);
+    expect(laterStage(compileCreatePlan(i), early).steps[0].op).toBe(Op.FORK);
+  });
+
+  it.each<[string, (s: Spec) => void]>([
+    ["a user namespace (skiff writes its id maps)", (s) => s.linux!.namespaces!.push({ type: "user" })],
+    ["network devices (prepared before the namespaces)", (s) => (s.linux!.netDevices = { eth1: {} })],
+    ["a cgroup namespace joined by path", (s) => s.linux!.namespaces!.push({ type: "cgroup", path: "/proc/1/ns/cgroup" })],
+  ])("is empty with %s", (_, edit) => {
+    const i = input(edit);
+    expect(compileEarlyStage(i.spec)).toEqual([]);
+    expect(laterStage(compileCreatePlan(i), []).steps).toEqual(compileCreatePlan(i).steps);
+  });
+
+  it("refuses a plan that does not begin with the stage sent", () => {
+    const early = compileEarlyStage(input(() => {}).spec);
+    expect(() => laterStage(compileCreatePlan(input((s) => (s.linux!.namespaces = [{ type: "mount" }]))), early)).toThrow(/does not begin with the stage/);
   });
 });

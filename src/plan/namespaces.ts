@@ -26,8 +26,11 @@ export function namespaceSteps(namespaces: readonly Namespace[], timeOffsets?: R
   for (const ns of joins) steps.push(step(Op.SETNS, `join ${ns.type} namespace ${ns.path}`, [CLONE_NEW[ns.type]], [ns.path!]));
   const fresh = namespaces.filter((n) => !n.path);
   if (fresh.some((n) => n.type === "user")) steps.push(step(Op.UNSHARE_USER, "create user namespace"));
-  const flags = fresh.filter((n) => n.type !== "user").reduce((f, n) => f | CLONE_NEW[n.type], 0);
-  if (flags) steps.push(step(Op.UNSHARE, `create ${fresh.filter((n) => n.type !== "user").map((n) => n.type).join(", ")} namespaces`, [flags]));
+  // A new cgroup namespace is rooted at the cgroup its maker is in: it comes last, in a step of
+  // its own, which a create's helper takes only once it has joined the container's cgroups.
+  const others = fresh.filter((n) => n.type !== "user" && n.type !== "cgroup");
+  const flags = others.reduce((f, n) => f | CLONE_NEW[n.type], 0);
+  if (flags) steps.push(step(Op.UNSHARE, `create ${others.map((n) => n.type).join(", ")} namespaces`, [flags]));
   // The validation (spec/semantic-linux.ts) saw to it that offsets come with a new time namespace.
   if (timeOffsets && Object.keys(timeOffsets).length > 0) {
     // Offsets must be written before the first process enters the new time namespace.
@@ -36,6 +39,7 @@ export function namespaceSteps(namespaces: readonly Namespace[], timeOffsets?: R
       .join("");
     steps.push(step(Op.WRITE_FILE, "write /proc/self/timens_offsets", [], ["/proc/self/timens_offsets", content]));
   }
+  if (fresh.some((n) => n.type === "cgroup")) steps.push(step(Op.UNSHARE, "create cgroup namespace", [CLONE_NEW.cgroup]));
   return steps;
 }
 

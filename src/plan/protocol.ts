@@ -2,7 +2,7 @@
 // the two in step).
 
 export const PLAN_MAGIC = 0x4c504b53; // "SKPL"
-export const PLAN_VERSION = 1;
+export const PLAN_VERSION = 2; // 2: plans in stages (native/protocol.h)
 
 export enum Op {
   SETNS = 1,
