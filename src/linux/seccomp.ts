@@ -7,7 +7,7 @@ import { DataType, isNullPointer, load, open, type JsExternal } from "ffi-rs";
 import { SkiffError } from "../errors.js";
 import { log } from "../log.js";
 import type { Seccomp, SeccompAction, SeccompArch, SeccompFlag, SeccompOperator, SeccompSyscall } from "../spec/types.js";
-import { errnoName } from "./errno.js";
+import { EEXIST, errnoName } from "./errno.js";
 import { memfdCreate, MFD_CLOEXEC } from "./libc.js";
 import { libseccompVersion } from "./seccomp-cache.js";
 import { enosysPrologue } from "./seccomp-enosys.js";
@@ -72,7 +72,6 @@ const OPERATORS: Record<SeccompOperator, number> = {
 const SCMP_FLTATR_CTL_OPTIMIZE = 8;
 const BPF_MAXINSNS = 4096; // linux/bpf_common.h: seccomp(2) refuses longer programs with EINVAL
 const NR_SCMP_ERROR = -1;
-const EEXIST = 17;
 
 let opened = false;
 function call<T>(funcName: string, retType: DataType, paramsType: DataType[], paramsValue: unknown[]): T {
