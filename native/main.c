@@ -32,7 +32,7 @@ struct op_entry {
 static const struct op_entry ops[OP__COUNT] = {
     [OP_SETNS] = {PHASE_ANY, 1, 1, op_setns}, /* exec joins the mount namespace after the fork */
     [OP_UNSHARE_USER] = {PHASE_HELPER, 0, 0, op_unshare_user},
-    [OP_UNSHARE] = {PHASE_HELPER, 1, 0, op_unshare},
+    [OP_UNSHARE] = {PHASE_ANY, 1, 0, op_unshare}, /* a new cgroup namespace after a clone into the cgroup */
     [OP_WRITE_FILE] = {PHASE_ANY, 0, 2, op_write_file}, /* time offsets before the fork, sysctl after */
     [OP_FORK] = {PHASE_HELPER, 1, 0, op_fork},
     [OP_SETSID] = {PHASE_INIT, 0, 0, op_setsid},

@@ -6,7 +6,8 @@
 // I/O pool: the move waits out the grace period, the main thread must not.
 import * as fs from "node:fs";
 import { readOwnMountinfo } from "../host/mountinfo.js";
-import { ownPathOn, parseCgroupMounts, parseProcCgroup, pathUnderMount } from "./mounts.js";
+import { initBornInCgroup } from "./clone-into.js";
+import { modeOf, ownPathOn, parseCgroupMounts, parseProcCgroup, pathUnderMount } from "./mounts.js";
 
 /**
  * The cgroup.procs file of the cgroup this process is in, on the hierarchy a container joins first
@@ -22,9 +23,18 @@ export function warmUpTarget(mountinfo: string, procCgroup: string): string | un
   return `${h.mountpoint}${rel === "/" ? "" : rel}/cgroup.procs`;
 }
 
-export function warmUpCgroupAttach(): Promise<void> {
+/** `command`: create, run or exec; `argv`: the whole command line. */
+export function warmUpCgroupAttach(command: string, argv: readonly string[]): Promise<void> {
   try {
-    const target = warmUpTarget(readOwnMountinfo(), fs.readFileSync("/proc/self/cgroup", "utf8"));
+    const mountinfo = readOwnMountinfo();
+    // No move will follow when the init is cloned into its cgroup: the warm-up's would only hold
+    // the cgroup mutex, which the container's mkdir needs, through a grace period.
+    const pureV2 = modeOf(parseCgroupMounts(mountinfo)) === "v2";
+    const rootless = process.geteuid?.() !== 0;
+    if (command !== "exec" && initBornInCgroup({ pureV2, systemd: argv.includes("--systemd-cgroup"), rootless, kernelRelease: fs.readFileSync("/proc/sys/kernel/osrelease", "utf8") })) {
+      return Promise.resolve();
+    }
+    const target = warmUpTarget(mountinfo, fs.readFileSync("/proc/self/cgroup", "utf8"));
     // The callback form: fs.promises would cost ~1.5 ms more to load, all before the write starts.
     if (target) return new Promise((resolve) => fs.writeFile(target, String(process.pid), () => resolve()));
   } catch {

@@ -2,6 +2,8 @@
 // waits for `start`; then record state and the pid file. Any failure unwinds everything made.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { initBornInCgroup } from "../cgroups/clone-into.js";
+import { UNIFIED } from "../cgroups/frozen.js";
 import { createCgroupManager, defaultDeviceRules, type CgroupManager, type SavedCgroups } from "../cgroups/index.js";
 import { isSkiffError, SkiffError } from "../errors.js";
 import { EPIPE } from "../linux/errno.js";
@@ -229,17 +231,20 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const stdio = Array.from({ length: 3 + preserveFds }, (_, i) => i);
     const extra = console === undefined ? [stateDirFd] : [stateDirFd, console];
     const fdInHelper = (fd: number) => stdio.length + 1 + extra.indexOf(fd);
-    // The helper joins the cgroups, once they exist, before it forks, so the init is born inside
-    // them and a new cgroup namespace is rooted at the container's cgroup. The join may wait for
-    // the kernel too: the plan compiles meanwhile.
+    // The helper joins the cgroups, once they exist, before it forks (on cgroup v2 it clones the
+    // init into them instead), so the init is born inside them and a new cgroup namespace is
+    // rooted at the container's cgroup. The join may wait for the kernel: the plan compiles meanwhile.
     helper = spawnHelper(platform().initBinary(), stdio, extra);
     // Its namespaces first: the kernel makes them while the rest compiles and the cgroups are
     // joined (plan/compile.ts says when they cannot come first).
     const early = compileEarlyStage(initSpec);
     if (early.length > 0) sendPlan(helper.sock, { steps: early });
     mark("skiff-init spawned");
+    // Where the kernel can, the init is cloned into its cgroup and the helper joins nothing.
+    const kernelRelease = fs.readFileSync("/proc/sys/kernel/osrelease", "utf8");
+    const bornIn = initBornInCgroup({ pureV2: cgroups.mode === "v2", systemd: !!opts.systemdCgroup, rootless: !!opts.rootless, kernelRelease }) ? cgroups.saved.paths[UNIFIED] : undefined;
     const [manager, helperPid] = [cgroups, helper.pid]; // fixed for the callback: both are `let`s
-    joined = made.then(() => manager.apply(helperPid));
+    joined = bornIn === undefined ? made.then(() => manager.apply(helperPid)) : made;
     joined.catch(() => undefined); // handled: it may fail while the plan compiles; `await joined` below still throws
     const idMaps = idMapMethod(spec, host);
     const granted = grantedCapabilities(spec.process?.capabilities, hasNamespace(spec.linux?.namespaces, "user"), host.capabilities);
@@ -269,6 +274,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       preserveFds,
       consoleSocketFd: console === undefined ? undefined : fdInHelper(console),
       seccomp: await seccompProgram(spec, store),
+      bornInCgroup: bornIn,
     });
     mark("plan compiled");
     await joinedOrHelperReport(joined, helper, plan);

@@ -186,3 +186,27 @@ describe("the early stage: namespaces the helper makes before the rest of the pl
     expect(() => laterStage(compileCreatePlan(input((s) => (s.linux!.namespaces = [{ type: "mount" }]))), early)).toThrow(/does not begin with the stage/);
   });
 });
+
+describe("an init cloned into its cgroup (cgroup v2)", () => {
+  const withCgroupns = (s: Spec) => {
+    if (!s.linux!.namespaces!.some((n) => n.type === "cgroup")) s.linux!.namespaces!.push({ type: "cgroup" });
+  };
+  const around = (i: PlanInput) => {
+    const steps = compileCreatePlan(i).steps;
+    const fork = steps.findIndex((s) => s.op === Op.FORK);
+    return { fork: steps[fork], before: steps[fork - 1], after: steps[fork + 1] };
+  };
+
+  it("names the cgroup in the fork, and the init makes the new cgroup namespace there", () => {
+    const { fork, before, after } = around(input(withCgroupns, { bornInCgroup: "/sys/fs/cgroup/x" }));
+    expect(fork.strs).toEqual(["/sys/fs/cgroup/x"]);
+    expect([after.op, after.ints?.[0]]).toEqual([Op.UNSHARE, CLONE_NEW.cgroup]);
+    expect(Number(before.ints?.[0] ?? 0) & CLONE_NEW.cgroup).toBe(0);
+  });
+
+  it("otherwise the helper makes it, last, once it has joined the cgroups", () => {
+    const { fork, before } = around(input(withCgroupns));
+    expect(fork.strs).toEqual([]);
+    expect([before.op, before.ints?.[0]]).toEqual([Op.UNSHARE, CLONE_NEW.cgroup]);
+  });
+});

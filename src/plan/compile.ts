@@ -54,6 +54,11 @@ export interface PlanInput extends RootfsFacts {
   setgroupsDenied?: boolean;
   /** Name of the session keyring the container joins (runc: "_ses.<id>"); none with --no-new-keyring. */
   sessionKeyring?: string;
+  /**
+   * The cgroup v2 directory the init is cloned into (src/cgroups/clone-into.ts), the helper never
+   * joining it; a new cgroup namespace is then the init's first step, rooted there.
+   */
+  bornInCgroup?: string;
 }
 
 const NO_HOST_FEATURES: Required<PlanInput>["host"] = { lsm: { apparmor: false, selinux: false }, resctrl: false, numaNodes: [] };
@@ -109,11 +114,14 @@ export function compileCreatePlan(input: PlanInput): Plan {
     ...idmapTreeSteps(spec, input.bundle, slots),
     ...netDevicePrepareSteps(netDevices),
     ...bindSourcePrepareSteps(spec, input.bundle, sourceSlots),
-    ...namespaceSteps(ns, spec.linux?.timeOffsets),
+    ...namespaceSteps(ns, spec.linux?.timeOffsets).filter((s) => !(input.bornInCgroup && isNewCgroupNamespace(s))),
     ...netDeviceMoveSteps(netDevices),
     ...bindSourceOpenSteps(sourceSlots),
-    step(Op.FORK, "fork the container init", [input.mode === "wait" ? 1 : 0]),
+    input.bornInCgroup
+      ? step(Op.FORK, `clone the container init into cgroup ${input.bornInCgroup}`, [input.mode === "wait" ? 1 : 0], [input.bornInCgroup])
+      : step(Op.FORK, "fork the container init", [input.mode === "wait" ? 1 : 0]),
     // init phase
+    ...(input.bornInCgroup ? namespaceSteps(ns).filter(isNewCgroupNamespace) : []),
     step(Op.SETSID, "start a new session"),
     ...(ownMounts ? [...prepareRootSteps(spec, input), ...(spec.mounts ?? []).flatMap((m, i) => mountSteps(m, input, trees.get(i))), ...deviceSteps(spec, input.rootfs)] : []),
     // A missing cwd is made, as runc does (after the mounts: it may be inside one).
@@ -162,7 +170,11 @@ export function compileCreatePlan(input: PlanInput): Plan {
 export function compileEarlyStage(spec: Spec): Step[] {
   const ns = spec.linux?.namespaces ?? [];
   if (hasNamespace(ns, "user") || ns.some((n) => n.type === "cgroup" && n.path) || idmapSlots(spec).size > 0 || netDeviceMoves(spec).length > 0) return [];
-  return namespaceSteps(ns, spec.linux?.timeOffsets).filter((s) => !(s.op === Op.UNSHARE && s.ints?.[0] === CLONE_NEW.cgroup));
+  return namespaceSteps(ns, spec.linux?.timeOffsets).filter((s) => !isNewCgroupNamespace(s));
+}
+
+function isNewCgroupNamespace(s: Step): boolean {
+  return s.op === Op.UNSHARE && s.ints?.[0] === CLONE_NEW.cgroup;
 }
 
 /** The plan without the early stage the helper already has: the plan must begin with it. */

@@ -1,0 +1,17 @@
+// Where a container's init is born in its cgroup (clone3 with CLONE_INTO_CGROUP: cgroup v2,
+// Linux 5.7) instead of skiff-init being moved there first. A move takes the kernel's
+// cgroup_threadgroup_rwsem for writing, which waits for an RCU grace period (docs/architecture.md);
+// a birth in the cgroup does not, and leaves create nothing to wait for. The systemd driver is
+// left out (systemd moves the process it is given into the unit it starts), and so is a
+// rootless create (its cgroups may be partly or not at all writable: it joins what it can).
+// Imported by the start-up warm-up too, which skips its move when no move will follow.
+
+/** Whether a kernel release ("6.1.0-18-amd64") is at least major.minor. */
+export function kernelAtLeast(release: string, major: number, minor: number): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(release);
+  return m !== null && (Number(m[1]) > major || (Number(m[1]) === major && Number(m[2]) >= minor));
+}
+
+export function initBornInCgroup(c: { pureV2: boolean; systemd: boolean; rootless: boolean; kernelRelease: string }): boolean {
+  return c.pureV2 && !c.systemd && !c.rootless && kernelAtLeast(c.kernelRelease, 5, 7);
+}
