@@ -66,10 +66,23 @@ static pid_t fork_into_cgroup(const char *dir) {
 
 void op_fork(const struct step *s) {
   int wait_for_init = (int)s->ints[0];
+  /* The init reports nothing before its pid has gone out: run first (on another CPU, in a cgroup
+   * of its own), it could otherwise reach "ready" before the parent says who it is. */
+  int order[2];
+  if (pipe2(order, O_CLOEXEC) < 0) fail(errno, "pipe");
   pid_t pid = s->nstr > 0 ? fork_into_cgroup(s->strs[0]) : fork();
   if (pid < 0) fail(errno, "fork init");
-  if (pid == 0) return;
+  if (pid == 0) {
+    close(order[1]);
+    char byte;
+    while (read(order[0], &byte, 1) < 0 && errno == EINTR) {
+    }
+    close(order[0]);
+    return;
+  }
+  close(order[0]);
   send_msg(MSG_PID, pid, 0, NULL);
+  close(order[1]); /* end of file: the init goes on */
   if (!wait_for_init) _exit(0);
   /* Stay as the init's parent to collect its exit status; the terminal's signals are for it. */
   signal(SIGINT, SIG_IGN);

@@ -1,10 +1,12 @@
 // Where a container's init is born in its cgroup (clone3 with CLONE_INTO_CGROUP: cgroup v2,
 // Linux 5.7) instead of skiff-init being moved there first. A move takes the kernel's
 // cgroup_threadgroup_rwsem for writing, which waits for an RCU grace period (docs/architecture.md);
-// a birth in the cgroup does not, and leaves create nothing to wait for. The systemd driver is
-// left out (systemd moves the process it is given into the unit it starts), and so is a
-// rootless create (its cgroups may be partly or not at all writable: it joins what it can).
-// Imported by the start-up warm-up too, which skips its move when no move will follow.
+// a birth in the cgroup does not, and leaves create nothing to wait for. Left out: the systemd
+// driver (systemd moves the process it is given into the unit it starts), a rootless create (its
+// cgroups may be partly or not at all writable: it joins what it can), and a container with a
+// user namespace (skiff-init is in it by then, and may no longer write the cgroup: EACCES).
+// Imported by the start-up warm-up too, which skips its move when no move will follow (it cannot
+// know of a user namespace yet: such a create joins unwarmed).
 
 /** Whether a kernel release ("6.1.0-18-amd64") is at least major.minor. */
 export function kernelAtLeast(release: string, major: number, minor: number): boolean {
@@ -12,6 +14,6 @@ export function kernelAtLeast(release: string, major: number, minor: number): bo
   return m !== null && (Number(m[1]) > major || (Number(m[1]) === major && Number(m[2]) >= minor));
 }
 
-export function initBornInCgroup(c: { pureV2: boolean; systemd: boolean; rootless: boolean; kernelRelease: string }): boolean {
-  return c.pureV2 && !c.systemd && !c.rootless && kernelAtLeast(c.kernelRelease, 5, 7);
+export function initBornInCgroup(c: { pureV2: boolean; systemd: boolean; rootless: boolean; userNamespace: boolean; kernelRelease: string }): boolean {
+  return c.pureV2 && !c.systemd && !c.rootless && !c.userNamespace && kernelAtLeast(c.kernelRelease, 5, 7);
 }

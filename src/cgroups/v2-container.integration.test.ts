@@ -5,6 +5,7 @@
 // cgroup lands is read from /proc/<pid>/cgroup (it depends on where this process sits). The
 // machine's own mounts are never touched.
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { makeBundle, Runtime, SKIFF, uniqueId } from "../testing/harness.js";
 
@@ -74,6 +75,27 @@ describe("cgroup v2 with real containers", () => {
     );
     expect(r.stderr).toBe("");
     expect(r.stdout.trim().split("\n")).toEqual(['freeze=1 status="status": "paused"', "freeze=0 procs=2", "removed"]);
+  });
+
+  it("places a container with a user namespace too (its helper is moved there: it could not clone into it)", () => {
+    const b = makeBundle(["true"], (c) => {
+      c.linux!.namespaces!.push({ type: "user" });
+      c.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      c.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    });
+    fs.chmodSync(b.dir, 0o755); // the container's root is host uid 100000: it must reach the rootfs
+    rt.trackDir(b.dir);
+    const id = rt.track(uniqueId("v2"));
+    const r = inV2(
+      [
+        `"$SKIFF" --root "$ROOT" create --bundle "${b.dir}" ${id}`,
+        `dir=$(cgroupdir ${id})`,
+        `[ -n "$dir" ] && grep -qx "$("$SKIFF" --root "$ROOT" state ${id} | sed -n 's/^ *"pid": *\\([0-9]*\\).*/\\1/p')" $dir/cgroup.procs && echo placed`,
+        `"$SKIFF" --root "$ROOT" delete --force ${id}`,
+      ].join("\n"),
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe("placed");
   });
 
   it("from a caller in a cgroup with processes (a service), places the container beside it and never writes the caller's cgroup", () => {

@@ -31,7 +31,7 @@ export function warmUpCgroupAttach(command: string, argv: readonly string[]): Pr
     // the cgroup mutex, which the container's mkdir needs, through a grace period.
     const pureV2 = modeOf(parseCgroupMounts(mountinfo)) === "v2";
     const rootless = process.geteuid?.() !== 0;
-    if (command !== "exec" && initBornInCgroup({ pureV2, systemd: argv.includes("--systemd-cgroup"), rootless, kernelRelease: fs.readFileSync("/proc/sys/kernel/osrelease", "utf8") })) {
+    if (command !== "exec" && initBornInCgroup({ pureV2, systemd: argv.includes("--systemd-cgroup"), rootless, userNamespace: false, kernelRelease: fs.readFileSync("/proc/sys/kernel/osrelease", "utf8") })) {
       return Promise.resolve();
     }
     const target = warmUpTarget(mountinfo, fs.readFileSync("/proc/self/cgroup", "utf8"));

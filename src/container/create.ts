@@ -242,7 +242,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     mark("skiff-init spawned");
     // Where the kernel can, the init is cloned into its cgroup and the helper joins nothing.
     const kernelRelease = fs.readFileSync("/proc/sys/kernel/osrelease", "utf8");
-    const bornIn = initBornInCgroup({ pureV2: cgroups.mode === "v2", systemd: !!opts.systemdCgroup, rootless: !!opts.rootless, kernelRelease }) ? cgroups.saved.paths[UNIFIED] : undefined;
+    const bornIn = initBornInCgroup({ pureV2: cgroups.mode === "v2", systemd: !!opts.systemdCgroup, rootless: !!opts.rootless, userNamespace: hasNamespace(spec.linux?.namespaces, "user"), kernelRelease }) ? cgroups.saved.paths[UNIFIED] : undefined;
     const [manager, helperPid] = [cgroups, helper.pid]; // fixed for the callback: both are `let`s
     joined = bornIn === undefined ? made.then(() => manager.apply(helperPid)) : made;
     joined.catch(() => undefined); // handled: it may fail while the plan compiles; `await joined` below still throws
