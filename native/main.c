@@ -2,9 +2,10 @@
  * skiff-init: executes a plan compiled by skiff's TypeScript side. It decides nothing.
  *
  * skiff execs this static binary (from a sealed memfd) with the sync socket as fd argv[1].
- * The plan arrives over that socket, in one stage or more (the last holds OP_FORK). Steps up to OP_FORK run here, in the "helper"; OP_FORK
- * forks the container's init (pid 1 of a new pid namespace), reports its pid, and the helper
- * either exits (create) or waits for the init and reports its exit status (run, exec).
+ * The plan arrives over that socket, in one stage or more (the last holds OP_FORK). Steps up to
+ * OP_FORK run here, in the "helper"; OP_FORK forks the container's init (pid 1 of a new pid
+ * namespace), reports its pid, and the helper either exits (create) or waits for the init and
+ * reports its exit status (run, exec).
  * The init runs the remaining steps. Any failing step reports (step index, errno, detail) over
  * the socket and exits; the parent turns that into an error message and unwinds.
  *

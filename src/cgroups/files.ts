@@ -39,8 +39,7 @@ export function writeCgroupFile(dir: string, file: string, value: string, field:
 /**
  * writeCgroupFile on the I/O thread pool, for a write that may block in the kernel: one task
  * (open without O_CREAT, write, close). fs's callback form, here and in mkdirTracked: in
- * dist/skiff the first use of fs.promises costs ~1.5 ms more than node:fs itself
- * (docs/architecture.md).
+ * dist/skiff the first use of fs.promises costs more than the call (docs/architecture.md).
  */
 export function writeCgroupFileAsync(dir: string, file: string, value: string, field: string): Promise<void> {
   const p = path.join(dir, file);
