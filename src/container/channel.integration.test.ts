@@ -67,7 +67,7 @@ describe("the channel to skiff-init", () => {
   it("refuses an init step before the fork, a helper step after it, short arguments and unknown ops", () => {
     const error = (plan: Plan) => transcript(run(plan)).find((e) => e.type === "error");
     expect(error({ steps: [step(Op.SETSID, "setsid"), step(Op.FORK, "fork", [1])] })).toMatchObject({ step: 0, text: `op ${Op.SETSID} runs only after the fork` });
-    expect(error({ steps: [step(Op.FORK, "fork", [1]), step(Op.UNSHARE, "unshare", [0])] })).toMatchObject({ step: 1, text: `op ${Op.UNSHARE} runs only before the fork` });
+    expect(error({ steps: [step(Op.FORK, "fork", [1]), step(Op.UNSHARE_USER, "unshare user")] })).toMatchObject({ step: 1, text: `op ${Op.UNSHARE_USER} runs only before the fork` });
     expect(error({ steps: [step(Op.FORK, "fork", [1]), step(Op.MOUNT, "mount", [0])] })).toMatchObject({ step: 1, text: `op ${Op.MOUNT}: missing arguments` });
     expect(error({ steps: [step(34 as Op, "a removed op")] })).toMatchObject({ step: 0, text: "unknown op 34" });
   });
