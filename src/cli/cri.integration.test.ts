@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Containerd, CRI_HANDLER, HELLO_SCRIPT, IMAGE, PAUSE_IMAGE } from "../testing/containerd.js";
 import { CONTAINER, CONTAINER_EXITED, CONTAINER_RUNNING, CriClient, NODE, POD, until, type ContainerConfig, type Message, type PodSandboxConfig } from "../testing/cri.js";
 import { cgroupDirsNamed, engineCgroupParents, SKIFF, waitFor } from "../testing/harness.js";
+import { cgroupMode } from "../testing/host.js";
 
 const ctrd = new Containerd({ criRuntime: CRI_HANDLER });
 const cri = new CriClient(ctrd.address);
@@ -183,7 +184,9 @@ describe("containerd's CRI plugin with a skiff runtime entry", () => {
       // busybox sh execs its last command: the init is now `sleep 3600`, in a pid namespace of its own
       expect(fs.readFileSync(`/proc/${st!.pid}/cmdline`, "utf8")).toBe("sleep\x003600\0");
       expect(fs.readlinkSync(`/proc/${st!.pid}/ns/pid`)).not.toBe(fs.readlinkSync("/proc/self/ns/pid"));
-      expect(fs.readFileSync(`/proc/${st!.pid}/cgroup`, "utf8")).toContain(`:memory:${pod.config.linux!.cgroup_parent}/${id}\n`);
+      // the pod's cgroup_parent, on the memory hierarchy (v1, hybrid) or the one v2 tree
+      const hierarchy = cgroupMode === "v2" ? "0::" : ":memory:";
+      expect(fs.readFileSync(`/proc/${st!.pid}/cgroup`, "utf8")).toContain(`${hierarchy}${pod.config.linux!.cgroup_parent}/${id}\n`);
       expect(fs.existsSync(ctrd.defaultRuntimeRoot)).toBe(false); // the default handler (runc) never ran
       expect(await waitFor(() => logLines(pod, "hello").length > 0, 10_000)).toBe(true);
       expect(logLines(pod, "hello")).toEqual([["stdout", "hello from skiff"]]);
