@@ -107,6 +107,10 @@ export function compileCreatePlan(input: PlanInput): Plan {
   const slots = sourceSlots.size === 0 ? idmapped : new Map<number, number>();
   const trees = new Map<number, TreeSlot>([...slots, ...sourceSlots].map(([i, slot]): [number, TreeSlot] => [i, { slot, idmapped: idmapped.has(i) }]));
   const netDevices = netDeviceMoves(spec);
+  const nsSteps = namespaceSteps(ns, spec.linux?.timeOffsets);
+  // An init cloned into its cgroup makes a new cgroup namespace itself, rooted there.
+  const bornIn = input.bornInCgroup;
+  const initNsSteps = bornIn === undefined ? [] : nsSteps.filter(isNewCgroupNamespace);
 
   const steps: Step[] = [
     // helper phase: idmapped clones, the device mover and the bind source opener while still in
@@ -114,14 +118,12 @@ export function compileCreatePlan(input: PlanInput): Plan {
     ...idmapTreeSteps(spec, input.bundle, slots),
     ...netDevicePrepareSteps(netDevices),
     ...bindSourcePrepareSteps(spec, input.bundle, sourceSlots),
-    ...namespaceSteps(ns, spec.linux?.timeOffsets).filter((s) => !(input.bornInCgroup && isNewCgroupNamespace(s))),
+    ...nsSteps.filter((s) => !initNsSteps.includes(s)),
     ...netDeviceMoveSteps(netDevices),
     ...bindSourceOpenSteps(sourceSlots),
-    input.bornInCgroup
-      ? step(Op.FORK, `clone the container init into cgroup ${input.bornInCgroup}`, [input.mode === "wait" ? 1 : 0], [input.bornInCgroup])
-      : step(Op.FORK, "fork the container init", [input.mode === "wait" ? 1 : 0]),
+    step(Op.FORK, bornIn ? `clone the container init into cgroup ${bornIn}` : "fork the container init", [input.mode === "wait" ? 1 : 0], bornIn ? [bornIn] : []),
     // init phase
-    ...(input.bornInCgroup ? namespaceSteps(ns).filter(isNewCgroupNamespace) : []),
+    ...initNsSteps,
     step(Op.SETSID, "start a new session"),
     ...(ownMounts ? [...prepareRootSteps(spec, input), ...(spec.mounts ?? []).flatMap((m, i) => mountSteps(m, input, trees.get(i))), ...deviceSteps(spec, input.rootfs)] : []),
     // A missing cwd is made, as runc does (after the mounts: it may be inside one).
