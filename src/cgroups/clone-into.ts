@@ -14,6 +14,15 @@ export function kernelAtLeast(release: string, major: number, minor: number): bo
   return m !== null && (Number(m[1]) > major || (Number(m[1]) === major && Number(m[2]) >= minor));
 }
 
-export function initBornInCgroup(c: { pureV2: boolean; systemd: boolean; rootless: boolean; userNamespace: boolean; kernelRelease: string }): boolean {
-  return c.pureV2 && !c.systemd && !c.rootless && !c.userNamespace && kernelAtLeast(c.kernelRelease, 5, 7);
+/** `kernelRelease` is asked only when the rest allows a clone: most hosts never read it. */
+export function initBornInCgroup(c: { pureV2: boolean; systemd: boolean; rootless: boolean; userNamespace: boolean; kernelRelease: () => string }): boolean {
+  return c.pureV2 && !c.systemd && !c.rootless && !c.userNamespace && kernelAtLeast(c.kernelRelease(), 5, 7);
+}
+
+let release: string | undefined;
+
+/** This kernel's release, read once per process (the warm-up and create both ask). */
+export function ownKernelRelease(): string {
+  release ??= process.getBuiltinModule("node:fs").readFileSync("/proc/sys/kernel/osrelease", "utf8");
+  return release;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { detectMode } from "./index.js";
 import { ownPathOn, parseCgroupMounts, parseProcCgroup } from "./mounts.js";
-import { warmUpTarget } from "./warm-up.js";
+import { warmUpTarget as targetOf } from "./warm-up.js";
 
 // This machine's layout: v1 controllers plus cgroup2 at /sys/fs/cgroup/unified.
 const HYBRID = `22 28 0:21 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw
@@ -64,6 +64,9 @@ describe("parseProcCgroup", () => {
     expect(ownPathOn(own, parseCgroupMounts(V2)[0]!)).toBe("/");
   });
 });
+
+/** The warm-up target for a mountinfo text. */
+const warmUpTarget = (mountinfo: string, procCgroup: string) => targetOf(parseCgroupMounts(mountinfo), procCgroup);
 
 describe("warmUpTarget", () => {
   it("moves the caller into its own cgroup on the first v1 hierarchy, or on the v2 tree", () => {

@@ -6,15 +6,14 @@
 // I/O pool: the move waits out the grace period, the main thread must not.
 import * as fs from "node:fs";
 import { readOwnMountinfo } from "../host/mountinfo.js";
-import { initBornInCgroup } from "./clone-into.js";
-import { modeOf, ownPathOn, parseCgroupMounts, parseProcCgroup, pathUnderMount } from "./mounts.js";
+import { initBornInCgroup, ownKernelRelease } from "./clone-into.js";
+import { modeOf, ownPathOn, parseCgroupMounts, parseProcCgroup, pathUnderMount, type Hierarchy } from "./mounts.js";
 
 /**
  * The cgroup.procs file of the cgroup this process is in, on the hierarchy a container joins first
  * (on v2 the only one); undefined when this mount namespace does not show that cgroup.
  */
-export function warmUpTarget(mountinfo: string, procCgroup: string): string | undefined {
-  const hierarchies = parseCgroupMounts(mountinfo);
+export function warmUpTarget(hierarchies: Hierarchy[], procCgroup: string): string | undefined {
   const h = hierarchies.find((x) => x.kind === "v1") ?? hierarchies[0];
   if (h === undefined) return undefined;
   const mine = ownPathOn(parseProcCgroup(procCgroup), h);
@@ -26,15 +25,15 @@ export function warmUpTarget(mountinfo: string, procCgroup: string): string | un
 /** `command`: create, run or exec; `argv`: the whole command line. */
 export function warmUpCgroupAttach(command: string, argv: readonly string[]): Promise<void> {
   try {
-    const mountinfo = readOwnMountinfo();
+    const hierarchies = parseCgroupMounts(readOwnMountinfo());
     // No move will follow when the init is cloned into its cgroup: the warm-up's would only hold
     // the cgroup mutex, which the container's mkdir needs, through a grace period.
-    const pureV2 = modeOf(parseCgroupMounts(mountinfo)) === "v2";
+    const pureV2 = modeOf(hierarchies) === "v2";
     const rootless = process.geteuid?.() !== 0;
-    if (command !== "exec" && initBornInCgroup({ pureV2, systemd: argv.includes("--systemd-cgroup"), rootless, userNamespace: false, kernelRelease: fs.readFileSync("/proc/sys/kernel/osrelease", "utf8") })) {
+    if (command !== "exec" && initBornInCgroup({ pureV2, systemd: argv.includes("--systemd-cgroup"), rootless, userNamespace: false, kernelRelease: ownKernelRelease })) {
       return Promise.resolve();
     }
-    const target = warmUpTarget(mountinfo, fs.readFileSync("/proc/self/cgroup", "utf8"));
+    const target = warmUpTarget(hierarchies, fs.readFileSync("/proc/self/cgroup", "utf8"));
     // The callback form: loading fs.promises would hold the write back (~0.3 ms, docs/architecture.md).
     if (target) return new Promise((resolve) => fs.writeFile(target, String(process.pid), () => resolve()));
   } catch {

@@ -2,7 +2,7 @@
 // waits for `start`; then record state and the pid file. Any failure unwinds everything made.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { initBornInCgroup } from "../cgroups/clone-into.js";
+import { initBornInCgroup, ownKernelRelease } from "../cgroups/clone-into.js";
 import { UNIFIED } from "../cgroups/frozen.js";
 import { createCgroupManager, defaultDeviceRules, type CgroupManager, type SavedCgroups } from "../cgroups/index.js";
 import { isSkiffError, SkiffError } from "../errors.js";
@@ -241,8 +241,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     if (early.length > 0) sendPlan(helper.sock, { steps: early });
     mark("skiff-init spawned");
     // Where the kernel can, the init is cloned into its cgroup and the helper joins nothing.
-    const kernelRelease = fs.readFileSync("/proc/sys/kernel/osrelease", "utf8");
-    const bornIn = initBornInCgroup({ pureV2: cgroups.mode === "v2", systemd: !!opts.systemdCgroup, rootless: !!opts.rootless, userNamespace: hasNamespace(spec.linux?.namespaces, "user"), kernelRelease }) ? cgroups.saved.paths[UNIFIED] : undefined;
+    const bornIn = initBornInCgroup({ pureV2: cgroups.mode === "v2", systemd: !!opts.systemdCgroup, rootless: !!opts.rootless, userNamespace: hasNamespace(spec.linux?.namespaces, "user"), kernelRelease: ownKernelRelease }) ? cgroups.saved.paths[UNIFIED] : undefined;
     const [manager, helperPid] = [cgroups, helper.pid]; // fixed for the callback: both are `let`s
     joined = bornIn === undefined ? made.then(() => manager.apply(helperPid)) : made;
     joined.catch(() => undefined); // handled: it may fail while the plan compiles; `await joined` below still throws
