@@ -1,7 +1,7 @@
 // Sums test reports into one line "LABEL: N passed, N failed, N skipped" (scripts/test.sh and
 // scripts/guest/test-v2.sh). Each argument is a vitest JSON report or a conformance JSON report
 // (conformance/run.ts --json); a report that is missing or unreadable counts as one failure, so
-// a suite that never ran cannot pass.
+// a suite that never ran cannot pass, and so does a test file that failed outside its tests.
 //   node scripts/test-counts.mjs LABEL REPORT...
 import * as fs from "node:fs";
 
@@ -20,6 +20,14 @@ for (const file of reports) {
       passed += r.numPassedTests;
       failed += r.numFailedTests;
       skipped += r.numPendingTests + r.numTodoTests;
+      // A file can fail with every test in it passed (a beforeAll/afterAll error, a file that
+      // does not load): each such file counts as one failure, or the line would say 0 failed.
+      for (const file of r.testResults ?? []) {
+        if (file.status === "failed" && !(file.assertionResults ?? []).some((t) => t.status === "failed")) {
+          failed += 1;
+          console.error(`${label}: ${file.name}: ${(file.message ?? "").split("\n")[0]}`);
+        }
+      }
     }
   } catch (e) {
     failed += 1;
