@@ -14,8 +14,10 @@ mount -t bpf bpf /sys/fs/bpf 2>/dev/null
 ln -sf /proc/self/fd /dev/fd 2>/dev/null
 hostname skiff-guest
 ip link set lo up 2>/dev/null || busybox ip link set lo up
-# systemd loads it at boot (modprobe@loop.service); the io throttle tests make a loop device
+# systemd loads these at boot (modprobe@loop.service, modprobe@fuse.service): the io throttle
+# tests make a loop device; podman's storage on the guest's overlay root needs fuse-overlayfs.
 modprobe loop 2>/dev/null
+modprobe fuse 2>/dev/null
 export HOME=/root
 cd /
 bash /mnt/skiff-guest/command >>/mnt/skiff-guest/output 2>&1

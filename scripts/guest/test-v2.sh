@@ -23,6 +23,9 @@ SUITE=(
   src/cgroups/systemd.integration.test.ts
   src/cli/podman-systemd.integration.test.ts
   src/cli/cri-systemd.integration.test.ts
+  src/cli/containerd.integration.test.ts
+  src/cli/cri.integration.test.ts
+  src/cli/podman.integration.test.ts
   src/container/cgroup-commands.integration.test.ts
   src/container/lifecycle.integration.test.ts
   src/container/exec.integration.test.ts

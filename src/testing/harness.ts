@@ -6,6 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { defaultSpec } from "../spec/default-spec.js";
 import type { Spec } from "../spec/types.js";
+import { cgroupMode } from "./host.js";
 import { removeWhenFileDone, tempDirForFile } from "./temp-dirs.js";
 
 export const SKIFF = process.env.SKIFF_BIN ?? path.resolve(import.meta.dirname, "../../dist/skiff");
@@ -178,12 +179,14 @@ export async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<bo
 /**
  * Parent cgroups an engine makes for its containers (containerd's "default" namespace, podman's
  * "libpod_parent"): snapshot which are missing now, and remove again (if empty) those that a
- * test run created. `names` are paths below each hierarchy's root, parents first.
+ * test run created. `names` are paths below each hierarchy's root (on a pure cgroup v2 host, below
+ * /sys/fs/cgroup itself), parents first.
  */
 export function engineCgroupParents(names: string[]): { remove(): void } {
   const top = "/sys/fs/cgroup";
+  const pureV2 = cgroupMode === "v2";
   const before = new Set(fs.readdirSync(top));
-  const roots = [...before].map((h) => path.join(top, h));
+  const roots = pureV2 ? [top] : [...before].map((h) => path.join(top, h));
   const missing = roots.flatMap((r) => names.map((n) => path.join(r, n))).filter((d) => !fs.existsSync(d));
   return {
     remove() {
@@ -194,6 +197,7 @@ export function engineCgroupParents(names: string[]): { remove(): void } {
           // not made after all, or still in use
         }
       }
+      if (pureV2) return; // /sys/fs/cgroup is the cgroup2 tree itself: no tmpfs to sweep
       // conmon also makes plain directories on a v1 host's /sys/fs/cgroup tmpfs for controllers
       // the host does not mount (hugetlb, net_cls, ...): new entries that are no mount points go.
       const tmpfs = fs.statSync(top).dev;
