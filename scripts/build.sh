@@ -10,8 +10,6 @@
 # --no-compile-autoload-bunfig/-dotenv: by default a compiled Bun program reads bunfig.toml (whose
 # `preload` runs a script) and .env from its working directory; a runtime run as root, often in
 # a bundle directory or /tmp, must take neither code nor settings from there.
-# dbus-next (the systemd cgroup driver) requires x11 and usocket only inside functions skiff never
-# calls (X11 session-bus discovery, unix fd passing): external, so the bundler need not find them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v musl-gcc >/dev/null || bash scripts/install-deps.sh # skiff-init is built with musl-gcc
@@ -19,5 +17,5 @@ make -s -C native
 node scripts/gen-validators.mjs
 npx tsc  # type-check, and emit dist/node (the Node fallback entry: dist/node/src/main-node.js)
 mkdir -p dist
-npx bun build --compile --no-compile-autoload-bunfig --no-compile-autoload-dotenv --compile-jit-policy=1000 --minify --bytecode --splitting --format=esm --external x11 --external usocket src/main-bun.ts --outfile dist/skiff >/dev/null
+npx bun build --compile --no-compile-autoload-bunfig --no-compile-autoload-dotenv --compile-jit-policy=1000 --minify --bytecode --splitting --format=esm src/main-bun.ts --outfile dist/skiff >/dev/null
 echo "built dist/skiff"

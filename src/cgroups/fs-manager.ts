@@ -171,14 +171,13 @@ export class FsManager implements CgroupManager {
   private async startUnit(unit: NonNullable<SavedCgroups["systemd"]>, pid: number, init: NewUnit): Promise<void> {
     debug("starting %s in %s", unit.unit, unit.slice);
     await withSystemd(this.saved, async (bus) => {
-      if (this.saved.rootless) {
-        // The user's slices hang below its manager's own cgroup (/user.slice/user-UID.slice/user@UID.service), as runc finds them.
-        const managerCgroup = await bus.managerControlGroup();
-        this.saved.paths[UNIFIED] = init.inUserManager(managerCgroup);
-      }
+      // What the start needs goes out at once: one round trip to systemd, not three or four.
+      const [managerCgroup, version] = await Promise.all([this.saved.rootless ? bus.managerControlGroup() : undefined, bus.version(), bus.subscribe()]);
+      // The user's slices hang below its manager's own cgroup (/user.slice/user-UID.slice/user@UID.service), as runc finds them.
+      if (managerCgroup !== undefined) this.saved.paths[UNIFIED] = init.inUserManager(managerCgroup);
       // The annotations before the resources: where both set a property, the resources win, as
       // with runc (which sets the resources after starting the unit with the annotations).
-      const properties = [...baseProperties(unit, init.id, pid), ...init.extra, ...resourceProperties(init.resources, await bus.version())];
+      const properties = [...baseProperties(unit, init.id, pid), ...init.extra, ...resourceProperties(init.resources, version)];
       await bus.startUnit(unit.unit, properties);
     });
     enableControllers(this.saved.unifiedMount ?? mountpointOf(this.unifiedDir), this.unifiedDir, BASELINE_CONTROLLERS, new Map());

@@ -3,7 +3,7 @@
 // "uint64 123" or "@t 123"), strings in single or double quotes, arrays and tuples. Enough for
 // every systemd unit property; dictionaries, maybes and nested variants are refused.
 
-/** A D-Bus signature and a value as dbus-next takes it (64-bit integers as bigint). */
+/** A D-Bus signature and a value as dbus-message.ts marshals it (64-bit integers as bigint). */
 export interface Typed {
   signature: string;
   value: unknown;

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { userBusAddress } from "./systemd-bus.js";
+import { socketPathOf, userBusAddress } from "./systemd-bus.js";
 
 describe("userBusAddress (a rootless user's systemd, as runc finds it)", () => {
   it("takes $DBUS_SESSION_BUS_ADDRESS, else the bus socket in $XDG_RUNTIME_DIR", () => {
@@ -17,5 +17,18 @@ describe("userBusAddress (a rootless user's systemd, as runc finds it)", () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
     expect(() => userBusAddress({})).toThrow(/XDG_RUNTIME_DIR is not set/);
+  });
+});
+
+describe("socketPathOf (D-Bus addresses)", () => {
+  it("takes the first unix:path=, unescaping it", () => {
+    expect(socketPathOf("unix:path=/run/dbus/system_bus_socket")).toBe("/run/dbus/system_bus_socket");
+    expect(socketPathOf("tcp:host=localhost,port=1;unix:guid=abc,path=/run/user/1000/bus")).toBe("/run/user/1000/bus");
+    expect(socketPathOf("unix:path=/tmp/a%20b")).toBe("/tmp/a b");
+  });
+
+  it("refuses what skiff cannot connect to, naming the address", () => {
+    expect(() => socketPathOf("unix:abstract=/tmp/dbus-X")).toThrow(/unix:abstract=\/tmp\/dbus-X.*no unix:path=/);
+    expect(() => socketPathOf("")).toThrow(/no unix:path=/);
   });
 });

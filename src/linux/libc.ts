@@ -122,15 +122,15 @@ export function pidfdSendSignal(pidfd: number, signal: number): void {
   syscall(SYS.pidfd_send_signal, [pidfd, signal, 0, 0], "pidfd_send_signal");
 }
 
-/** A connected AF_UNIX stream socket (for --console-socket); blocking, close-on-exec. */
-export function connectUnix(path: string): number {
-  const fd = sys("socket", ["i32", "i32", "i32"], [1, 1 | 0o2000000, 0], "socket");
+/** A connected AF_UNIX stream socket (--console-socket, a D-Bus bus); blocking, close-on-exec. */
+export function connectUnix(path: string, what = "console socket"): number {
+  if (Buffer.byteLength(path) >= 108) throw new SkiffError("InvalidArgument", `${what} path too long: ${path}`);
   const addr = Buffer.alloc(110);
   addr.writeUInt16LE(1, 0);
-  if (Buffer.byteLength(path) >= 108) throw new SkiffError("InvalidArgument", `console socket path too long: ${path}`);
   addr.write(path, 2);
+  const fd = sys("socket", ["i32", "i32", "i32"], [1, 1 | 0o2000000, 0], "socket");
   try {
-    sys("connect", ["i32", "buffer", "i32"], [fd, addr, 110], `connect to console socket ${path}`);
+    sys("connect", ["i32", "buffer", "i32"], [fd, addr, 110], `connect to ${what} ${path}`);
   } catch (e) {
     sys("close", ["i32"], [fd]);
     throw e;
