@@ -10,6 +10,7 @@
 #   file            the conformance suite checks its probe is a static binary
 #   python3         cgroup tests run /usr/bin/python3 as a memory hog and fork bomb
 #   containerd, podman, conmon, catatonit, uidmap: the client tests run the real engines
+#   dbus            the systemd driver's D-Bus client is tested against a private dbus-daemon
 #   scripts/install-deps.sh [--no-install-recommends] PACKAGE...   those packages instead
 #                                                (scripts/guest/build.sh: what the test guest needs)
 set -euo pipefail
@@ -21,7 +22,7 @@ fi
 if (($#)); then
   packages=("$@")
 else
-  packages=(busybox-static libseccomp2 gcc make libc6-dev musl-tools file python3 runc crun hyperfine containerd podman conmon catatonit uidmap acl)
+  packages=(busybox-static libseccomp2 gcc make libc6-dev musl-tools file python3 runc crun hyperfine containerd podman conmon catatonit uidmap acl dbus)
 fi
 missing=()
 for p in "${packages[@]}"; do

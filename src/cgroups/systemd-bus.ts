@@ -75,22 +75,22 @@ class BusConnection {
   private serial = 0;
   private unread: Buffer = Buffer.alloc(0);
   private readonly replies = new Map<number, Message>();
+  /** The bus's answer to AUTH, the first thing it writes, has been read. */
+  private authenticated = false;
 
   /** `uid`: whom to authenticate as (EXTERNAL), the uid the bus daemon sees. */
   constructor(
     address: string,
-    uid: number,
+    private readonly uid: number,
     private readonly onSignal: (m: Message) => void,
   ) {
     const socket = socketPathOf(address);
     this.fd = connectUnix(socket, "D-Bus socket");
     try {
-      // The handshake and Hello go out together, as sd-bus sends them; the answer to AUTH
-      // comes first, then the messages.
+      // The handshake and Hello go out together, as sd-bus sends them, and the first calls
+      // follow before the bus has answered AUTH: its answer is read with their replies (next).
       this.writeAll(Buffer.from(`\0AUTH EXTERNAL ${Buffer.from(String(uid)).toString("hex")}\r\nBEGIN\r\n`));
       this.send({ type: MessageType.methodCall, destination: "org.freedesktop.DBus", path: "/org/freedesktop/DBus", interface: "org.freedesktop.DBus", member: "Hello", body: [] });
-      const answer = this.line();
-      if (!answer.startsWith("OK ")) throw new Error(`the bus refused us (uid ${uid}): ${answer}`);
     } catch (e) {
       close(this.fd);
       throw e;
@@ -139,6 +139,7 @@ class BusConnection {
 
   /** The next whole message; undefined when the deadline came first. */
   private next(deadline: number): Message | undefined {
+    if (!this.authenticated) this.readAuthAnswer(deadline);
     for (;;) {
       const n = messageLength(this.unread);
       if (n !== undefined && this.unread.length >= n) {
@@ -150,9 +151,14 @@ class BusConnection {
     }
   }
 
+  private readAuthAnswer(deadline: number): void {
+    const answer = this.line(deadline);
+    if (!answer.startsWith("OK ")) throw new Error(`the bus refused us (uid ${this.uid}): ${answer}`);
+    this.authenticated = true;
+  }
+
   /** The handshake's answer line. */
-  private line(): string {
-    const deadline = Date.now() + CALL_TIMEOUT_MS;
+  private line(deadline: number): string {
     for (;;) {
       const end = this.unread.indexOf("\r\n");
       if (end >= 0) {
@@ -175,7 +181,13 @@ class BusConnection {
   }
 
   private writeAll(bytes: Buffer): void {
-    for (let at = 0; at < bytes.length; ) at += write(this.fd, bytes.subarray(at));
+    try {
+      for (let at = 0; at < bytes.length; ) at += write(this.fd, bytes.subarray(at));
+    } catch (e) {
+      // A bus that refused the handshake hangs up: its answer says why, the broken pipe does not.
+      if (!this.authenticated) this.readAuthAnswer(Date.now() + CALL_TIMEOUT_MS);
+      throw e;
+    }
   }
 }
 
