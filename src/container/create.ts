@@ -278,10 +278,14 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     mark("plan compiled");
     await joinedOrHelperReport(joined, helper, plan);
     mark("helper joined the cgroups");
-    // The limits go in while skiff-init makes the namespaces and mounts (runc sets them once its
-    // init is set up): nothing of the container's own runs before "ready". The pids limit waits
-    // for "ready": skiff-init's fork of the init and its hooks must not count against it (a
-    // limit of 1 is the init alone).
+    // The device rules go in before skiff-init goes on: on cgroup v1 they are rewritten from
+    // "deny all", and a device it opens meanwhile (/dev/ptmx for the console) would be refused.
+    // The other limits go in while skiff-init makes the mounts (runc sets them once its init is
+    // set up): nothing of the container's own runs before "ready". The pids limit waits for
+    // "ready": skiff-init's fork of the init and its hooks must not count against it (a limit of
+    // 1 is the init alone).
+    const { pids, devices, ...others } = resources;
+    if (devices) cgroups.set({ devices });
     const channel = new InitChannel(helper.sock, plan);
     try {
       sendPlan(helper.sock, laterStage(plan, early));
@@ -289,9 +293,8 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       // A helper that failed in the early stage is gone: its report, read below, says why.
       if (!(isSkiffError(e) && e.errno === EPIPE)) throw e;
     }
-    const { pids, ...withoutPids } = resources;
     try {
-      cgroups.set(withoutPids);
+      cgroups.set(others);
     } catch (e) {
       initPid = forkedInit(channel);
       throw e;
