@@ -8,7 +8,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { SkiffError } from "../errors.js";
 import { outsideId } from "../host/rootless.js";
-import { close, connectUnix, pollIn, read, write } from "../linux/libc.js";
+import { writeAll } from "../linux/io.js";
+import { close, connectUnix, pollIn, read } from "../linux/libc.js";
 import { trace } from "../log.js";
 import { decodeMessage, encodeMessage, messageLength, MessageType, type Message, type Variant } from "./dbus-message.js";
 import type { UnitProperty } from "./systemd.js";
@@ -182,7 +183,7 @@ class BusConnection {
 
   private writeAll(bytes: Buffer): void {
     try {
-      for (let at = 0; at < bytes.length; ) at += write(this.fd, bytes.subarray(at));
+      writeAll(this.fd, bytes);
     } catch (e) {
       // A bus that refused the handshake hangs up: its answer says why, the broken pipe does not.
       if (!this.authenticated) this.readAuthAnswer(Date.now() + CALL_TIMEOUT_MS);
