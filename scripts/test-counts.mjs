@@ -22,10 +22,10 @@ for (const file of reports) {
       skipped += r.numPendingTests + r.numTodoTests;
       // A file can fail with every test in it passed (a beforeAll/afterAll error, a file that
       // does not load): each such file counts as one failure, or the line would say 0 failed.
-      for (const file of r.testResults ?? []) {
-        if (file.status === "failed" && !(file.assertionResults ?? []).some((t) => t.status === "failed")) {
+      for (const result of r.testResults ?? []) {
+        if (result.status === "failed" && !(result.assertionResults ?? []).some((t) => t.status === "failed")) {
           failed += 1;
-          console.error(`${label}: ${file.name}: ${(file.message ?? "").split("\n")[0]}`);
+          console.error(`${label}: ${result.name}: ${(result.message ?? "").split("\n")[0]}`);
         }
       }
     }
