@@ -170,6 +170,25 @@ describe.runIf(isRoot && systemdRunning)("the systemd cgroup driver", () => {
     expect(fs.existsSync(path.join(rt.root, id))).toBe(false);
   });
 
+  it("refuses a unit's cgroup that is already there and frozen, and leaves it as it was (runc's check)", () => {
+    const id = uniqueId("sd");
+    const dir = path.join(cgroup2Mount!, "system.slice", `skiff-test-${id}.scope`);
+    fs.mkdirSync(dir);
+    try {
+      fs.writeFileSync(path.join(dir, "cgroup.freeze"), "1");
+      const b = limitedBundle(`system.slice:skiff-test:${id}`);
+      // Twice: the first refusal must not have removed (or thawed) the cgroup the second one sees.
+      for (const attempt of ["a", "b"]) {
+        const r = rt.skiff(["--systemd-cgroup", "create", "--bundle", b.dir, rt.track(`${id}-${attempt}`)], { timeoutMs: 30_000 });
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain("container's cgroup unexpectedly frozen");
+      }
+      expect(read(dir, "cgroup.freeze")).toBe("1");
+    } finally {
+      fs.rmdirSync(dir);
+    }
+  });
+
   const runc = spawnSync("runc", ["--version"]).status === 0;
   it.runIf(runc)("gives the unit the same properties runc's systemd driver does for the same config", () => {
     const runcRoot = rt.trackDir(fs.mkdtempSync(path.join(os.tmpdir(), "skiff-runc-root-")));

@@ -200,8 +200,11 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   try {
     const host = hostFacts();
     const resources = effectiveResources(spec, opts.rootless ?? false);
-    cgroups = createCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: opts.systemdCgroup, resources, annotations: spec.annotations, mountinfo: host.mountinfo, rootless: opts.rootless });
-    await checkExistingCgroup(cgroups);
+    const manager = createCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, systemd: opts.systemdCgroup, resources, annotations: spec.annotations, mountinfo: host.mountinfo, rootless: opts.rootless });
+    // Refused before anything is made: the unwinding must not remove (or, with systemd, stop a
+    // unit around) a cgroup that was there before this create.
+    await checkExistingCgroup(manager);
+    cgroups = manager;
     mark("state directory claimed, host facts, cgroup manager");
     // Before anything is made, say what will be: if this process dies (kill -9) from here on,
     // `delete` finds the cgroups to empty and remove, and `state` reports the create's fate.
@@ -242,7 +245,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     mark("skiff-init spawned");
     // Where the kernel can, the init is cloned into its cgroup and the helper joins nothing.
     const bornIn = initBornInCgroup({ pureV2: cgroups.mode === "v2", systemd: !!opts.systemdCgroup, rootless: !!opts.rootless, userNamespace: hasNamespace(spec.linux?.namespaces, "user"), kernelRelease: ownKernelRelease }) ? cgroups.saved.paths[UNIFIED] : undefined;
-    const [manager, helperPid] = [cgroups, helper.pid]; // fixed for the callback: both are `let`s
+    const helperPid = helper.pid; // fixed for the callback: `helper` is a `let`
     joined = bornIn === undefined ? made.then(() => manager.apply(helperPid)) : made;
     joined.catch(() => undefined); // handled: it may fail while the plan compiles; `await joined` below still throws
     const idMaps = idMapMethod(spec, host);
