@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { SkiffError } from "../errors.js";
 import { readOwnMountinfo } from "../host/mountinfo.js";
 import { EBUSY, ENOENT, ENOTEMPTY, errnoOf } from "../linux/errno.js";
+import { readTextThroughLibc } from "../linux/io.js";
 import * as libc from "../linux/libc.js";
 import { trace } from "../log.js";
 import type { LinuxResources } from "../spec/types.js";
@@ -133,6 +134,29 @@ export class FsManager implements CgroupManager {
     // All at once: the first move pays the kernel's wait, the others follow it. No write is
     // still in flight when this settles (a failed create removes the cgroups).
     await allSettledOrThrow(this.directories.map(join));
+  }
+
+  delegate(uid: number): void {
+    const dir = this.unifiedDirIfAny;
+    if (dir === undefined) return;
+    debug("delegating %s to uid %d", dir, uid);
+    // The kernel names the files a delegatee needs (Linux 4.15+); before, cgroups(7)'s three.
+    const listed = readTextThroughLibc("/sys/kernel/cgroup/delegate");
+    const files = listed === undefined ? ["cgroup.procs", "cgroup.subtree_control", "cgroup.threads"] : listed.split("\n").filter(Boolean);
+    try {
+      libc.chown(dir, uid, -1);
+      for (const f of files) {
+        try {
+          libc.chown(path.join(dir, f), uid, -1);
+        } catch (e) {
+          if (errnoOf(e) !== ENOENT) throw e; // a file this kernel's controllers lack
+        }
+      }
+    } catch (e) {
+      // Rootless: a uid other than the caller's own is not the caller's to give.
+      if (!this.saved.rootless || !isPermissionError(e)) throw e;
+      debug("rootless: %s not delegated (%s)", dir, (e as Error).message);
+    }
   }
 
   set(resources: LinuxResources): void {

@@ -60,6 +60,12 @@ export interface CgroupManager {
    * a cgroup can wait for the kernel (cgroups/warm-up.ts), time the caller can use.
    */
   apply(pid: number): Promise<void>;
+  /**
+   * Hands the container's cgroup v2 directory to `uid` (cgroup v2 delegation, runc's OwnerUID):
+   * the directory and the files the kernel lists in /sys/kernel/cgroup/delegate become its.
+   * Nothing on v1 and hybrid hosts, as runc.
+   */
+  delegate(uid: number): void;
   /** Writes every field of `resources`; errors name the field. */
   set(resources: LinuxResources): void;
   /**

@@ -98,6 +98,34 @@ describe("cgroup v2 with real containers", () => {
     expect(r.stdout.trim()).toBe("placed");
   });
 
+  it("delegates the cgroup to the container's root with a cgroup namespace and a writable cgroup mount (runc's OwnerUID)", () => {
+    const bundle = (writable: boolean) => {
+      const b = makeBundle(["stat", "-c", "%n %u", "/sys/fs/cgroup", "/sys/fs/cgroup/cgroup.procs", "/sys/fs/cgroup/cgroup.max.depth"], (c) => {
+        if (!c.linux!.namespaces!.some((n) => n.type === "cgroup")) c.linux!.namespaces!.push({ type: "cgroup" });
+        c.linux!.namespaces!.push({ type: "user" });
+        c.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        c.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        for (const m of c.mounts!) if (m.type === "cgroup") m.options = [...m.options!.filter((o) => o !== "ro"), ...(writable ? [] : ["ro"])];
+      });
+      fs.chmodSync(b.dir, 0o755); // the container's root is host uid 100000: it must reach the rootfs
+      rt.trackDir(b.dir);
+      return b;
+    };
+    const [rw, ro] = [bundle(true), bundle(false)];
+    const r = inV2([`"$SKIFF" --root "$ROOT" run --bundle "${rw.dir}" ${rt.track(uniqueId("v2"))}`, `"$SKIFF" --root "$ROOT" run --bundle "${ro.dir}" ${rt.track(uniqueId("v2"))}`].join("\n"));
+    expect(r.stderr).toBe("");
+    // the directory and the files the kernel lists for a delegatee are its root's; the rest stay
+    // host root's (65534 inside: unmapped)
+    expect(r.stdout.trim().split("\n")).toEqual([
+      "/sys/fs/cgroup 0",
+      "/sys/fs/cgroup/cgroup.procs 0",
+      "/sys/fs/cgroup/cgroup.max.depth 65534",
+      "/sys/fs/cgroup 65534",
+      "/sys/fs/cgroup/cgroup.procs 65534",
+      "/sys/fs/cgroup/cgroup.max.depth 65534",
+    ]);
+  });
+
   it("from a caller in a cgroup with processes (a service), places the container beside it and never writes the caller's cgroup", () => {
     // Without a cgroup namespace the container sees its cgroup's full path.
     const b = makeBundle(["sh", "-c", "sed -n 's/^0:://p' /proc/self/cgroup"], (c) => {

@@ -10,7 +10,7 @@ import { EPIPE } from "../linux/errno.js";
 import { bindLibc, connectUnix, mkfifo, pollIn } from "../linux/libc.js";
 import { log, trace } from "../log.js";
 import { grantedCapabilities } from "../plan/capabilities.js";
-import { bindsHostSys } from "../plan/cgroup-mount.js";
+import { bindsHostSys, cgroupDelegate } from "../plan/cgroup-mount.js";
 import { checkRlimitsAgainstHost, rlimitPlan } from "../plan/rlimits.js";
 import { sendPlan, spawnHelper, type Helper } from "../native.js";
 import { InitChannel } from "./channel.js";
@@ -281,6 +281,8 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     mark("plan compiled");
     await joinedOrHelperReport(joined, helper, plan);
     mark("helper joined the cgroups");
+    const delegate = cgroupDelegate(spec);
+    if (delegate !== undefined) cgroups.delegate(delegate);
     // The device rules go in before skiff-init goes on: on cgroup v1 they are rewritten from
     // "deny all", and a device it opens meanwhile (/dev/ptmx for the console) would be refused.
     // The other limits go in while skiff-init makes the mounts (runc sets them once its init is

@@ -98,6 +98,11 @@ export function rmdir(path: string): void {
   sys("rmdir", ["string"], [path], `rmdir ${path}`);
 }
 
+/** chown(2); -1 leaves that id as it is. */
+export function chown(path: string, uid: number, gid: number): void {
+  sys("chown", ["string", "i32", "i32"], [path, uid, gid], `chown ${path}`);
+}
+
 /** access(2) with F_OK: whether path resolves (symlinks followed), as existsSync says. */
 export function exists(path: string): boolean {
   try {

@@ -6,7 +6,7 @@
 // mount, on which the kernel refuses another (EBUSY: the same filesystem on the same mount
 // point): there the container's directory is bound too, as runc falls back to.
 import * as path from "node:path";
-import type { Mount } from "../spec/types.js";
+import type { IDMapping, Mount, Spec } from "../spec/types.js";
 import { MS, parseMountOptions } from "./mount-options.js";
 import { step, type Step } from "./plan.js";
 import { MountMode, Op } from "./protocol.js";
@@ -24,6 +24,27 @@ export interface CgroupView {
 /** Does one of `mounts` bind the host's /sys onto the container's (runc's `spec --rootless`)? */
 export function bindsHostSys(mounts: readonly Mount[] | undefined): boolean {
   return (mounts ?? []).some((m) => m.source !== undefined && path.posix.normalize(m.source) === "/sys" && containerRelative(m.destination) === "sys" && parseMountOptions(m.options, m.type).bind);
+}
+
+/**
+ * To whom the container's cgroup is delegated (runc's OwnerUID): the host uid the process's user
+ * is, when the container has a cgroup namespace of its own and a writable cgroup mount at
+ * /sys/fs/cgroup, so that its root (systemd, a nested runtime) may make and fill sub-cgroups.
+ * Undefined otherwise, and when a user namespace does not map that user.
+ */
+export function cgroupDelegate(spec: Spec): number | undefined {
+  const namespaces = spec.linux?.namespaces ?? [];
+  if (!namespaces.some((n) => n.type === "cgroup" && !n.path)) return undefined;
+  const writable = (spec.mounts ?? []).some((m) => m.type === "cgroup" && containerRelative(m.destination) === "sys/fs/cgroup" && (parseMountOptions(m.options).flags & MS.RDONLY) === 0);
+  if (!writable) return undefined;
+  const uid = spec.process?.user.uid ?? 0;
+  if (!namespaces.some((n) => n.type === "user")) return uid;
+  return hostIdOf(spec.linux?.uidMappings ?? [], uid);
+}
+
+function hostIdOf(maps: readonly IDMapping[], id: number): number | undefined {
+  const m = maps.find((x) => x.containerID <= id && id < x.containerID + x.size);
+  return m && m.hostID + (id - m.containerID);
 }
 
 /** Directory names under the mount: one per host directory; co-mounted controllers share it. */
