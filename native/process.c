@@ -72,7 +72,9 @@ void op_fork(const struct step *s) {
   if (pipe2(order, O_CLOEXEC) < 0) fail(errno, "pipe");
   pid_t pid = s->nstr > 0 ? fork_into_cgroup(s->strs[0]) : fork();
   if (pid < 0) fail(errno, "fork init");
+  int leave = s->nint > 1 ? (int)s->ints[1] : -1;
   if (pid == 0) {
+    if (leave >= 0) close(leave); /* the host's cgroup.procs is never the process's to hold */
     close(order[1]);
     char byte;
     while (read(order[0], &byte, 1) < 0 && errno == EINTR) {
@@ -82,6 +84,15 @@ void op_fork(const struct step *s) {
   }
   close(order[0]);
   send_msg(MSG_PID, pid, 0, NULL);
+  /* A helper that stays leaves the container's cgroup before the child goes on: on cgroup v2 a
+   * process there would keep the container from enabling controllers for its sub-cgroups. The
+   * fd was opened by the runtime, whose credentials and cgroup namespace the kernel checks; a
+   * refusal only leaves the helper where it is. */
+  if (leave >= 0) {
+    while (wait_for_init && write(leave, "0", 1) < 0 && errno == EINTR) {
+    }
+    close(leave);
+  }
   close(order[1]); /* end of file: the init goes on */
   if (!wait_for_init) _exit(0);
   /* Stay as the init's parent to collect its exit status; the terminal's signals are for it. */

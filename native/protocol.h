@@ -20,7 +20,7 @@ enum plan_op {
   OP_UNSHARE_USER = 2,  /* new user namespace; the parent writes the id maps */
   OP_UNSHARE = 3,       /* ints: CLONE_NEW* flags */
   OP_WRITE_FILE = 4,    /* strs: path, content (a procfs file) */
-  OP_FORK = 5,          /* ints: wait (1: stay and report the init's exit status); strs: [cgroup v2 dir to clone the init into] */
+  OP_FORK = 5,          /* ints: wait (1: stay and report the init's exit status), [fd of a cgroup.procs the waiting helper moves to]; strs: [cgroup v2 dir to clone the init into] */
   /* init phase: runs in the container's init, in its namespaces */
   OP_SETSID = 6,
   OP_MOUNT = 7,         /* ints: mountflags, mode bits (MOUNT_*); strs: source, target, fstype, data, rootfs */

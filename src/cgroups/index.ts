@@ -6,8 +6,9 @@
 // it carries the resources that the next update merges into.
 import * as path from "node:path";
 import { SkiffError } from "../errors.js";
+import { EBUSY, errnoOf } from "../linux/errno.js";
 import { readFileThroughLibc } from "../linux/io.js";
-import { exists } from "../linux/libc.js";
+import { exists, open, O_WRONLY } from "../linux/libc.js";
 import { trace } from "../log.js";
 import type { LinuxResources } from "../spec/types.js";
 import { FsManager, UNIFIED } from "./fs-manager.js";
@@ -181,3 +182,54 @@ export function loadCgroupManager(saved: SavedCgroups): CgroupManager {
   return new FsManager(saved);
 }
 
+
+/** Where `pid` sits on a v2 host's cgroup2 tree (absent elsewhere, or when it is gone). */
+function v2DirOf(pid: number | "self", mountinfo: string): string | undefined {
+  const hierarchies = parseCgroupMounts(mountinfo);
+  const h = hierarchies.find((x) => x.kind === "v2");
+  if (h === undefined || modeOf(hierarchies) !== "v2") return undefined;
+  let text: string;
+  try {
+    text = readFileThroughLibc(`/proc/${pid}/cgroup`);
+  } catch {
+    return undefined;
+  }
+  const own = ownPathOn(parseProcCgroup(text), h);
+  return own === undefined ? undefined : directoryOn(h, { path: own, absolute: true }, "/");
+}
+
+/**
+ * Moves an exec's helper into `saved`'s cgroups, so that the process it forks is born there. As
+ * runc: on cgroup v2 a cgroup that enables domain controllers for its children takes no process
+ * (EBUSY), and then the init's own cgroup does (one the container made below its own).
+ */
+export async function joinForExec(saved: SavedCgroups, pid: number, initPid: number, mountinfo: string): Promise<void> {
+  try {
+    await loadCgroupManager(saved).apply(pid);
+  } catch (e) {
+    const container = saved.paths[UNIFIED];
+    if (saved.mode !== "v2" || container === undefined || errnoOf(e) !== EBUSY) throw e;
+    const initDir = v2DirOf(initPid, mountinfo);
+    if (initDir === undefined || initDir === container || !initDir.startsWith(container + "/")) throw e;
+    debug("%s takes no process (EBUSY): joining the init's cgroup %s", container, initDir);
+    await loadCgroupManager({ ...saved, paths: { [UNIFIED]: initDir } }).apply(pid);
+  }
+}
+
+/**
+ * For an exec's helper that stays to report the exit status: the calling process's own
+ * cgroup.procs on a v2 host, opened for writing, to which the helper moves once it has forked
+ * (OP_FORK). On cgroup v2 a process left in the container's cgroup would keep the container from
+ * enabling controllers for its sub-cgroups (the "no internal processes" rule: EBUSY). Undefined
+ * elsewhere, and where the caller may not write its own cgroup (rootless): the helper then stays.
+ */
+export function openOwnCgroupProcs(mountinfo: string): number | undefined {
+  const own = v2DirOf("self", mountinfo);
+  if (own === undefined) return undefined;
+  try {
+    return open(path.join(own, "cgroup.procs"), O_WRONLY);
+  } catch (e) {
+    debug("the exec helper will stay in the container's cgroup: %s", (e as Error).message);
+    return undefined;
+  }
+}

@@ -126,6 +126,38 @@ describe("cgroup v2 with real containers", () => {
     ]);
   });
 
+  it("an exec's waiting helper leaves the container's cgroup; a cgroup that takes no process sends exec to the init's (runc)", () => {
+    const b = makeBundle(["sleep", "1000"], (c) => {
+      if (!c.linux!.namespaces!.some((n) => n.type === "cgroup")) c.linux!.namespaces!.push({ type: "cgroup" });
+      for (const m of c.mounts!) if (m.type === "cgroup") m.options = m.options!.filter((o) => o !== "ro");
+    });
+    rt.trackDir(b.dir);
+    const id = rt.track(uniqueId("v2"));
+    const r = inV2(
+      [
+        `"$SKIFF" --root "$ROOT" run -d --bundle "${b.dir}" ${id}`,
+        `x() { "$SKIFF" --root "$ROOT" exec ${id} "$@"; }`,
+        // while an exec waits, its cgroup holds the init and the process: the helper has left
+        `x cat /sys/fs/cgroup/cgroup.procs | wc -l`,
+        // the init moves to a sub-cgroup; an exec still joins the container's own
+        `x mkdir /sys/fs/cgroup/init`,
+        `x sh -c 'echo 1 > /sys/fs/cgroup/init/cgroup.procs'`,
+        `x grep ^0:: /proc/self/cgroup`,
+        // a domain controller enabled for the children: the container's cgroup takes no process
+        `ctl=$(x cat /sys/fs/cgroup/cgroup.controllers | tr ' ' '\\n' | grep -E '^(memory|io|hugetlb|rdma|misc)$' | head -1)`,
+        `if [ -n "$ctl" ]; then`,
+        `  x sh -c "echo \\$\\$ > /sys/fs/cgroup/init/cgroup.procs; echo +$ctl > /sys/fs/cgroup/cgroup.subtree_control" && x grep ^0:: /proc/self/cgroup`,
+        `  x sh -c "echo -$ctl > /sys/fs/cgroup/cgroup.subtree_control"`,
+        `else echo "no domain controller here"; fi`,
+        `"$SKIFF" --root "$ROOT" delete --force ${id}`,
+      ].join("\n"),
+    );
+    expect(r.stderr).toBe("");
+    const lines = r.stdout.trim().split("\n");
+    expect(lines.slice(0, 2)).toEqual(["2", "0::/"]); // the init and cat
+    expect(["0::/init", "no domain controller here"]).toContain(lines[2]);
+  });
+
   it("from a caller in a cgroup with processes (a service), places the container beside it and never writes the caller's cgroup", () => {
     // Without a cgroup namespace the container sees its cgroup's full path.
     const b = makeBundle(["sh", "-c", "sed -n 's/^0:://p' /proc/self/cgroup"], (c) => {

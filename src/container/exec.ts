@@ -4,7 +4,7 @@
 // (relaying a terminal when there is no console socket) or returns once the program runs.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { loadCgroupManager, type SavedCgroups } from "../cgroups/index.js";
+import { joinForExec, openOwnCgroupProcs, type SavedCgroups } from "../cgroups/index.js";
 import { SkiffError } from "../errors.js";
 import { connectUnix, pollIn, schedSetaffinity } from "../linux/libc.js";
 import { log, trace } from "../log.js";
@@ -168,7 +168,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
   const granted = grantedCapabilities(proc.capabilities, (rec.config.linux?.namespaces ?? []).some((n) => n.type === "user"), host.capabilities);
   for (const w of granted.warnings) log("warning", w);
   checkRlimitsAgainstHost(rlimitPlan(proc.rlimits), host);
-  const cgroups = loadCgroupManager(execCgroups(rec.cgroups, opts.cgroup ?? []));
+  const cgroups = execCgroups(rec.cgroups, opts.cgroup ?? []);
   const seccomp = await seccompProgram(rec.config, store);
 
   const toClose: number[] = [];
@@ -186,9 +186,12 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
       consoleFd = pair.peer;
     }
     if (consoleFd !== undefined) toClose.push(consoleFd);
-    // The helper's fds: stdio and preserved fds, the sync socket, then the namespaces and console.
+    const leaveCgroupFd = opts.detach ? undefined : openOwnCgroupProcs(host.mountinfo);
+    if (leaveCgroupFd !== undefined) toClose.push(leaveCgroupFd);
+    // The helper's fds: stdio and preserved fds, the sync socket, then the namespaces, console
+    // and own cgroup.
     const stdio = Array.from({ length: 3 + preserveFds }, (_, i) => i);
-    const extra = [...namespaces.map((n) => n.fd), ...(consoleFd === undefined ? [] : [consoleFd])];
+    const extra = [...namespaces.map((n) => n.fd), ...[consoleFd, leaveCgroupFd].filter((fd) => fd !== undefined)];
     const fdInHelper = (fd: number) => stdio.length + 1 + extra.indexOf(fd);
     const plan = compileExecPlan({
       process: proc,
@@ -197,6 +200,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
       mode: opts.detach ? "detach" : "wait",
       preserveFds,
       consoleSocketFd: consoleFd === undefined ? undefined : fdInHelper(consoleFd),
+      leaveCgroupFd: leaveCgroupFd === undefined ? undefined : fdInHelper(leaveCgroupFd),
       seccomp,
       lsm: host.lsm,
       setgroupsDenied: setgroupsDenied(rec.pid),
@@ -208,7 +212,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
     const initial = proc.execCPUAffinity?.initial;
     if (initial) schedSetaffinity(helper.pid, idMask(parseIdList(initial)));
     // Into the cgroups before the fork, so the process is born inside them (as create does).
-    await cgroups.apply(helper.pid).catch((e: unknown) => {
+    await joinForExec(cgroups, helper.pid, rec.pid, host.mountinfo).catch((e: unknown) => {
       throw new SkiffError("Syscall", `adding pid ${helper!.pid} to cgroups: ${(e as Error).message}`);
     });
     sendPlan(helper.sock, plan);

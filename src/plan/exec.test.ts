@@ -48,9 +48,10 @@ describe("compileExecPlan", () => {
     expect(() => compileExecPlan(input({ namespaces: [{ type: "pid" }] }))).toThrow(/needs a path/);
   });
 
-  it("waits for the process unless detached", () => {
-    expect(compileExecPlan(input()).steps.find((s) => s.op === Op.FORK)?.ints).toEqual([1]);
-    expect(compileExecPlan(input({ mode: "detach" })).steps.find((s) => s.op === Op.FORK)?.ints).toEqual([0]);
+  it("waits for the process unless detached; the waiting helper leaves through the cgroup.procs fd given", () => {
+    expect(compileExecPlan(input()).steps.find((s) => s.op === Op.FORK)?.ints).toEqual([1, -1]);
+    expect(compileExecPlan(input({ mode: "detach" })).steps.find((s) => s.op === Op.FORK)?.ints).toEqual([0, -1]);
+    expect(compileExecPlan(input({ leaveCgroupFd: 7 })).steps.find((s) => s.op === Op.FORK)?.ints).toEqual([1, 7]);
   });
 
   it("a new session, then identity, then the program; no wait for start", () => {

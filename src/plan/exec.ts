@@ -31,6 +31,8 @@ export interface ExecPlanInput {
   setgroupsDenied?: boolean;
   /** The container, for the state a seccomp agent receives. */
   container: Omit<State, "status" | "pid">;
+  /** fd number, in the helper, of a cgroup.procs the waiting helper moves to once it has forked. */
+  leaveCgroupFd?: number;
 }
 
 export function compileExecPlan(input: ExecPlanInput): Plan {
@@ -46,7 +48,7 @@ export function compileExecPlan(input: ExecPlanInput): Plan {
   const steps: Step[] = [
     // helper phase: user namespace first (namespaceSteps' order)
     ...namespaceSteps(input.namespaces.filter((n) => n.type !== "mount")),
-    step(Op.FORK, "fork the exec process into the container's pid namespace", [input.mode === "wait" ? 1 : 0]),
+    step(Op.FORK, "fork the exec process into the container's pid namespace", [input.mode === "wait" ? 1 : 0, input.leaveCgroupFd ?? -1]),
     // the process itself
     ...seccompAgentSteps(input.seccomp),
     ...namespaceSteps(mountNs),
