@@ -201,14 +201,15 @@ function v2DirOf(pid: number | "self", mountinfo: string): string | undefined {
 /**
  * Moves an exec's helper into `saved`'s cgroups, so that the process it forks is born there. As
  * runc: on cgroup v2 a cgroup that enables domain controllers for its children takes no process
- * (EBUSY), and then the init's own cgroup does (one the container made below its own).
+ * (EBUSY), and then the init's own cgroup does (one the container made below its own), unless
+ * the caller chose the cgroup (`initPid` undefined: exec --cgroup).
  */
-export async function joinForExec(saved: SavedCgroups, pid: number, initPid: number, mountinfo: string): Promise<void> {
+export async function joinForExec(saved: SavedCgroups, pid: number, initPid: number | undefined, mountinfo: string): Promise<void> {
   try {
     await loadCgroupManager(saved).apply(pid);
   } catch (e) {
     const container = saved.paths[UNIFIED];
-    if (saved.mode !== "v2" || container === undefined || errnoOf(e) !== EBUSY) throw e;
+    if (saved.mode !== "v2" || container === undefined || initPid === undefined || errnoOf(e) !== EBUSY) throw e;
     const initDir = v2DirOf(initPid, mountinfo);
     if (initDir === undefined || initDir === container || !initDir.startsWith(container + "/")) throw e;
     debug("%s takes no process (EBUSY): joining the init's cgroup %s", container, initDir);

@@ -212,7 +212,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
     const initial = proc.execCPUAffinity?.initial;
     if (initial) schedSetaffinity(helper.pid, idMask(parseIdList(initial)));
     // Into the cgroups before the fork, so the process is born inside them (as create does).
-    await joinForExec(cgroups, helper.pid, rec.pid, host.mountinfo).catch((e: unknown) => {
+    await joinForExec(cgroups, helper.pid, opts.cgroup?.length ? undefined : rec.pid, host.mountinfo).catch((e: unknown) => {
       throw new SkiffError("Syscall", `adding pid ${helper!.pid} to cgroups: ${(e as Error).message}`);
     });
     sendPlan(helper.sock, plan);
