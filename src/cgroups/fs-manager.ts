@@ -119,7 +119,7 @@ export class FsManager implements CgroupManager {
     // Every hierarchy at once; each one's directories parents first.
     await allSettledOrThrow(this.directories.map(make));
     const dir = this.unifiedDirIfAny;
-    if (dir !== undefined) enableControllers(this.saved.unifiedMount ?? mountpointOf(dir), dir, BASELINE_CONTROLLERS, new Map());
+    if (dir !== undefined) enableControllers(this.saved.unifiedMount ?? mountpointOf(dir), dir, BASELINE_CONTROLLERS, new Map(), { passOnBelowRoot: true });
   }
 
   async apply(pid: number): Promise<void> {

@@ -160,6 +160,20 @@ describe("cgroup v2 with real containers", () => {
     expect(lines.slice(2)).toSatisfy((rest: string[]) => rest.join() === "0::/init,cgroup.procs: device or resource busy" || rest.join() === "no domain controller here");
   });
 
+  it("passes on below the root every controller the tree has there (runc's way), so a nested cgroup manager finds them", () => {
+    const b = makeBundle(["cat", "/sys/fs/cgroup/cgroup.controllers"], (c) => {
+      if (!c.linux!.namespaces!.some((n) => n.type === "cgroup")) c.linux!.namespaces!.push({ type: "cgroup" });
+      c.linux!.cgroupsPath = `/skiff-pass-on-${process.pid}/c`;
+    });
+    rt.trackDir(b.dir);
+    const r = inV2([`cat "${mountpoint}/cgroup.subtree_control"`, `"$SKIFF" --root "$ROOT" run --bundle "${b.dir}" ${rt.track(uniqueId("v2"))}`].join("\n"));
+    expect(r.stderr).toBe("");
+    const [rootEnabled, inside] = r.stdout.split("\n").map((l) => l.trim().split(/\s+/).filter(Boolean));
+    // what the host's root gives its children (cpuset on a systemd host) reaches the container
+    expect(inside).toEqual(expect.arrayContaining(rootEnabled));
+    expect(fs.existsSync(`${mountpoint}/unified/skiff-pass-on-${process.pid}`) || fs.existsSync(`${mountpoint}/skiff-pass-on-${process.pid}`)).toBe(false);
+  });
+
   it("from a caller in a cgroup with processes (a service), places the container beside it and never writes the caller's cgroup", () => {
     // Without a cgroup namespace the container sees its cgroup's full path.
     const b = makeBundle(["sh", "-c", "sed -n 's/^0:://p' /proc/self/cgroup"], (c) => {

@@ -29,4 +29,12 @@ describe("enableControllers", () => {
     const last = (d: string) => fs.readFileSync(path.join(root, d, "cgroup.subtree_control"), "utf8");
     expect([last("."), last("a"), last("a/b")]).toEqual(["+hugetlb", "+hugetlb", "+hugetlb"]);
   });
+
+  it("for a new container, passes on below the root every controller an ancestor has; the root gets the baseline only", () => {
+    const root = fakeTree("cpuset cpu memory hugetlb");
+    enableControllers(root, path.join(root, "a/b/c"), ["cpu", "memory"], new Map(), { passOnBelowRoot: true });
+    // A plain file keeps the last write: the offered ones come after the baseline.
+    const last = (d: string) => fs.readFileSync(path.join(root, d, "cgroup.subtree_control"), "utf8");
+    expect([last("."), last("a"), last("a/b")]).toEqual(["+memory", "+hugetlb", "+hugetlb"]);
+  });
 });

@@ -28,7 +28,13 @@ const R = "linux.resources";
 const debug = trace.extend("cgroups");
 const nonZero = (v: number | undefined): v is number => v !== undefined && v !== 0;
 
-/** Controllers a skiff container gets whenever its host offers them, so `events` has data. */
+/**
+ * Controllers a new skiff container gets whenever its host offers them, so `events` has data.
+ * Below the hierarchy's root its ancestors also pass on every controller they have (runc's and
+ * crun's way: `passOnBelowRoot`), so that what the host gives the tree (cpuset on a systemd host)
+ * reaches a nested cgroup manager inside the container. The root's own list is the host's to
+ * set: skiff adds there only these and what a limit needs.
+ */
 export const BASELINE_CONTROLLERS = ["cpu", "io", "memory", "pids"];
 
 /** The controllers a resources object needs, each with the field that asks for it (for errors). */
@@ -65,16 +71,18 @@ function words(text: string | undefined): string[] {
 }
 
 /**
- * Enables `wanted` controllers on the way from the hierarchy root down to `dir`'s parent.
+ * Enables `wanted` controllers on the way from the hierarchy root down to `dir`'s parent, and
+ * with `passOnBelowRoot` every controller each ancestor below the root offers.
  * `required` controllers that an ancestor does not offer are an error naming the field that asked;
  * the others (the baseline) are simply skipped.
  */
-export function enableControllers(mountpoint: string, dir: string, wanted: Iterable<string>, required: Map<string, string>): void {
-  const controllers = [...wanted]; // read once per ancestor: an iterator would be spent on the first
+export function enableControllers(mountpoint: string, dir: string, wanted: Iterable<string>, required: Map<string, string>, opts: { passOnBelowRoot?: boolean } = {}): void {
+  const asked = [...wanted]; // read once per ancestor: an iterator would be spent on the first
   const ancestors = [mountpoint, ...directoriesBetween(mountpoint, dir)].slice(0, -1);
   for (const ancestor of ancestors) {
     const available = new Set(words(readOptional(ancestor, "cgroup.controllers")));
     const enabled = new Set(words(readOptional(ancestor, "cgroup.subtree_control")));
+    const controllers = opts.passOnBelowRoot && ancestor !== mountpoint ? [...new Set([...asked, ...available])] : asked;
     // A cgroup that holds processes (the caller's own service or scope, say) is never written,
     // unless it is the real root (the only one without cgroup.type), which may mix both: the
     // kernel refuses domain controllers there, and takes threaded ones (cpu, pids) only by
