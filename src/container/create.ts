@@ -5,8 +5,8 @@ import * as path from "node:path";
 import { initBornInCgroup, ownKernelRelease } from "../cgroups/clone-into.js";
 import { UNIFIED } from "../cgroups/frozen.js";
 import { createCgroupManager, defaultDeviceRules, type CgroupManager, type SavedCgroups } from "../cgroups/index.js";
-import { isSkiffError, SkiffError } from "../errors.js";
-import { EPIPE } from "../linux/errno.js";
+import { SkiffError } from "../errors.js";
+import { EPIPE, errnoOf } from "../linux/errno.js";
 import { bindLibc, connectUnix, mkfifo, pollIn } from "../linux/libc.js";
 import { log, trace } from "../log.js";
 import { grantedCapabilities } from "../plan/capabilities.js";
@@ -296,7 +296,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       sendPlan(helper.sock, laterStage(plan, early));
     } catch (e) {
       // A helper that failed in the early stage is gone: its report, read below, says why.
-      if (!(isSkiffError(e) && e.errno === EPIPE)) throw e;
+      if (errnoOf(e) !== EPIPE) throw e;
     }
     try {
       cgroups.set(others);
