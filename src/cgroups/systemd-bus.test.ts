@@ -71,10 +71,20 @@ describe.skipIf(!dbusDaemon)("SystemdBus against a real bus daemon without syste
     }
   });
 
-  it("says so when the bus refuses the uid it is told", () => {
+  it("says so when the bus refuses the uid it is told", async () => {
     const own = process.getuid?.() ?? 0;
     process.getuid = () => own + 4242; // not who the socket says we are: EXTERNAL fails
-    expect(() => new SystemdBus("user")).toThrow(/your session bus \(systemd --user\) \(systemd cgroup driver\): the bus refused us \(uid \d+\): REJECTED/);
+    // The refusal surfaces where the client first meets it: the handshake's write when the bus
+    // has hung up by then, else the first reply (the answer to AUTH is read with it).
+    const firstCall = async () => {
+      const bus = new SystemdBus("user");
+      try {
+        await bus.managerControlGroup();
+      } finally {
+        bus.close();
+      }
+    };
+    await expect(firstCall()).rejects.toThrow(/your session bus \(systemd --user\) \(systemd cgroup driver\): the bus refused us \(uid \d+\): REJECTED/);
   });
 
   it("names the socket that is not there", () => {
