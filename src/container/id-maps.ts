@@ -4,11 +4,8 @@
 // newuidmap/newgidmap (Debian's uidmap), which check /etc/subuid and /etc/subgid (runc's rules).
 import * as fs from "node:fs";
 import { SkiffError } from "../errors.js";
+import { formatIdMap, hostIdOf } from "../plan/idmap.js";
 import type { IDMapping, Spec } from "../spec/types.js";
-
-export function formatIdMap(maps: readonly IDMapping[]): string {
-  return maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join("");
-}
 
 /** How the maps get written: by us, by us after denying setgroups, or by newuidmap/newgidmap. */
 export type IdMapMethod = "direct" | "own-ids" | "newidmap";
@@ -47,9 +44,5 @@ function newIdMap(tool: string, field: string, subIds: string, pid: number, maps
 
 /** The host uid/gid the container's root maps to (the owner of files it must open). */
 export function hostRootIds(spec: Spec): { uid: number; gid: number } {
-  const find = (maps: readonly IDMapping[] | undefined) => {
-    const m = (maps ?? []).find((x) => x.containerID <= 0 && 0 < x.containerID + x.size);
-    return m ? m.hostID - m.containerID : 0;
-  };
-  return { uid: find(spec.linux?.uidMappings), gid: find(spec.linux?.gidMappings) };
+  return { uid: hostIdOf(spec.linux?.uidMappings ?? [], 0) ?? 0, gid: hostIdOf(spec.linux?.gidMappings ?? [], 0) ?? 0 };
 }

@@ -6,7 +6,8 @@
 // mount, on which the kernel refuses another (EBUSY: the same filesystem on the same mount
 // point): there the container's directory is bound too, as runc falls back to.
 import * as path from "node:path";
-import type { IDMapping, Mount, Spec } from "../spec/types.js";
+import type { Mount, Spec } from "../spec/types.js";
+import { hostIdOf } from "./idmap.js";
 import { MS, parseMountOptions } from "./mount-options.js";
 import { step, type Step } from "./plan.js";
 import { MountMode, Op } from "./protocol.js";
@@ -40,11 +41,6 @@ export function cgroupDelegate(spec: Spec): number | undefined {
   const uid = spec.process?.user.uid ?? 0;
   if (!namespaces.some((n) => n.type === "user")) return uid;
   return hostIdOf(spec.linux?.uidMappings ?? [], uid);
-}
-
-function hostIdOf(maps: readonly IDMapping[], id: number): number | undefined {
-  const m = maps.find((x) => x.containerID <= id && id < x.containerID + x.size);
-  return m && m.hostID + (id - m.containerID);
 }
 
 /** Directory names under the mount: one per host directory; co-mounted controllers share it. */

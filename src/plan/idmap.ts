@@ -16,8 +16,14 @@ export interface Idmap {
   recursive: boolean;
 }
 
+/** The host id a container id maps to through `maps`; undefined when no mapping holds it. */
+export function hostIdOf(maps: readonly IDMapping[], id: number): number | undefined {
+  const m = maps.find((x) => x.containerID <= id && id < x.containerID + x.size);
+  return m && m.hostID + (id - m.containerID);
+}
+
 /** uid_map/gid_map text: "containerID hostID size" lines, the user namespace format. */
-function mapText(mappings: readonly IDMapping[]): string {
+export function formatIdMap(mappings: readonly IDMapping[]): string {
   return mappings.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join("");
 }
 
@@ -30,7 +36,7 @@ export function mountIdmap(m: Mount, spec: Spec): Idmap | undefined {
   if (!m.uidMappings?.length && !m.gidMappings?.length && !o.idmap) return undefined;
   const uid = m.uidMappings ?? spec.linux?.uidMappings ?? [];
   const gid = m.gidMappings ?? spec.linux?.gidMappings ?? [];
-  return { uidMap: mapText(uid), gidMap: mapText(gid), recursive: o.idmap === "ridmap" };
+  return { uidMap: formatIdMap(uid), gidMap: formatIdMap(gid), recursive: o.idmap === "ridmap" };
 }
 
 /** The slot (in the executor's table of detached trees) of each idmapped mount, by mount index. */
