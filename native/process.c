@@ -89,7 +89,9 @@ void op_fork(const struct step *s) {
    * fd was opened by the runtime, whose credentials and cgroup namespace the kernel checks; a
    * refusal only leaves the helper where it is. */
   if (leave >= 0) {
-    while (wait_for_init && write(leave, "0", 1) < 0 && errno == EINTR) {
+    if (wait_for_init) {
+      while (write(leave, "0", 1) < 0 && errno == EINTR) {
+      }
     }
     close(leave);
   }
