@@ -2,7 +2,7 @@
 # npm test: the whole suite on a fresh machine of this kind. Installs the Debian packages it
 # needs, builds dist/skiff, checks for dead code (knip), runs the unit and integration tests (vitest, as root, real
 # containers) and the OCI conformance suite against dist/skiff here, then the v2 suite in the
-# test guest (scripts/guest/test-v2.sh), and prints one total line over all of them.
+# test guest (scripts/guest/test-v2.sh) and its hybrid run, and prints one total line over all of them.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh || exit 1
@@ -22,12 +22,15 @@ vitest_rc=$?
 RUNTIME=dist/skiff npx bun conformance/run.ts --json "$report/conformance.json"
 conformance_rc=$?
 
-# The v2 suite in the QEMU test guest: pure cgroup v2 with systemd (docs/test-guest.md).
+# The v2 suite in the QEMU test guest: pure cgroup v2 with systemd (docs/test-guest.md); then
+# the guest with systemd running v1 hierarchies, for the systemd driver on older hosts.
 bash scripts/guest/test-v2.sh --report "$report/guest"
 guest_rc=$?
+bash scripts/guest/test-v2.sh --cgroups hybrid --report "$report/hybrid"
+hybrid_rc=$?
 
 # The benchmark as a report (few rounds, no engines): printed, never failing the run.
 BENCH_RUNS=5 BENCH_BURST=10 BENCH_ENGINES=0 bash scripts/bench.sh || echo "npm run bench failed (a report only: not counted)"
 
-node scripts/test-counts.mjs total "$report/vitest.json" "$report/conformance.json" "$report/guest/vitest.json" "$report/guest/conformance.json"
-[ "$deadcode_rc" -eq 0 ] && [ "$vitest_rc" -eq 0 ] && [ "$conformance_rc" -eq 0 ] && [ "$guest_rc" -eq 0 ]
+node scripts/test-counts.mjs total "$report/vitest.json" "$report/conformance.json" "$report/guest/vitest.json" "$report/guest/conformance.json" "$report/hybrid/vitest.json"
+[ "$deadcode_rc" -eq 0 ] && [ "$vitest_rc" -eq 0 ] && [ "$conformance_rc" -eq 0 ] && [ "$guest_rc" -eq 0 ] && [ "$hybrid_rc" -eq 0 ]

@@ -3,7 +3,9 @@
 # run as a systemd service; see docs/test-guest.md). Boots the guest, runs there the integration
 # tests that matter on cgroup v2 and the conformance suite against dist/skiff, and prints
 # "v2 guest: N passed, N failed, N skipped". Exits non-zero when anything failed.
-#   scripts/guest/test-v2.sh [--mode systemd|script] [--report DIR] [FILE...]
+#   scripts/guest/test-v2.sh [--mode systemd|script] [--cgroups v2|hybrid] [--report DIR] [FILE...]
+#   --cgroups hybrid  boot the guest with systemd running the v1 hierarchies (older hosts) and
+#                  run HYBRID_SUITE there instead (no conformance suite): "hybrid guest: …"
 #   --report DIR   keep the guest's reports there (vitest.json, conformance.json, console.log,
 #                  output); scripts/test.sh reads them for its total
 #   FILE...        run only these test files (any, not only the suite's), without the conformance
@@ -33,6 +35,15 @@ SUITE=(
   src/cli/podman-rootless.integration.test.ts
 )
 
+# With systemd running v1 hierarchies (a v1/hybrid host: RHEL 8, Ubuntu 20.04 nodes): the systemd
+# driver there, and the lifecycle, exec and the cgroup commands placed beside a systemd service.
+HYBRID_SUITE=(
+  src/cgroups/systemd.integration.test.ts
+  src/container/cgroup-commands.integration.test.ts
+  src/container/lifecycle.integration.test.ts
+  src/container/exec.integration.test.ts
+)
+
 if [ "${1:-}" = --inside ]; then
   # In the guest: reports go to the results share (docs/test-guest.md).
   shift
@@ -48,10 +59,11 @@ if [ "${1:-}" = --inside ]; then
   exit
 fi
 
-mode=systemd report= files=()
+mode=systemd cgroups=v2 report= files=()
 while (($#)); do
   case "$1" in
     --mode) mode=$2; shift 2 ;;
+    --cgroups) cgroups=$2; shift 2 ;;
     --report) report=$2; shift 2 ;;
     -*) echo "test-v2.sh: unknown argument $1" >&2; exit 2 ;;
     *) files+=("$1"); shift ;;
@@ -64,9 +76,13 @@ fi
 mkdir -p "$report" && rm -f "$report"/{vitest,conformance}.json # never count an old run's
 [ -x dist/skiff ] || { echo "test-v2.sh: dist/skiff is missing: npm run build" >&2; exit 1; }
 
-bash scripts/guest/run.sh --mode "$mode" --timeout 2400 --keep "$report" -- bash scripts/guest/test-v2.sh --inside "${files[@]}"
-guest_rc=$?
 reports=("$report/vitest.json")
-((${#files[@]})) || reports+=("$report/conformance.json")
-node scripts/test-counts.mjs "v2 guest ($mode)" "${reports[@]}"
+if [ "$cgroups" = hybrid ]; then
+  ((${#files[@]})) || files=("${HYBRID_SUITE[@]}")
+elif ((${#files[@]} == 0)); then
+  reports+=("$report/conformance.json")
+fi
+bash scripts/guest/run.sh --mode "$mode" --cgroups "$cgroups" --timeout 2400 --keep "$report" -- bash scripts/guest/test-v2.sh --inside "${files[@]}"
+guest_rc=$?
+node scripts/test-counts.mjs "$([ "$cgroups" = hybrid ] && echo hybrid || echo v2) guest ($mode)" "${reports[@]}"
 exit "$guest_rc"

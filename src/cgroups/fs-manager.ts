@@ -98,6 +98,13 @@ export class FsManager implements CgroupManager {
 
   async create(): Promise<void> {
     if (this.saved.systemd) return; // apply() starts the unit, which makes the cgroup
+    await this.makeDirectories();
+    const dir = this.unifiedDirIfAny;
+    if (dir !== undefined) enableControllers(this.saved.unifiedMount ?? mountpointOf(dir), dir, BASELINE_CONTROLLERS, new Map(), { passOnBelowRoot: true });
+  }
+
+  /** Every hierarchy's directory that is missing, with its parents. */
+  private async makeDirectories(): Promise<void> {
     const make = async (dir: string) => {
       const between = directoriesBetween(hierarchyMountOf(this.saved, dir), dir);
       if (!libc.exists(dir)) {
@@ -118,12 +125,17 @@ export class FsManager implements CgroupManager {
     };
     // Every hierarchy at once; each one's directories parents first.
     await allSettledOrThrow(this.directories.map(make));
-    const dir = this.unifiedDirIfAny;
-    if (dir !== undefined) enableControllers(this.saved.unifiedMount ?? mountpointOf(dir), dir, BASELINE_CONTROLLERS, new Map(), { passOnBelowRoot: true });
   }
 
   async apply(pid: number): Promise<void> {
-    if (this.saved.systemd && this.newUnit) return this.startUnit(this.saved.systemd, pid, this.newUnit);
+    if (this.saved.systemd && this.newUnit) {
+      await this.startUnit(this.saved.systemd, pid, this.newUnit);
+      if (this.mode === "v2") return;
+      // v1: systemd made the unit's cgroup only in the hierarchies it manages (cpu, memory,
+      // pids, blkio, devices…); the others (cpuset, freezer, net_cls…) are made here, and the
+      // process joins every one, as runc does.
+      await this.makeDirectories();
+    }
     const join = async (dir: string) => {
       try {
         await writeCgroupFileAsync(dir, "cgroup.procs", String(pid), `joining cgroup ${dir}`);
@@ -183,7 +195,7 @@ export class FsManager implements CgroupManager {
     if (unit) {
       // runc's order: the unit's properties first (systemd writes them to the files), then the
       // files, which also carry what has no property.
-      await withSystemd(this.saved, async (bus) => bus.setProperties(unit.unit, resourceProperties(merged, await bus.version())));
+      await withSystemd(this.saved, async (bus) => bus.setProperties(unit.unit, resourceProperties(merged, await bus.version(), this.mode !== "v2")));
     }
     this.set(changes.devices ? merged : { ...merged, devices: undefined });
     this.saved.resources = merged;
@@ -201,10 +213,11 @@ export class FsManager implements CgroupManager {
       if (managerCgroup !== undefined) this.saved.paths[UNIFIED] = init.inUserManager(managerCgroup);
       // The annotations before the resources: where both set a property, the resources win, as
       // with runc (which sets the resources after starting the unit with the annotations).
-      const properties = [...baseProperties(unit, init.id, pid), ...init.extra, ...resourceProperties(init.resources, version)];
+      const legacy = this.mode !== "v2";
+      const properties = [...baseProperties(unit, init.id, pid, legacy), ...init.extra, ...resourceProperties(init.resources, version, legacy)];
       await bus.startUnit(unit.unit, properties);
     });
-    enableControllers(this.saved.unifiedMount ?? mountpointOf(this.unifiedDir), this.unifiedDir, BASELINE_CONTROLLERS, new Map());
+    if (this.mode === "v2") enableControllers(this.saved.unifiedMount ?? mountpointOf(this.unifiedDir), this.unifiedDir, BASELINE_CONTROLLERS, new Map());
   }
 
   canFreeze(): boolean {
@@ -264,9 +277,9 @@ export class FsManager implements CgroupManager {
     const unit = this.saved.systemd;
     if (unit) {
       await withSystemd(this.saved, (bus) => bus.stopUnit(unit.unit));
-      // Stopping removes the unit's cgroup; what a container made inside it may remain.
-      const dir = this.saved.paths[UNIFIED];
-      if (dir !== undefined) removeCgroupTree(dir);
+      // Stopping removes the unit's cgroup; what a container made inside it may remain, and on
+      // v1 the directories apply() made in the hierarchies systemd does not manage.
+      this.directories.forEach(removeCgroupTree);
       return;
     }
     const leaves = new Set(this.directories);

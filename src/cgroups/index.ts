@@ -142,10 +142,17 @@ export function createCgroupManager(opts: CreateOptions): CgroupManager {
   if (opts.systemd) return systemdManager(opts, mode, hierarchies);
   const placement = placementOf(opts.cgroupsPath, opts.id);
   const own = parseProcCgroup(opts.procCgroup ?? readFileThroughLibc("/proc/self/cgroup"));
+  const { paths, unifiedMount } = pathsOn(hierarchies, (h) => directoryOn(h, placement, relativeBase(mode, h, ownPathOn(own, h))));
+  debug("mode %s, paths %o", mode, paths);
+  return new FsManager({ version: 1, mode, paths, unifiedMount, created: [], rootless: opts.rootless || undefined });
+}
+
+/** The container's directory on every hierarchy, keyed as `SavedCgroups.paths` keys them. */
+function pathsOn(hierarchies: Hierarchy[], dirOn: (h: Hierarchy) => string): Pick<SavedCgroups, "paths" | "unifiedMount"> {
   const paths: Record<string, string> = {};
   let unifiedMount: string | undefined;
   for (const h of hierarchies) {
-    const dir = directoryOn(h, placement, relativeBase(mode, h, ownPathOn(own, h)));
+    const dir = dirOn(h);
     if (h.kind === "v2") {
       paths[UNIFIED] = dir;
       unifiedMount = h.mountpoint;
@@ -153,27 +160,29 @@ export function createCgroupManager(opts: CreateOptions): CgroupManager {
       for (const c of h.controllers) paths[c] = dir;
     }
   }
-  debug("mode %s, paths %o", mode, paths);
-  return new FsManager({ version: 1, mode, paths, unifiedMount, created: [], rootless: opts.rootless || undefined });
+  return { paths, unifiedMount };
 }
 
 // --systemd-cgroup: the container's cgroup is a transient unit that apply() asks systemd for.
+// On a v1 or hybrid host systemd runs the v1 hierarchies too: the unit's cgroup has the same
+// path in each (systemd makes it in those it manages, apply() in the others), as with runc.
 function systemdManager(opts: CreateOptions, mode: CgroupMode, hierarchies: Hierarchy[]): CgroupManager {
-  const unified = hierarchies.find((h) => h.kind === "v2");
-  if (mode !== "v2" || unified === undefined) {
-    throw new SkiffError("InvalidConfig", `--systemd-cgroup: skiff's systemd cgroup driver needs a pure cgroup v2 host (this one is ${mode}); use cgroupfs paths instead`);
-  }
-  if (!exists("/run/systemd/system")) throw new SkiffError("InvalidConfig", "systemd not running on this host, cannot use systemd cgroups manager");
   const rootless = opts.rootless === true;
+  // A user's own systemd gets a delegated subtree on cgroup v2 only (runc refuses it as well).
+  if (rootless && mode !== "v2") throw new SkiffError("InvalidConfig", `--systemd-cgroup: a rootless container needs a cgroup v2 host (this one is ${mode}); drop --systemd-cgroup`);
+  if (!exists("/run/systemd/system")) throw new SkiffError("InvalidConfig", "systemd not running on this host, cannot use systemd cgroups manager");
   const unit = systemdUnitOf(opts.cgroupsPath, opts.id, rootless ? "user.slice" : "system.slice");
+  const unitDirOn = (h: Hierarchy, managerCgroup = "/") => directoryOn(h, { path: path.posix.join(managerCgroup, unit.cgroup), absolute: true }, "/");
+  const { paths, unifiedMount } = pathsOn(hierarchies, (h) => unitDirOn(h));
   // A rootless unit lives in the user's systemd, whose own cgroup (user@UID.service) apply()
   // asks for: until then the directory is unknown.
-  const paths: Record<string, string> = rootless ? {} : { [UNIFIED]: directoryOn(unified, { path: unit.cgroup, absolute: true }, "/") };
+  if (rootless) delete paths[UNIFIED];
   debug("systemd unit %s in %s: %o", unit.unit, unit.slice, paths);
-  const saved: SavedCgroups = { version: 1, mode, paths, unifiedMount: unified.mountpoint, created: [], rootless: rootless || undefined, systemd: { unit: unit.unit, slice: unit.slice } };
+  const saved: SavedCgroups = { version: 1, mode, paths, unifiedMount, created: [], rootless: rootless || undefined, systemd: { unit: unit.unit, slice: unit.slice } };
   // Checked now, before anything is made: a bad annotation fails create at once.
   const extra = annotationProperties(opts.annotations);
-  const inUserManager = (managerCgroup: string) => directoryOn(unified, { path: path.posix.join(managerCgroup, unit.cgroup), absolute: true }, "/");
+  const unified = hierarchies.find((h) => h.kind === "v2");
+  const inUserManager = (managerCgroup: string) => unitDirOn(unified!, managerCgroup); // rootless: a v2 host (above)
   return new FsManager(saved, { id: opts.id, resources: opts.resources ?? {}, extra, inUserManager });
 }
 

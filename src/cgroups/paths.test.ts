@@ -28,7 +28,7 @@ describe("placementOf", () => {
     expect(isSkiffError(err, "InvalidConfig")).toBe(true);
     expect((err as Error).message).toMatch(/pass --systemd-cgroup/);
     const hybrid = "32 31 0:29 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n";
-    expect(() => createCgroupManager({ id: "x", systemd: true, mountinfo: hybrid })).toThrow(/needs a pure cgroup v2 host \(this one is hybrid\)/);
+    expect(() => createCgroupManager({ id: "x", systemd: true, rootless: true, mountinfo: hybrid })).toThrow(/a rootless container needs a cgroup v2 host \(this one is hybrid\)/);
   });
 
   it("refuses a path that is the hierarchy root", () => {

@@ -1,8 +1,9 @@
 // The systemd cgroup driver (--systemd-cgroup) with real containers and the real systemd: the
 // transient unit's name, slice and properties as `systemctl show` reports them, the cgroup's
-// files, update, pause, and delete stopping the unit. Runs where systemd is PID 1 on a pure
-// cgroup v2 host (the test guest; see docs/test-guest.md); skipped elsewhere. Where runc is
-// installed, the same config under runc's systemd driver must give the same unit properties.
+// files, update, pause, and delete stopping the unit. Runs where systemd is PID 1: on a pure
+// cgroup v2 host (the test guest; see docs/test-guest.md) and on a v1/hybrid one (the guest with
+// `--cgroups hybrid`), each its own block; skipped elsewhere. Where runc is installed, the same
+// config under runc's systemd driver must give the same unit properties.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -10,7 +11,7 @@ import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Spec } from "../spec/types.js";
 import { makeBundle, Runtime, uniqueId } from "../testing/harness.js";
-import { cgroup2Mount, systemdRunning } from "../testing/host.js";
+import { cgroup2Mount, cgroupDirOf, cgroupMode, systemdOnV1, systemdRunning, v1Controllers } from "../testing/host.js";
 import { isRoot } from "./testing.js";
 
 const rt = new Runtime();
@@ -189,25 +190,99 @@ describe.runIf(isRoot && systemdRunning)("the systemd cgroup driver", () => {
     }
   });
 
-  const runc = spawnSync("runc", ["--version"]).status === 0;
-  it.runIf(runc)("gives the unit the same properties runc's systemd driver does for the same config", () => {
-    const runcRoot = rt.trackDir(fs.mkdtempSync(path.join(os.tmpdir(), "skiff-runc-root-")));
-    const shown: Record<string, string>[] = [];
-    for (const [name, cmd] of [
-      ["skiff", (args: string[]) => rt.skiff(args)],
-      ["runc", (args: string[]) => runcCall(runcRoot, args)],
-    ] as const) {
-      const id = uniqueId(`cmp-${name}`);
-      const unit = `cmp-${id}.scope`;
-      units.push(unit);
-      const b = limitedBundle(`system.slice:cmp:${id}`);
-      const r = cmd(["--systemd-cgroup", "run", "-d", "--bundle", b.dir, id]);
-      expect(r.status, `${name}: ${r.stderr}`).toBe(0);
-      const props = show(unit);
-      shown.push({ ...props, ControlGroup: props.ControlGroup!.replace(id, "ID") });
-      cmd(["--systemd-cgroup", "delete", "--force", id]);
-      expect(unitState(unit), name).toMatch(/\/inactive$/);
-    }
-    expect(shown[0]).toEqual(shown[1]);
+  it.runIf(runcInstalled)("gives the unit the same properties runc's systemd driver does for the same config", () => sameUnitAsRunc(SHOWN));
+});
+
+const runcInstalled = spawnSync("runc", ["--version"]).status === 0;
+
+/** The same config run by skiff and by runc, each with the systemd driver: `props` must match. */
+function sameUnitAsRunc(props: string[]): void {
+  const runcRoot = rt.trackDir(fs.mkdtempSync(path.join(os.tmpdir(), "skiff-runc-root-")));
+  const shown: Record<string, string>[] = [];
+  for (const [name, cmd] of [
+    ["skiff", (args: string[]) => rt.skiff(args)],
+    ["runc", (args: string[]) => runcCall(runcRoot, args)],
+  ] as const) {
+    const id = uniqueId(`cmp-${name}`);
+    const unit = `cmp-${id}.scope`;
+    units.push(unit);
+    const b = limitedBundle(`system.slice:cmp:${id}`);
+    const r = cmd(["--systemd-cgroup", "run", "-d", "--bundle", b.dir, id]);
+    expect(r.status, `${name}: ${r.stderr}`).toBe(0);
+    const values = show(unit, props);
+    shown.push({ ...values, ControlGroup: values.ControlGroup!.replace(id, "ID") });
+    cmd(["--systemd-cgroup", "delete", "--force", id]);
+    expect(unitState(unit), name).toMatch(/\/inactive$/);
+  }
+  expect(shown[0]).toEqual(shown[1]);
+}
+
+// systemd's v1 names for what the v2 block checks (it translates neither way for these).
+const SHOWN_V1 = [
+  "Slice", "ControlGroup", "Delegate", "MemoryLimit", "TasksMax", "CPUShares", "CPUQuotaPerSecUSec", "CPUQuotaPeriodUSec", "AllowedCPUs", "AllowedMemoryNodes",
+  "BlockIOWeight", "MemoryAccounting", "TasksAccounting", "BlockIOAccounting", "DevicePolicy", "DeviceAllow", "TimeoutStopUSec", "CollectMode",
+];
+
+describe.runIf(isRoot && systemdOnV1)(`the systemd cgroup driver on a v1 or hybrid host (${cgroupMode})`, () => {
+  it("starts the unit with v1 properties, places the init in it on every hierarchy; update, pause, delete", () => {
+    const id = rt.track(uniqueId("sd1"));
+    const unit = `skiff-test-${id}.scope`;
+    units.push(unit);
+    const b = limitedBundle(`system.slice:skiff-test:${id}`);
+    rt.ok(["--systemd-cgroup", "run", "-d", "--bundle", b.dir, id]);
+    expect(show(unit, SHOWN_V1)).toMatchObject({
+      Slice: "system.slice",
+      ControlGroup: `/system.slice/${unit}`,
+      MemoryLimit: String(128 * 1024 * 1024),
+      TasksMax: "42",
+      CPUShares: "512",
+      CPUQuotaPerSecUSec: "500ms",
+      MemoryAccounting: "yes",
+      BlockIOAccounting: "yes",
+      AllowedCPUs: cpus,
+      TimeoutStopUSec: "7s",
+      DevicePolicy: "strict",
+    });
+    // systemd made the unit's cgroup in the hierarchies it runs, skiff in the others (cpuset,
+    // freezer, net_cls…): the init is in the unit's cgroup on every one.
+    const pid = rt.state(id).pid;
+    const lines = fs.readFileSync(`/proc/${pid}/cgroup`, "utf8").trim().split("\n");
+    expect(lines.filter((l) => !l.endsWith(`:/system.slice/${unit}`))).toEqual([]);
+    const dirs = [...new Set(v1Controllers.map((c) => cgroupDirOf(pid, c)))];
+    const dir = (controller: string) => cgroupDirOf(pid, controller);
+    expect([read(dir("memory"), "memory.limit_in_bytes"), read(dir("memory"), "memory.soft_limit_in_bytes"), read(dir("pids"), "pids.max"), read(dir("cpu"), "cpu.shares"), read(dir("cpu"), "cpu.cfs_quota_us"), read(dir("cpuset"), "cpuset.cpus")]).toEqual([
+      String(128 * 1024 * 1024),
+      String(32 * 1024 * 1024),
+      "42",
+      "512",
+      "50000",
+      cpus,
+    ]);
+    expect(rt.ok(["exec", id, "cat", "/proc/self/cgroup"]).stdout.trim().split("\n").filter((l) => !l.endsWith(`:/system.slice/${unit}`) && !l.endsWith(":/"))).toEqual([]);
+
+    rt.ok(["update", "--memory", "64M", "--pids-limit", "17", "--cpu-share", "1024", id]);
+    expect(show(unit, ["MemoryLimit", "TasksMax", "CPUShares", "TimeoutStopUSec"])).toEqual({ MemoryLimit: String(64 * 1024 * 1024), TasksMax: "17", CPUShares: "1024", TimeoutStopUSec: "7s" });
+    expect([read(dir("memory"), "memory.limit_in_bytes"), read(dir("pids"), "pids.max"), read(dir("cpu"), "cpu.shares")]).toEqual([String(64 * 1024 * 1024), "17", "1024"]);
+
+    rt.ok(["pause", id]);
+    expect(read(dir("freezer"), "freezer.state")).toBe("FROZEN");
+    expect(rt.state(id).status).toBe("paused");
+    rt.ok(["resume", id]);
+    expect(read(dir("freezer"), "freezer.state")).toBe("THAWED");
+
+    rt.ok(["delete", "--force", id]);
+    expect(unitState(unit)).toMatch(/\/inactive$/);
+    expect(dirs.filter((d) => fs.existsSync(d))).toEqual([]);
   });
+
+  it("refuses a rootless container with one clear error, leaving nothing", () => {
+    const id = uniqueId("sd1");
+    const b = limitedBundle(undefined);
+    const r = rt.skiff(["--systemd-cgroup", "--rootless", "true", "create", "--bundle", b.dir, id]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`a rootless container needs a cgroup v2 host (this one is ${cgroupMode})`);
+    expect(fs.existsSync(path.join(rt.root, id))).toBe(false);
+  });
+
+  it.runIf(runcInstalled)("gives the unit the same properties runc's systemd driver does for the same config", () => sameUnitAsRunc(SHOWN_V1));
 });

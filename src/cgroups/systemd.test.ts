@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { MAX_UINT64 } from "./stats.js";
 import { defaultDeviceRules } from "./devices.js";
 import { parseGVariant } from "./gvariant.js";
-import { annotationProperties, deviceProperties, expandSlice, rangeToBits, resourceProperties, systemdUnitOf } from "./systemd.js";
+import { annotationProperties, baseProperties, deviceProperties, expandSlice, rangeToBits, resourceProperties, systemdUnitOf } from "./systemd.js";
 
 describe("systemdUnitOf (runc's names)", () => {
   it("makes <prefix>-<name>.scope in the slice, system.slice by default", () => {
@@ -62,6 +62,19 @@ describe("resourceProperties (runc's genV2ResourcesProperties)", () => {
       ["TasksMax", MAX_UINT64],
       ["CPUQuotaPerSecUSec", MAX_UINT64],
     ]);
+  });
+
+  it("uses the v1 names on a v1 or hybrid host (runc's genV1ResourcesProperties)", () => {
+    const props = resourceProperties({ memory: { limit: 1024, reservation: 512, swap: 2048 }, cpu: { shares: 512, quota: 50000 }, blockIO: { weight: 300 }, pids: { limit: 7 } }, 252, true);
+    expect(Object.fromEntries(props.map(([n, , v]) => [n, v]))).toEqual({
+      MemoryLimit: 1024n, // the reservation and swap have no v1 property: their files only
+      CPUShares: 512n,
+      CPUQuotaPerSecUSec: 500000n,
+      TasksMax: 7n,
+      BlockIOWeight: 300n,
+    });
+    expect(baseProperties({ unit: "runc-a.scope", slice: "system.slice" }, "a", 9, true).map(([n]) => n)).toContain("BlockIOAccounting");
+    expect(baseProperties({ unit: "runc-a.scope", slice: "system.slice" }, "a", 9).map(([n]) => n)).toContain("IOAccounting");
   });
 
   it("names the field of a bad cpu list", () => {

@@ -64,8 +64,11 @@ export function expandSlice(slice: string): string {
 /** One unit property for D-Bus: name, signature, value (64-bit numbers as bigint). */
 export type UnitProperty = [name: string, signature: string, value: unknown];
 
-/** The properties a new unit starts with (runc's Apply), before its resources. */
-export function baseProperties(u: Pick<SystemdUnit, "unit" | "slice">, id: string, pid: number): UnitProperty[] {
+/**
+ * The properties a new unit starts with (runc's Apply), before its resources. `legacy`: systemd
+ * runs the v1 hierarchies (a v1 or hybrid host), where I/O is the blkio controller.
+ */
+export function baseProperties(u: Pick<SystemdUnit, "unit" | "slice">, id: string, pid: number, legacy = false): UnitProperty[] {
   const isSlice = u.unit.endsWith(".slice");
   return [
     ["Description", "s", `skiff container ${id}`],
@@ -74,7 +77,7 @@ export function baseProperties(u: Pick<SystemdUnit, "unit" | "slice">, id: strin
     // Accounting on, as runc does: the controllers are then enabled for the unit from the start.
     ["MemoryAccounting", "b", true],
     ["CPUAccounting", "b", true],
-    ["IOAccounting", "b", true],
+    [legacy ? "BlockIOAccounting" : "IOAccounting", "b", true],
     ["TasksAccounting", "b", true],
     ["DefaultDependencies", "b", false],
   ];
@@ -84,22 +87,28 @@ const DEFAULT_CPU_PERIOD = 100000n;
 const limitOf = (n: number): bigint => (n < 0 ? MAX_UINT64 : BigInt(n));
 
 /**
- * The unit properties for `r` (runc's genV2ResourcesProperties, plus IOWeight): the device
- * rules as DevicePolicy/DeviceAllow, then the limits. Everything else
- * (cpu.idle/burst, io.max, hugetlb, rdma, memory.high…) has no property and is written to the
+ * The unit properties for `r` (runc's genV2ResourcesProperties, plus IOWeight; with `legacy`,
+ * a v1 or hybrid host, its genV1ResourcesProperties): the device rules as
+ * DevicePolicy/DeviceAllow, then the limits. Everything else (cpu.idle/burst, io.max, hugetlb,
+ * rdma, memory.high; on v1 the reservation and swap…) has no property and is written to the
  * cgroup's files only; the files are written for these too. `version` is systemd's: the cpuset
  * properties need 244, CPUQuotaPeriodUSec 242.
  */
-export function resourceProperties(r: LinuxResources, version: number): UnitProperty[] {
+export function resourceProperties(r: LinuxResources, version: number, legacy = false): UnitProperty[] {
   const props: UnitProperty[] = r.devices ? deviceProperties(r.devices) : [];
   const m = r.memory;
-  if (m?.limit) props.push(["MemoryMax", "t", limitOf(m.limit)]);
-  if (m?.reservation) props.push(["MemoryLow", "t", limitOf(m.reservation)]);
-  const swap = m ? v2SwapMax(m.limit, m.swap) : undefined;
-  if (swap !== undefined) props.push(["MemorySwapMax", "t", swap === "max" ? MAX_UINT64 : BigInt(swap)]);
   const c = r.cpu;
-  const weight = sharesToWeight(c?.shares ?? 0);
-  if (weight !== 0) props.push(["CPUWeight", "t", BigInt(weight)]);
+  if (legacy) {
+    if (m?.limit) props.push(["MemoryLimit", "t", limitOf(m.limit)]);
+    if (c?.shares) props.push(["CPUShares", "t", BigInt(c.shares)]);
+  } else {
+    if (m?.limit) props.push(["MemoryMax", "t", limitOf(m.limit)]);
+    if (m?.reservation) props.push(["MemoryLow", "t", limitOf(m.reservation)]);
+    const swap = m ? v2SwapMax(m.limit, m.swap) : undefined;
+    if (swap !== undefined) props.push(["MemorySwapMax", "t", swap === "max" ? MAX_UINT64 : BigInt(swap)]);
+    const weight = sharesToWeight(c?.shares ?? 0);
+    if (weight !== 0) props.push(["CPUWeight", "t", BigInt(weight)]);
+  }
   props.push(...cpuQuota(c?.quota ?? 0, c?.period ?? 0, version));
   const pids = r.pids?.limit ?? 0;
   if (pids !== 0) props.push(["TasksMax", "t", limitOf(pids)]);
@@ -108,7 +117,7 @@ export function resourceProperties(r: LinuxResources, version: number): UnitProp
     if (c?.mems) props.push(["AllowedMemoryNodes", "ay", rangeToBits(c.mems, "linux.resources.cpu.mems")]);
   }
   const io = r.blockIO?.weight ?? 0;
-  if (io !== 0) props.push(["IOWeight", "t", BigInt(blkioWeightToIoWeight(io))]);
+  if (io !== 0) props.push(legacy ? ["BlockIOWeight", "t", BigInt(io)] : ["IOWeight", "t", BigInt(blkioWeightToIoWeight(io))]);
   for (const [key, value] of Object.entries(r.unified ?? {})) props.push(...unifiedProperties(key, value.trim(), version));
   return props;
 }

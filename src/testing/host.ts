@@ -89,6 +89,9 @@ export function ownCgroup2(pid: number | "self" = "self"): string {
 /** Whether the systemd cgroup driver can work here: pure cgroup v2 with systemd running (PID 1). */
 export const systemdRunning: boolean = cgroupMode === "v2" && fs.existsSync("/run/systemd/system");
 
+/** systemd running (PID 1) on a v1 or hybrid host: it runs the v1 hierarchies, as on older distributions. */
+export const systemdOnV1: boolean = cgroupMode !== "v2" && fs.existsSync("/run/systemd/system");
+
 /** The bounding set of this (root) process, the most a container can be given. */
 export const boundingSet: bigint = BigInt(`0x${/^CapBnd:\s*([0-9a-f]+)$/m.exec(fs.readFileSync("/proc/self/status", "utf8"))![1]}`);
 
