@@ -36,9 +36,12 @@ SUITE=(
 )
 
 # With systemd running v1 hierarchies (a v1/hybrid host: RHEL 8, Ubuntu 20.04 nodes): the systemd
-# driver there, and the lifecycle, exec and the cgroup commands placed beside a systemd service.
+# driver there, alone and under podman and containerd's CRI (kubelet's systemd driver), and the
+# lifecycle, exec and the cgroup commands placed beside a systemd service.
 HYBRID_SUITE=(
   src/cgroups/systemd.integration.test.ts
+  src/cli/podman-systemd.integration.test.ts
+  src/cli/cri-systemd.integration.test.ts
   src/container/cgroup-commands.integration.test.ts
   src/container/lifecycle.integration.test.ts
   src/container/exec.integration.test.ts

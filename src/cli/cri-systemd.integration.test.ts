@@ -1,8 +1,8 @@
 // containerd's CRI plugin with `SystemdCgroup = true` in skiff's runtime entry, as a kubelet with
 // the systemd cgroup driver uses it: the pod names a slice as its cgroup parent, the shim calls
 // skiff with --systemd-cgroup and "<slice>:cri-containerd:<id>", and every container (the pause
-// sandbox too) becomes a transient cri-containerd-<id>.scope there. Runs where systemd is PID 1
-// on a pure cgroup v2 host (the test guest); skipped elsewhere.
+// sandbox too) becomes a transient cri-containerd-<id>.scope there. Runs where systemd is PID 1,
+// on a pure cgroup v2 host and on a v1/hybrid one (the test guest, both ways); skipped elsewhere.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Containerd, CRI_HANDLER, IMAGE } from "../testing/containerd.js";
 import { CONTAINER, CONTAINER_EXITED, CONTAINER_RUNNING, CriClient, NODE, POD, until, type PodSandboxConfig, type Message } from "../testing/cri.js";
 import { waitFor } from "../testing/harness.js";
-import { systemdRunning } from "../testing/host.js";
+import { systemdOnV1, systemdRunning } from "../testing/host.js";
 
-const runs = systemdRunning && process.getuid?.() === 0 && spawnSync("containerd", ["--version"]).status === 0;
+const runs = (systemdRunning || systemdOnV1) && process.getuid?.() === 0 && spawnSync("containerd", ["--version"]).status === 0;
 const ctrd = new Containerd({ criRuntime: CRI_HANDLER, systemdCgroup: true });
 const cri = new CriClient(ctrd.address);
 // One slice of our own for the pod (kubelet would name kubepods-besteffort-pod<uid>.slice).
