@@ -12,7 +12,7 @@ import { exists, open, O_WRONLY } from "../linux/libc.js";
 import { trace } from "../log.js";
 import type { LinuxResources } from "../spec/types.js";
 import { FsManager, UNIFIED } from "./fs-manager.js";
-import { modeOf, ownPathOn, parseCgroupMounts, parseProcCgroup, type CgroupMode, type Hierarchy } from "./mounts.js";
+import { modeOf, ownDirOn, ownPathOn, parseCgroupMounts, parseProcCgroup, type CgroupMode, type Hierarchy } from "./mounts.js";
 import { directoryOn, placementOf, relativeBase } from "./paths.js";
 import type { CgroupStats } from "./stats.js";
 import { annotationProperties, systemdUnitOf } from "./systemd.js";
@@ -203,8 +203,7 @@ function v2DirOf(pid: number | "self", mountinfo: string): string | undefined {
   } catch {
     return undefined;
   }
-  const own = ownPathOn(parseProcCgroup(text), h);
-  return own === undefined ? undefined : directoryOn(h, { path: own, absolute: true }, "/");
+  return ownDirOn(parseProcCgroup(text), h);
 }
 
 /**

@@ -109,3 +109,14 @@ export function ownPathOn(own: OwnCgroup[], h: Hierarchy): string | undefined {
   const key = h.controllers.join(",");
   return own.find((o) => o.controllers.join(",") === key)?.path;
 }
+
+/**
+ * The directory of a process's cgroup (`own`: its /proc/PID/cgroup, parsed) on hierarchy `h`;
+ * undefined when it has none there or the mount does not show it.
+ */
+export function ownDirOn(own: OwnCgroup[], h: Hierarchy): string | undefined {
+  const mine = ownPathOn(own, h);
+  const rel = mine === undefined ? undefined : pathUnderMount(mine, h.mountRoot);
+  if (rel === undefined) return undefined;
+  return rel === "/" ? h.mountpoint : `${h.mountpoint}${rel}`;
+}

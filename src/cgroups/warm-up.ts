@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import { readOwnMountinfo } from "../host/mountinfo.js";
 import { initBornInCgroup, ownKernelRelease } from "./clone-into.js";
-import { modeOf, ownPathOn, parseCgroupMounts, parseProcCgroup, pathUnderMount, type Hierarchy } from "./mounts.js";
+import { modeOf, ownDirOn, parseCgroupMounts, parseProcCgroup, type Hierarchy } from "./mounts.js";
 
 /**
  * The cgroup.procs file of the cgroup this process is in, on the hierarchy a container joins first
@@ -16,10 +16,8 @@ import { modeOf, ownPathOn, parseCgroupMounts, parseProcCgroup, pathUnderMount, 
 export function warmUpTarget(hierarchies: Hierarchy[], procCgroup: string): string | undefined {
   const h = hierarchies.find((x) => x.kind === "v1") ?? hierarchies[0];
   if (h === undefined) return undefined;
-  const mine = ownPathOn(parseProcCgroup(procCgroup), h);
-  const rel = mine === undefined ? undefined : pathUnderMount(mine, h.mountRoot);
-  if (rel === undefined) return undefined;
-  return `${h.mountpoint}${rel === "/" ? "" : rel}/cgroup.procs`;
+  const dir = ownDirOn(parseProcCgroup(procCgroup), h);
+  return dir === undefined ? undefined : `${dir}/cgroup.procs`;
 }
 
 /** `command`: create, run or exec; `argv`: the whole command line. */
