@@ -192,12 +192,20 @@ export class FsManager implements CgroupManager {
     // to the running container.
     const merged = mergeResources(this.saved.resources, changes);
     const unit = this.saved.systemd;
-    if (unit) {
-      // runc's order: the unit's properties first (systemd writes them to the files), then the
-      // files, which also carry what has no property.
-      await withSystemd(this.saved, async (bus) => bus.setProperties(unit.unit, resourceProperties(merged, await bus.version(), this.mode !== "v2")));
+    // On v1 systemd applies DeviceAllow by rewriting the devices cgroup from "deny all": a
+    // process opening /dev/null meanwhile gets EPERM. Frozen, none can (runc freezes too).
+    const freeze = unit !== undefined && this.mode !== "v2" && merged.devices !== undefined && this.canFreeze() && !(await this.isFrozen());
+    if (freeze) this.freeze();
+    try {
+      if (unit) {
+        // runc's order: the unit's properties first (systemd writes them to the files), then the
+        // files, which also carry what has no property.
+        await withSystemd(this.saved, async (bus) => bus.setProperties(unit.unit, resourceProperties(merged, await bus.version(), this.mode !== "v2")));
+      }
+      this.set(changes.devices ? merged : { ...merged, devices: undefined });
+    } finally {
+      if (freeze) this.thaw();
     }
-    this.set(changes.devices ? merged : { ...merged, devices: undefined });
     this.saved.resources = merged;
   }
 

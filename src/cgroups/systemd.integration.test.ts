@@ -275,6 +275,22 @@ describe.runIf(isRoot && systemdOnV1)(`the systemd cgroup driver on a v1 or hybr
     expect(dirs.filter((d) => fs.existsSync(d))).toEqual([]);
   });
 
+  it("update denies no device while systemd rewrites the device rules (the container is frozen meanwhile)", () => {
+    const id = rt.track(uniqueId("sd1"));
+    units.push(`runc-${id}.scope`);
+    // Every failed open of /dev/null is counted in /denied (the rootfs is a host directory).
+    const b = makeBundle(["sh", "-c", "while :; do if ! true >/dev/null; then echo x >>/denied; fi; done 2>/dev/null"], (c: Spec) => {
+      c.root!.readonly = false;
+    });
+    rt.trackDir(b.dir);
+    rt.ok(["--systemd-cgroup", "run", "-d", "--bundle", b.dir, id]);
+    // Each update sends the device rules again, as runc's does.
+    for (let i = 0; i < 10; i++) rt.ok(["update", "--pids-limit", String(30 + i), id]);
+    expect(fs.existsSync(path.join(b.rootfs, "denied")) ? fs.readFileSync(path.join(b.rootfs, "denied"), "utf8").length : 0).toBe(0);
+    expect(rt.state(id).status).toBe("running"); // thawed again
+    rt.ok(["delete", "--force", id]);
+  });
+
   it("refuses a rootless container with one clear error, leaving nothing", () => {
     const id = uniqueId("sd1");
     const b = limitedBundle(undefined);
