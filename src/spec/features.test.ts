@@ -36,6 +36,7 @@ describe("features", () => {
     expect(doc.linux.capabilities.at(-1)).toBe("CAP_CHECKPOINT_RESTORE");
     expect(doc.linux.seccomp.actions).toContain("SCMP_ACT_KILL_PROCESS");
     expect(doc.linux.apparmor.enabled).toBe(true); // applied when the host module is active
+    expect(doc.linux.cgroup).toEqual({ v1: true, v2: true, systemd: true, systemdUser: true, rdma: true });
     expect(doc.annotations).toEqual({ "skiff.version": "9.9.9", "skiff.rootless": "true" });
   });
 

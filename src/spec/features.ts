@@ -41,7 +41,9 @@ export function features(opts: FeaturesOptions = {}): object {
     linux: {
       namespaces: l.NamespaceType.enum,
       capabilities: CAPABILITY_NAMES,
-      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
+      // systemd: --systemd-cgroup (the system's systemd, v1 or v2); systemdUser: a rootless
+      // container's unit in the user's own systemd (v2).
+      cgroup: { v1: true, v2: true, systemd: true, systemdUser: true, rdma: true },
       seccomp: {
         enabled: true,
         actions: l.SeccompAction.enum,
