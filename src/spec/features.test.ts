@@ -10,7 +10,7 @@ type Doc = {
   ociVersionMax: string;
   hooks: string[];
   annotations?: Record<string, string>;
-  linux: { namespaces: string[]; capabilities: string[]; seccomp: { actions: string[] }; apparmor: { enabled: boolean } };
+  linux: { namespaces: string[]; capabilities: string[]; seccomp: { actions: string[] }; apparmor: { enabled: boolean }; cgroup: Record<string, boolean> };
 };
 const doc = features({ version: "9.9.9" }) as Doc;
 const process = { user: { uid: 0, gid: 0 }, args: ["sh"], cwd: "/" };
