@@ -79,15 +79,21 @@ function runcCall(root: string, args: string[]): { status: number | null; stderr
   }
 }
 
+/** A detached container of limitedBundle's in its own skiff-test-<id>.scope of system.slice. */
+function runLimited(prefix: string): { id: string; unit: string } {
+  const id = rt.track(uniqueId(prefix));
+  const unit = `skiff-test-${id}.scope`;
+  units.push(unit);
+  const b = limitedBundle(`system.slice:skiff-test:${id}`);
+  rt.ok(["--systemd-cgroup", "run", "-d", "--bundle", b.dir, id]);
+  return { id, unit };
+}
+
 const read = (dir: string, file: string) => fs.readFileSync(path.join(dir, file), "utf8").trim();
 
 describe.runIf(isRoot && systemdRunning)("the systemd cgroup driver", () => {
   it("starts a transient scope with the resources as properties; update, pause, delete stop it", () => {
-    const id = rt.track(uniqueId("sd"));
-    const unit = `skiff-test-${id}.scope`;
-    units.push(unit);
-    const b = limitedBundle(`system.slice:skiff-test:${id}`);
-    rt.ok(["--systemd-cgroup", "run", "-d", "--bundle", b.dir, id]);
+    const { id, unit } = runLimited("sd");
     const props = show(unit);
     expect(props).toMatchObject({
       Slice: "system.slice",
@@ -225,11 +231,7 @@ const SHOWN_V1 = [
 
 describe.runIf(isRoot && systemdOnV1)(`the systemd cgroup driver on a v1 or hybrid host (${cgroupMode})`, () => {
   it("starts the unit with v1 properties, places the init in it on every hierarchy; update, pause, delete", () => {
-    const id = rt.track(uniqueId("sd1"));
-    const unit = `skiff-test-${id}.scope`;
-    units.push(unit);
-    const b = limitedBundle(`system.slice:skiff-test:${id}`);
-    rt.ok(["--systemd-cgroup", "run", "-d", "--bundle", b.dir, id]);
+    const { id, unit } = runLimited("sd1");
     expect(show(unit, SHOWN_V1)).toMatchObject({
       Slice: "system.slice",
       ControlGroup: `/system.slice/${unit}`,
