@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Runs one command inside the test guest (a QEMU VM booting Debian's kernel with pure cgroup v2,
 # the host's / read-only under a RAM overlay) and exits with its status.
-#   scripts/guest/run.sh [--mode systemd|script] [--cgroups v2|hybrid] [--timeout SECONDS] [--keep DIR] [--] COMMAND [ARG...]
+#   scripts/guest/run.sh [--mode systemd|script] [--cgroups v2|hybrid|v1] [--timeout SECONDS] [--keep DIR] [--] COMMAND [ARG...]
 #   --mode systemd   (default) systemd is PID 1 and the command runs as skiff-guest.service
 #   --mode script    a plain script is PID 1 and the command runs in the root cgroup
 #   --cgroups hybrid systemd mounts the v1 controllers and a controller-less cgroup2 tree at
 #                    /sys/fs/cgroup/unified (the layout of older hosts); default v2 (pure)
+#   --cgroups v1     the same without the cgroup2 tree (systemd's legacy layout, as CentOS 7)
 #   --timeout        power the guest off after this long (default 1800); status 124 then
 #   --keep DIR       use DIR as the results share and keep it (output, console.log, status)
 # The command runs as root in the current directory with this PATH and any SKIFF_*, RUNTIME,
@@ -25,9 +26,9 @@ while (($#)); do
     *) break ;;
   esac
 done
-(($#)) || { sed -n '2,13p' "$0" >&2; exit 2; }
+(($#)) || { sed -n '2,14p' "$0" >&2; exit 2; }
 case "$mode" in systemd | script) ;; *) echo "run.sh: --mode must be systemd or script" >&2; exit 2 ;; esac
-case "$mode/$cgroups" in */v2 | systemd/hybrid) ;; *) echo "run.sh: --cgroups must be v2, or hybrid with --mode systemd (systemd mounts the v1 hierarchies)" >&2; exit 2 ;; esac
+case "$mode/$cgroups" in */v2 | systemd/hybrid | systemd/v1) ;; *) echo "run.sh: --cgroups must be v2, or hybrid or v1 with --mode systemd (systemd mounts the v1 hierarchies)" >&2; exit 2 ;; esac
 
 bash "$here/build.sh"
 cache=$(cd "${SKIFF_GUEST_CACHE:-$here/../../dist/guest}" && pwd)
@@ -64,6 +65,8 @@ fi
 # -cpu max and hangs in the BIOS with -cpu host), so we never try it.
 if [ "$cgroups" = hybrid ]; then
   cmdline="console=ttyS0 panic=-1 systemd.unified_cgroup_hierarchy=0"
+elif [ "$cgroups" = v1 ]; then
+  cmdline="console=ttyS0 panic=-1 systemd.unified_cgroup_hierarchy=0 systemd.legacy_systemd_cgroup_controller=1"
 else
   cmdline="console=ttyS0 panic=-1 systemd.unified_cgroup_hierarchy=1 cgroup_no_v1=all"
 fi
