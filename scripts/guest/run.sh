@@ -63,13 +63,12 @@ fi
 
 # TCG, the emulator: this CI host's /dev/kvm (nested) cannot run the guest (it rejects MSRs with
 # -cpu max and hangs in the BIOS with -cpu host), so we never try it.
-if [ "$cgroups" = hybrid ]; then
-  cmdline="console=ttyS0 panic=-1 systemd.unified_cgroup_hierarchy=0"
-elif [ "$cgroups" = v1 ]; then
-  cmdline="console=ttyS0 panic=-1 systemd.unified_cgroup_hierarchy=0 systemd.legacy_systemd_cgroup_controller=1"
-else
-  cmdline="console=ttyS0 panic=-1 systemd.unified_cgroup_hierarchy=1 cgroup_no_v1=all"
-fi
+case "$cgroups" in
+  v2) layout="systemd.unified_cgroup_hierarchy=1 cgroup_no_v1=all" ;;
+  hybrid) layout="systemd.unified_cgroup_hierarchy=0" ;;
+  v1) layout="systemd.unified_cgroup_hierarchy=0 systemd.legacy_systemd_cgroup_controller=1" ;;
+esac
+cmdline="console=ttyS0 panic=-1 $layout"
 cmdline+=" skiff.mode=$mode skiff.modules=$cache/kernel/lib/modules/$version"
 [ "$mode" = systemd ] && cmdline+=" systemd.unit=skiff-guest.service systemd.show_status=0"
 

@@ -250,8 +250,8 @@ describe.runIf(isRoot && systemdOnV1)(`the systemd cgroup driver on a v1 or hybr
     const pid = rt.state(id).pid;
     const lines = fs.readFileSync(`/proc/${pid}/cgroup`, "utf8").trim().split("\n");
     expect(lines.filter((l) => !l.endsWith(`:/system.slice/${unit}`))).toEqual([]);
-    const dirs = [...new Set(v1Controllers.map((c) => cgroupDirOf(pid, c)))];
     const dir = (controller: string) => cgroupDirOf(pid, controller);
+    const dirs = [...new Set(v1Controllers.map(dir))];
     expect([read(dir("memory"), "memory.limit_in_bytes"), read(dir("memory"), "memory.soft_limit_in_bytes"), read(dir("pids"), "pids.max"), read(dir("cpu"), "cpu.shares"), read(dir("cpu"), "cpu.cfs_quota_us"), read(dir("cpuset"), "cpuset.cpus")]).toEqual([
       String(128 * 1024 * 1024),
       String(32 * 1024 * 1024),
