@@ -8,7 +8,7 @@ import { errnoName } from "./errno.js";
 /**
  * Binds libc now, for a command that will call it anyway (kill, start, create): the platform
  * then reads that command's files through libc too, which in dist/skiff costs far less than
- * Bun.file once bun:ffi is loaded (src/platform/bun-platform.ts).
+ * Bun.file once libc is bound (src/platform/bun-platform.ts).
  */
 export function bindLibc(): void {
   platform().ffi();

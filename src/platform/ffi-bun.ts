@@ -1,14 +1,26 @@
-// Ffi through bun:ffi (the compiled dist/skiff). Each function is bound once, on first use, and
-// bun:ffi itself is loaded only then: `state` and `list` call no libc function of their own.
+// Ffi through Bun's native FFI object (the compiled dist/skiff). Each function is bound once, on
+// first use: `state` makes no libc call of its own and never binds one.
 import type { ArgType, Ffi } from "./ffi.js";
 
 type Fn = (...args: unknown[]) => number | bigint;
 
+/** Bun's FFIType numbers for the types skiff passes (bun:ffi's enum). */
+const TYPES: Record<ArgType, number> = { i32: 5, i64: 7, string: 12, buffer: 12 };
+const PTR = 12;
+
+/**
+ * Bun.FFI is the native object the `bun:ffi` module wraps; the wrapper adds type names and
+ * argument conversions skiff does not use, and costs a compiled program ~1.1–1.7 ms to load
+ * (docs/architecture.md). Without Bun.FFI (another Bun), the module.
+ */
+function nativeFfi(): typeof import("bun:ffi") {
+  return (Bun as unknown as { FFI?: typeof import("bun:ffi") }).FFI ?? (require("bun:ffi") as typeof import("bun:ffi"));
+}
+
 export function bunFfi(): Ffi {
-  const { dlopen, FFIType, read } = require("bun:ffi") as typeof import("bun:ffi");
-  const TYPES: Record<ArgType, import("bun:ffi").FFIType> = { i32: FFIType.i32, i64: FFIType.i64, string: FFIType.ptr, buffer: FFIType.ptr };
+  const { dlopen, read } = nativeFfi();
   const bound = new Map<string, Fn>();
-  const errnoLocation = dlopen("libc.so.6", { __errno_location: { args: [], returns: FFIType.ptr } }).symbols.__errno_location as () => number;
+  const errnoLocation = dlopen("libc.so.6", { __errno_location: { args: [], returns: PTR } }).symbols.__errno_location as () => number;
   return {
     call(func, ret, types, values, library = "libc.so.6") {
       const key = `${library} ${ret} ${func}(${types.join(",")})`;

@@ -1,6 +1,6 @@
 // The FFI contract both engines implement: call a C function (of libc, or another library)
-// returning an integer, and get errno with it. ffi-rs on Node; bun:ffi on Bun (ffi-rs would cost Bun start-up time to extract
-// and load its addon, bun:ffi none: docs/architecture.md has the figures).
+// returning an integer, and get errno with it. ffi-rs on Node; Bun's native FFI on Bun (ffi-rs would cost Bun start-up time to
+// extract and load its addon, Bun.FFI none: docs/architecture.md has the figures).
 export type ArgType = "i32" | "i64" | "string" | "buffer";
 export type ArgValue = number | string | Buffer;
 
