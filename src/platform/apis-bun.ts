@@ -3,7 +3,7 @@
 // (docs/architecture.md).
 import { isAbsent, type Platform } from "./index.js";
 
-export const bunApis: Pick<Platform, "readText" | "exists" | "fileExists" | "listDir" | "print" | "sha256Hex"> = {
+export const bunApis: Pick<Platform, "readText" | "exists" | "fileExists" | "print" | "sha256Hex"> = {
   async readText(file) {
     try {
       return await Bun.file(file).text();
@@ -25,16 +25,6 @@ export const bunApis: Pick<Platform, "readText" | "exists" | "fileExists" | "lis
     }
   },
   fileExists: (file) => Bun.file(file).exists(),
-  async listDir(dir) {
-    try {
-      const names: string[] = [];
-      for await (const name of new Bun.Glob("*").scan({ cwd: dir, dot: true, onlyFiles: false })) names.push(name);
-      return names;
-    } catch (e) {
-      if (isAbsent(e)) return [];
-      throw e;
-    }
-  },
   // console writes natively, whole, at once, and ends quietly on EPIPE.
   print(fd, text) {
     if (text === "") return;

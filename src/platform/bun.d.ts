@@ -18,8 +18,4 @@ declare namespace Bun {
     update(data: string): CryptoHasher;
     digest(encoding: "hex"): string;
   }
-  class Glob {
-    constructor(pattern: string);
-    scan(options: { cwd: string; dot: boolean; onlyFiles: boolean }): AsyncIterable<string>;
-  }
 }
