@@ -8,8 +8,7 @@ export const killCommand: Command = {
   flags: [{ name: "all", alias: "a", type: "boolean", default: false, describe: "signal every process in the container" }],
   handler: async (args) => {
     const a = args as unknown as GlobalOptions & { id: string; signal?: string; all: boolean };
-    const [{ Container }, { parseSignal }, { bindLibc }] = await Promise.all([import("../container/container.js"), import("../container/signals.js"), import("../linux/libc.js")]);
-    bindLibc();
+    const [{ Container }, { parseSignal }] = await Promise.all([import("../container/container.js"), import("../container/signals.js")]);
     const signal = parseSignal(a.signal); // a bad signal is the error, whether or not the container exists
     await (await Container.open(new StateStore(a.root), a.id)).signal(signal, a.all);
   },

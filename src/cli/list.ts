@@ -26,8 +26,8 @@ export const listCommand: Command = {
     const a = args as unknown as GlobalOptions & { format: "table" | "json"; quiet: boolean };
     const [{ viewOf }, { Container }] = await Promise.all([import("../container/state.js"), import("../container/container.js")]);
     const store = new StateStore(a.root);
-    // Every container at once: in dist/skiff each read is a round trip through Bun's I/O thread,
-    // and a host with a hundred containers would otherwise wait for them one after another.
+    // Every container at once: where reads are asynchronous (on Node) a host with a hundred
+    // containers would otherwise wait for them one after another.
     const found = await Promise.all(
       (await store.names()).map(async (id): Promise<ListEntry | undefined> => {
         try {

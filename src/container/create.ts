@@ -7,7 +7,7 @@ import { UNIFIED } from "../cgroups/frozen.js";
 import { createCgroupManager, defaultDeviceRules, type CgroupManager, type SavedCgroups } from "../cgroups/index.js";
 import { SkiffError } from "../errors.js";
 import { EPIPE, errnoOf } from "../linux/errno.js";
-import { bindLibc, connectUnix, mkfifo, pollIn } from "../linux/libc.js";
+import { connectUnix, mkfifo, pollIn } from "../linux/libc.js";
 import { log, trace } from "../log.js";
 import { grantedCapabilities } from "../plan/capabilities.js";
 import { bindsHostSys, cgroupDelegate } from "../plan/cgroup-mount.js";
@@ -167,7 +167,6 @@ export function socketActivationFds(env: NodeJS.ProcessEnv, pid: number): number
 }
 
 export async function createContainer(opts: CreateOptions): Promise<Created> {
-  bindLibc(); // create calls libc anyway: its /proc reads go through it too
   const bundle = path.resolve(opts.bundle);
   const spec = opts.spec ?? loadConfig(bundle);
   const rootfs = rootfsOf(spec, bundle);

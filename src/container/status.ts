@@ -28,7 +28,7 @@ export function deriveStatus(f: StatusFacts): Status {
 
 export async function statusOf(store: StateStore, rec: ContainerRecord): Promise<Status> {
   if (rec.creating) return deriveStatus({ creator: (await isSameLiveProcess(rec.creating.pid, rec.creating.startTime)) ? "alive" : "gone", initAlive: false, fifoExists: false, frozen: false });
-  // All three at once: in dist/skiff each read is a round trip through Bun's I/O thread. exec.fifo
+  // All three at once: where reads are asynchronous (on Node) they overlap. exec.fifo
   // is a FIFO, never a directory: fileExists answers without a stat, also when it is gone.
   const [initAlive, fifoExists, frozen] = await Promise.all([isSameLiveProcess(rec.pid, rec.initStartTime), platform().fileExists(store.fifo(rec.id)), isFrozen(rec.cgroups)]);
   return deriveStatus({ initAlive, fifoExists, frozen });

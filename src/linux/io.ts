@@ -12,9 +12,9 @@ export function sleepSync(ms: number): void {
 }
 
 /**
- * A file's whole text read through libc. The compiled dist/skiff reads so: each Bun.file read is
- * an asynchronous round trip through Bun's I/O thread, ten times the cost of these few calls once
- * libc is bound, and node:fs costs more to load than a whole `delete` does (docs/architecture.md).
+ * A file's whole text read through libc. The compiled dist/skiff reads so: the first Bun.file
+ * read starts Bun's I/O thread and waits for it, which costs more than binding libc, and node:fs
+ * costs more to load than a whole `delete` does (docs/architecture.md).
  */
 export function readFileThroughLibc(path: string): string {
   const fd = open(path, O_RDONLY);

@@ -5,15 +5,6 @@ import type { ArgType, ArgValue } from "../platform/ffi.js";
 import { platform } from "../platform/index.js";
 import { errnoName } from "./errno.js";
 
-/**
- * Binds libc now, for a command that will call it anyway (kill, start, create): the platform
- * then reads that command's files through libc too, which in dist/skiff costs far less than
- * Bun.file once libc is bound (src/platform/bun-platform.ts).
- */
-export function bindLibc(): void {
-  platform().ffi();
-}
-
 /** Calls a libc function (or one of `library`) returning int; throws on -1 with the errno. */
 export function sys(funcName: string, types: ArgType[], values: ArgValue[], what?: string, ret: "i32" | "i64" = "i32", library?: string): number {
   const r = platform().ffi().call(funcName, ret, types, values, library);

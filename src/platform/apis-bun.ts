@@ -3,15 +3,7 @@
 // (docs/architecture.md).
 import { isAbsent, type Platform } from "./index.js";
 
-export const bunApis: Pick<Platform, "readText" | "exists" | "fileExists" | "print" | "sha256Hex"> = {
-  async readText(file) {
-    try {
-      return await Bun.file(file).text();
-    } catch (e) {
-      if (isAbsent(e)) return undefined;
-      throw e;
-    }
-  },
+export const bunApis: Pick<Platform, "exists" | "fileExists" | "print" | "sha256Hex"> = {
   // Bun.file().exists() answers for files (a FIFO too) without a stat on Bun's I/O thread, but
   // says false of a directory: that one takes the stat.
   async exists(file) {

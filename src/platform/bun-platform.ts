@@ -9,25 +9,18 @@ import { bunSpawn } from "./spawn-bun.js";
 import initPath from "../../native/build/skiff-init" with { type: "file" };
 
 const ffi = once(bunFfi);
-let libcBound = false;
 
 export const bunPlatform: Platform = {
   initBinary: () => process.getBuiltinModule("node:fs").readFileSync(initPath as string),
   spawn: bunSpawn,
-  ffi: () => {
-    libcBound = true;
-    return ffi();
-  },
+  ffi,
   ...bunApis,
-  // Each Bun.file read is a round trip through Bun's I/O thread (~0.1-0.5 ms); once a command
-  // has bound libc (which `state` never pays), libc reads a file in a few microseconds
+  // Files are read through libc: the first Bun.file read starts Bun's I/O thread and waits for
+  // it, which costs a compiled program more than binding libc does, and libc then reads a file
+  // in a few microseconds; a Bun.Glob scan, even of an empty directory, costs more again
   // (docs/architecture.md).
-  readText: (file) => (libcBound ? Promise.resolve(readTextThroughLibc(file)) : bunApis.readText(file)),
-  // getdents64 through libc: a Bun.Glob scan, even of an empty directory, costs a compiled
-  // program more than binding libc does, and `list` then reads its records through libc too.
+  readText: async (file) => readTextThroughLibc(file),
   async listDir(dir) {
-    libcBound = true;
-    ffi();
     try {
       return listDirThroughLibc(dir).map((e) => e.name);
     } catch (e) {
