@@ -45,7 +45,7 @@ let sink: Sink = { format: "text", debug: false };
 export async function configureLog(opts: { path?: string; format?: LogFormat; debug?: boolean }): Promise<void> {
   sink = { path: opts.path, format: opts.format ?? "text", debug: opts.debug ?? false };
   if (sink.debug) formatMessage ??= (await import("node:util")).format;
-  if (!sink.debug && /skiff/.test(process.env.DEBUG ?? "")) {
+  if (!sink.debug && (process.env.DEBUG ?? "").includes("skiff")) {
     debugModule = (await import("debug")).default;
     debugModule.enable(process.env.DEBUG!);
   }

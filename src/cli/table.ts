@@ -41,11 +41,16 @@ export function positionalsOf(c: Command): Positional[] {
   return c.positionals
     .split(" ")
     .filter(Boolean)
-    .map((p) => ({ name: p.slice(1, -1).replace(/\.\.$/, ""), required: p.startsWith("<"), variadic: p.endsWith("..]") || p.endsWith("..>") }));
+    .map((p) => {
+      const variadic = p.endsWith("..]") || p.endsWith("..>");
+      return { name: p.slice(1, variadic ? -3 : -1), required: p.startsWith("<"), variadic };
+    });
 }
 
 export const GLOBAL_FLAGS: Flag[] = [
-  { name: "root", type: "string", default: defaultStateRoot(process.env, ownIdentity()), describe: "directory for container state (default /run/skiff; $XDG_RUNTIME_DIR/skiff when rootless)" },
+  // A getter: only a call without --root works it out (as root with XDG_RUNTIME_DIR set, that
+  // reads /proc/self/uid_map through node:fs, whose load costs more than a `state`).
+  { name: "root", type: "string", get default() { return defaultStateRoot(process.env, ownIdentity()); }, describe: "directory for container state (default /run/skiff; $XDG_RUNTIME_DIR/skiff when rootless)" },
   { name: "log", type: "string", describe: "append log records to this file" },
   { name: "log-format", type: "string", default: "text", choices: ["text", "json"], describe: "log record format" },
   { name: "debug", type: "boolean", default: false, describe: "log debug records" },

@@ -48,11 +48,16 @@ export interface ContainerRecord {
   creating?: { pid: number; startTime: string };
 }
 
-const ID_PATTERN = /^[\w+\-.]+$/;
+/** runc's rule for ids: letters, digits, `_`, `+`, `-` and `.` (a loop, not a RegExp: a command's first RegExp costs it ~0.3 ms). */
+function isIdCharacter(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 43 || c === 45 || c === 46;
+}
 
 export function validateId(id: string): void {
   if (!id) throw new SkiffError("InvalidArgument", "container id cannot be empty");
-  if (!ID_PATTERN.test(id) || id === "." || id === "..") throw new SkiffError("InvalidArgument", `invalid container id format: ${id}`);
+  let valid = true;
+  for (let i = 0; i < id.length; i++) valid &&= isIdCharacter(id.charCodeAt(i));
+  if (!valid || id === "." || id === "..") throw new SkiffError("InvalidArgument", `invalid container id format: ${id}`);
 }
 
 export class StateStore {
@@ -60,7 +65,9 @@ export class StateStore {
   private readonly prefix: string;
 
   constructor(readonly root: string) {
-    this.prefix = root.replace(/\/+$/, "");
+    let end = root.length;
+    while (end > 0 && root[end - 1] === "/") end--;
+    this.prefix = root.slice(0, end);
   }
 
   dir(id: string): string {
