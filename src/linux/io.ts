@@ -4,11 +4,13 @@ import { isAbsent } from "../platform/index.js";
 import { EISDIR, ENOENT } from "./errno.js";
 import { close, getdents64, O_DIRECTORY, O_NOFOLLOW, O_RDONLY, open, read, rmdir, unlink } from "./libc.js";
 
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+// Made on first use: a SharedArrayBuffer costs a compiled command ~0.3 ms, and every command
+// loads this module to read its files (docs/architecture.md).
+let sleepCell: Int32Array | undefined;
 
 /** Blocks the thread for ms milliseconds. */
 export function sleepSync(ms: number): void {
-  Atomics.wait(sleepCell, 0, 0, ms);
+  Atomics.wait((sleepCell ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, ms);
 }
 
 /**
@@ -70,7 +72,8 @@ export function listDirThroughLibc(dir: string): DirEntry[] {
 }
 
 // For a file system that leaves d_type unset (cgroupfs, tmpfs, ext4 and xfs all set it).
-function isDirectory(path: string): boolean {
+/** Whether path is a directory (a symlink is not followed). */
+export function isDirectory(path: string): boolean {
   try {
     close(open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
     return true;

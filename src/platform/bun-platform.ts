@@ -1,6 +1,7 @@
 // The Bun platform (the compiled dist/skiff): skiff-init embedded in the executable, started by
 // Bun.spawn, libc through Bun's FFI, files, output and hashing through Bun's native APIs.
-import { listDirThroughLibc, readTextThroughLibc } from "../linux/io.js";
+import { exists } from "../linux/libc.js";
+import { isDirectory, listDirThroughLibc, readTextThroughLibc } from "../linux/io.js";
 import { bunApis } from "./apis-bun.js";
 import { bunFfi } from "./ffi-bun.js";
 import { isAbsent, once, type Platform } from "./index.js";
@@ -15,11 +16,14 @@ export const bunPlatform: Platform = {
   spawn: bunSpawn,
   ffi,
   ...bunApis,
-  // Files are read through libc: the first Bun.file read starts Bun's I/O thread and waits for
-  // it, which costs a compiled program more than binding libc does, and libc then reads a file
-  // in a few microseconds; a Bun.Glob scan, even of an empty directory, costs more again
-  // (docs/architecture.md).
+  // Files are read and looked up through libc: the first Bun.file read starts Bun's I/O thread
+  // and waits for it, and even Bun.file().exists() costs a first use ~0.5 ms; binding libc costs
+  // a compiled program less, and libc then answers in a few microseconds; a Bun.Glob scan, even
+  // of an empty directory, costs more again (docs/architecture.md).
   readText: async (file) => readTextThroughLibc(file),
+  exists: async (file) => exists(file),
+  // O_DIRECTORY on a FIFO fails at once (ENOTDIR): exec.fifo is never opened for real.
+  fileExists: async (file) => exists(file) && !isDirectory(file),
   async listDir(dir) {
     try {
       return listDirThroughLibc(dir).map((e) => e.name);

@@ -7,12 +7,6 @@ declare namespace Bun {
     kill(signal?: string | number): void;
   }
   function spawn(cmd: string[], options: { argv0?: string; stdio: number[]; env: Record<string, string> }): Subprocess;
-  interface BunFile {
-    text(): Promise<string>;
-    exists(): Promise<boolean>;
-    stat(): Promise<unknown>;
-  }
-  function file(path: string): BunFile;
   class CryptoHasher {
     constructor(algorithm: "sha256");
     update(data: string): CryptoHasher;
