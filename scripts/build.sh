@@ -18,6 +18,6 @@ node scripts/gen-validators.mjs
 npx tsc  # type-check, and emit dist/node (the Node fallback entry: dist/node/src/main-node.js)
 mkdir -p dist
 # src/platform/ffi-bun.ts passes bun:ffi's FFIType numbers to Bun.FFI itself: refuse a Bun whose enum moved.
-npx bun -e 'import { FFIType as T } from "bun:ffi"; if (T.i32 !== 5 || T.i64 !== 7 || T.ptr !== 12) { console.error("bun:ffi FFIType numbers changed: update src/platform/ffi-bun.ts"); process.exit(1); }'
+npx bun -e 'import { FFIType } from "bun:ffi"; import { FFI_TYPE } from "./src/platform/ffi-bun.ts"; for (const [name, n] of Object.entries(FFI_TYPE)) if (FFIType[name] !== n) { console.error(`bun:ffi FFIType.${name} is ${FFIType[name]}, not ${n}: update src/platform/ffi-bun.ts`); process.exit(1); }'
 npx bun build --compile --no-compile-autoload-bunfig --no-compile-autoload-dotenv --compile-jit-policy=1000 --minify --bytecode --splitting --format=esm src/main-bun.ts --outfile dist/skiff >/dev/null
 echo "built dist/skiff"

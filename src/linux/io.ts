@@ -71,11 +71,14 @@ export function listDirThroughLibc(dir: string): DirEntry[] {
   return out;
 }
 
-// For a file system that leaves d_type unset (cgroupfs, tmpfs, ext4 and xfs all set it).
-/** Whether path is a directory (a symlink is not followed). */
-export function isDirectory(path: string): boolean {
+/**
+ * Whether path is a directory; a symlink is followed only when asked. Listings ask it of entries
+ * whose file system leaves d_type unset (cgroupfs, tmpfs, ext4 and xfs all set it). O_DIRECTORY
+ * fails at once on anything else, a FIFO included, so nothing is ever really opened but a directory.
+ */
+export function isDirectory(path: string, { followSymlink = false } = {}): boolean {
   try {
-    close(open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
+    close(open(path, O_RDONLY | O_DIRECTORY | (followSymlink ? 0 : O_NOFOLLOW)));
     return true;
   } catch {
     return false;

@@ -1,5 +1,6 @@
 // The Bun platform (the compiled dist/skiff): skiff-init embedded in the executable, started by
-// Bun.spawn, libc through Bun's FFI, files, output and hashing through Bun's native APIs.
+// Bun.spawn, libc through Bun's FFI, files through libc, output and hashing through Bun's native
+// APIs.
 import { exists } from "../linux/libc.js";
 import { isDirectory, listDirThroughLibc, readTextThroughLibc } from "../linux/io.js";
 import { bunApis } from "./apis-bun.js";
@@ -22,8 +23,8 @@ export const bunPlatform: Platform = {
   // of an empty directory, costs more again (docs/architecture.md).
   readText: async (file) => readTextThroughLibc(file),
   exists: async (file) => exists(file),
-  // O_DIRECTORY on a FIFO fails at once (ENOTDIR): exec.fifo is never opened for real.
-  fileExists: async (file) => exists(file) && !isDirectory(file),
+  // Symlinks followed, as Node's statSync in node.ts.
+  fileExists: async (file) => exists(file) && !isDirectory(file, { followSymlink: true }),
   async listDir(dir) {
     try {
       return listDirThroughLibc(dir).map((e) => e.name);

@@ -1,12 +1,12 @@
 // Ffi through Bun's native FFI object (the compiled dist/skiff). Each function is bound once, on
-// first use: `state` makes no libc call of its own and never binds one.
+// first use.
 import type { ArgType, Ffi } from "./ffi.js";
 
 type Fn = (...args: unknown[]) => number | bigint;
 
-/** Bun's FFIType numbers for the types skiff passes (bun:ffi's enum). */
-const TYPES: Record<ArgType, number> = { i32: 5, i64: 7, string: 12, buffer: 12 };
-const PTR = 12;
+/** bun:ffi's FFIType numbers for the types skiff passes; scripts/build.sh checks them against the enum. */
+export const FFI_TYPE = { i32: 5, i64: 7, ptr: 12 } as const;
+const TYPES: Record<ArgType, number> = { i32: FFI_TYPE.i32, i64: FFI_TYPE.i64, string: FFI_TYPE.ptr, buffer: FFI_TYPE.ptr };
 
 /**
  * Bun.FFI is the native object the `bun:ffi` module wraps; the wrapper adds type names and
@@ -20,7 +20,7 @@ function nativeFfi(): typeof import("bun:ffi") {
 export function bunFfi(): Ffi {
   const { dlopen, read } = nativeFfi();
   const bound = new Map<string, Fn>();
-  const errnoLocation = dlopen("libc.so.6", { __errno_location: { args: [], returns: PTR } }).symbols.__errno_location as () => number;
+  const errnoLocation = dlopen("libc.so.6", { __errno_location: { args: [], returns: FFI_TYPE.ptr } }).symbols.__errno_location as () => number;
   return {
     call(func, ret, types, values, library = "libc.so.6") {
       const key = `${library} ${ret} ${func}(${types.join(",")})`;

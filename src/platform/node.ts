@@ -42,7 +42,7 @@ export const nodePlatform: Platform = {
     try {
       return !fs.statSync(file).isDirectory();
     } catch {
-      return false; // as Bun.file().exists(): a path through a non-directory too
+      return false; // as the Bun platform's: a path through a non-directory too
     }
   },
   async listDir(dir) {
