@@ -307,9 +307,7 @@ export class FsManager implements CgroupManager {
       try {
         removeCgroupTree(dir);
       } catch (e) {
-        // Rootless: a cgroup the user may not remove was never theirs to join either.
-        if (this.saved.rootless && isPermissionError(e)) debug("rootless: %s not removed (%s)", dir, (e as Error).message);
-        else errors.push(e instanceof Error ? e.message : String(e));
+        errors.push(e instanceof Error ? e.message : String(e));
       }
     }
     for (const dir of [...this.saved.created].reverse()) {
