@@ -64,7 +64,7 @@ describe.runIf(isRoot && cgroupMode !== "v2")(`cgroup v1 hierarchies (this host:
     if (cgroupMode === "hybrid") expect(byName.unified).toEqual({ name: "unified", dir: m.saved.paths[""], controllers: [] });
   });
 
-  it("creates, joins every hierarchy, and removes what it created", async () => {
+  it("creates, joins every hierarchy, and removes only what it created", async () => {
     const m = newManager();
     await m.create();
     for (const dir of Object.values(m.saved.paths)) expect(fs.statSync(dir).isDirectory()).toBe(true);

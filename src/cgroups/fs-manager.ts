@@ -291,25 +291,8 @@ export class FsManager implements CgroupManager {
       return;
     }
     const leaves = new Set(this.directories);
-    const made = new Set(this.saved.created);
     const errors: string[] = [];
     const remaining: string[] = [];
-    // The container's own cgroups go whoever made them, as runc and crun remove them: an engine
-    // (or runc's tests) may make the leaf before `create`, and an empty leaf left behind keeps
-    // what it holds (v1 realtime runtime). One that still holds processes is not the
-    // container's alone (delete killed everything in it; a failed create kills nothing): kept.
-    const foreign = [...leaves].filter((dir) => !made.has(dir) && libc.exists(dir));
-    for (const dir of foreign) {
-      if (pidsUnder(dir).length > 0) {
-        debug("keeping %s: it holds processes skiff did not start", dir);
-        continue;
-      }
-      try {
-        removeCgroupTree(dir);
-      } catch (e) {
-        errors.push(e instanceof Error ? e.message : String(e));
-      }
-    }
     for (const dir of [...this.saved.created].reverse()) {
       try {
         if (leaves.has(dir)) removeCgroupTree(dir);

@@ -32,7 +32,7 @@ export interface SavedCgroups {
   paths: Record<string, string>;
   /** Mountpoint of the cgroup v2 tree, whose ancestors' subtree_control set() may extend (v2 mode). */
   unifiedMount?: string;
-  /** Directories skiff created, parents first: destroy() removes these, and the container's own (`paths`) whoever made them. */
+  /** Directories skiff created, parents first: destroy() removes these and nothing else. */
   created: string[];
   /** The resources last applied: `update` merges its changes into these, as runc does. */
   resources?: LinuxResources;
