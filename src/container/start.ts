@@ -3,7 +3,8 @@
 // Then the poststart hooks run here.
 import { SkiffError, isSkiffError } from "../errors.js";
 import { ENOENT } from "../linux/errno.js";
-import { close, fcntl, O_NONBLOCK, O_RDONLY, open, pollIn, read, unlink } from "../linux/libc.js";
+import { readToEnd } from "../linux/io.js";
+import { close, fcntl, O_NONBLOCK, O_RDONLY, open, pollIn, unlink } from "../linux/libc.js";
 import { hookState, runHooks } from "./hooks.js";
 import { killAndReap, openProcess } from "./reap.js";
 import { Container } from "./container.js";
@@ -28,10 +29,7 @@ async function readOutcome(store: StateStore, rec: ContainerRecord): Promise<str
     const [fifoEvents] = pollIn([fifo, pidfd], -1);
     if (!fifoEvents) return "";
     fcntl(fifo, F_SETFL, fcntl(fifo, F_GETFL, 0) & ~O_NONBLOCK);
-    const chunks: Buffer[] = [];
-    const buf = Buffer.alloc(4096);
-    for (let n; (n = read(fifo, buf)) > 0; ) chunks.push(Buffer.from(buf.subarray(0, n)));
-    return Buffer.concat(chunks).toString();
+    return readToEnd(fifo);
   } finally {
     close(fifo);
     close(pidfd);

@@ -3,14 +3,26 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { isSkiffError } from "../errors.js";
-import { ENOENT } from "./errno.js";
-import { listDirThroughLibc, readFileThroughLibc, readTextThroughLibc, removeTreeThroughLibc, writeAll } from "./io.js";
+import { EISDIR, ENOENT } from "./errno.js";
+import { execFileSync } from "node:child_process";
+import { isDirectory, listDirThroughLibc, readFileThroughLibc, readTextThroughLibc, removeTreeThroughLibc, writeAll } from "./io.js";
+import { exists } from "./libc.js";
 
 let dir: string;
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-io-"));
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** The errno of the SkiffError fn throws; undefined if it throws none. */
+function errnoThrownBy(fn: () => unknown): number | undefined {
+  try {
+    fn();
+  } catch (e) {
+    return isSkiffError(e) ? e.errno : -1;
+  }
+  return undefined;
+}
 
 it("writes all of a large text, multi-byte characters included", () => {
   const file = path.join(dir, "out");
@@ -27,14 +39,13 @@ it("reads a whole file through libc, larger than one read; a missing one is an e
   const text = "ü".repeat(100_000);
   fs.writeFileSync(file, text);
   expect(readFileThroughLibc(file)).toBe(text);
-  expect(readTextThroughLibc(path.join(dir, "none"))).toBeUndefined();
-  let error: unknown;
-  try {
-    readFileThroughLibc(path.join(dir, "none"));
-  } catch (e) {
-    error = e;
+  // empty, and exactly one full buffer (the read after it is the one that says end of file)
+  for (const size of [0, 65536, 131072]) {
+    fs.writeFileSync(file, "a".repeat(size));
+    expect(readFileThroughLibc(file)).toBe("a".repeat(size));
   }
-  expect(isSkiffError(error) && error.errno === ENOENT).toBe(true);
+  expect(readTextThroughLibc(path.join(dir, "none"))).toBeUndefined();
+  expect(errnoThrownBy(() => readFileThroughLibc(path.join(dir, "none")))).toBe(ENOENT);
 });
 
 it("lists a directory with its entries' kinds, over more than one getdents64 buffer", () => {
@@ -64,4 +75,16 @@ it("removes a tree, never following a symlink out of it; a missing path is fine"
   fs.symlinkSync(outside, path.join(dir, "top-link"));
   removeTreeThroughLibc(path.join(dir, "top-link"));
   expect(fs.readdirSync(outside)).toEqual(["keep"]);
+});
+
+it("answers kinds and existence without opening a FIFO, and reading a directory is an error, not absence", () => {
+  const fifo = path.join(dir, "fifo");
+  execFileSync("mkfifo", [fifo]);
+  fs.mkdirSync(path.join(dir, "sub"));
+  fs.symlinkSync(path.join(dir, "sub"), path.join(dir, "link"));
+  expect([exists(fifo), isDirectory(fifo)]).toEqual([true, false]);
+  expect([exists(path.join(dir, "none")), isDirectory(path.join(dir, "none"))]).toEqual([false, false]);
+  expect(isDirectory(path.join(dir, "sub"))).toBe(true);
+  expect([isDirectory(path.join(dir, "link")), isDirectory(path.join(dir, "link"), { followSymlink: true })]).toEqual([false, true]);
+  expect(errnoThrownBy(() => readTextThroughLibc(path.join(dir, "sub")))).toBe(EISDIR);
 });

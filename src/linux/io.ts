@@ -1,8 +1,8 @@
 // Blocking reads, writes and sleeps for a short-lived CLI: no event loop work waits on them.
 import { isSkiffError } from "../errors.js";
-import { isAbsent } from "../platform/index.js";
+import { isAbsent, isAbsentErrno } from "../platform/index.js";
 import { EISDIR, ENOENT } from "./errno.js";
-import { close, getdents64, O_DIRECTORY, O_NOFOLLOW, O_RDONLY, open, read, rmdir, unlink } from "./libc.js";
+import { close, getdents64, O_DIRECTORY, O_NOFOLLOW, O_RDONLY, open, openOrErrno, read, rmdir, syscallFailure, unlinkOrErrno } from "./libc.js";
 
 // Made on first use: a SharedArrayBuffer costs a compiled command ~0.3 ms, and every command
 // loads this module to read its files (docs/architecture.md).
@@ -21,22 +21,45 @@ export function sleepSync(ms: number): void {
 export function readFileThroughLibc(path: string): string {
   const fd = open(path, O_RDONLY);
   try {
-    const chunks: Buffer[] = [];
-    const buf = Buffer.allocUnsafe(65536);
-    for (let n; (n = read(fd, buf)) > 0; ) chunks.push(Buffer.from(buf.subarray(0, n)));
-    return Buffer.concat(chunks).toString();
+    return readToEnd(fd);
   } finally {
     close(fd);
   }
 }
 
-/** readFileThroughLibc, or undefined when there is no such file. */
+/**
+ * Everything fd gives until end of file, as UTF-8 text. One buffer, grown when full, and no
+ * Buffer.from or Buffer.concat: their first use costs a compiled command ~0.6 ms
+ * (docs/architecture.md).
+ */
+export function readToEnd(fd: number): string {
+  let buf = Buffer.allocUnsafe(65536);
+  let size = 0;
+  for (let n; (n = read(fd, buf.subarray(size))) > 0; ) {
+    size += n;
+    if (size === buf.length) {
+      const bigger = Buffer.allocUnsafe(buf.length * 2);
+      bigger.set(buf);
+      buf = bigger;
+    }
+  }
+  return buf.toString("utf8", 0, size);
+}
+
+/** readFileThroughLibc, or undefined when there is no such file (nor error built: openOrErrno). */
 export function readTextThroughLibc(path: string): string | undefined {
+  const fd = openOrErrno(path, O_RDONLY);
+  if (fd < 0) {
+    if (isAbsentErrno(-fd)) return undefined;
+    throw syscallFailure(`open ${path}`, -fd);
+  }
   try {
-    return readFileThroughLibc(path);
+    return readToEnd(fd);
   } catch (e) {
     if (isAbsent(e)) return undefined;
     throw e;
+  } finally {
+    close(fd);
   }
 }
 
@@ -77,12 +100,10 @@ export function listDirThroughLibc(dir: string): DirEntry[] {
  * fails at once on anything else, a FIFO included, so nothing is ever really opened but a directory.
  */
 export function isDirectory(path: string, { followSymlink = false } = {}): boolean {
-  try {
-    close(open(path, O_RDONLY | O_DIRECTORY | (followSymlink ? 0 : O_NOFOLLOW)));
-    return true;
-  } catch {
-    return false;
-  }
+  const fd = openOrErrno(path, O_RDONLY | O_DIRECTORY | (followSymlink ? 0 : O_NOFOLLOW));
+  if (fd < 0) return false;
+  close(fd);
+  return true;
 }
 
 /**
@@ -90,12 +111,9 @@ export function isDirectory(path: string, { followSymlink = false } = {}): boole
  * a file or a symlink (never followed) and refuses only a directory, which is then emptied.
  */
 export function removeTreeThroughLibc(path: string): void {
-  try {
-    return unlink(path);
-  } catch (e) {
-    if (isSkiffError(e) && e.errno === ENOENT) return;
-    if (!isSkiffError(e) || e.errno !== EISDIR) throw e;
-  }
+  const unlinked = unlinkOrErrno(path);
+  if (unlinked === 0 || unlinked === -ENOENT) return;
+  if (unlinked !== -EISDIR) throw syscallFailure(`unlink ${path}`, -unlinked);
   for (const ent of listDirThroughLibc(path)) removeTreeThroughLibc(`${path}/${ent.name}`);
   try {
     rmdir(path);

@@ -8,7 +8,7 @@ import { errnoName } from "./errno.js";
 /** Calls a libc function (or one of `library`) returning int; throws on -1 with the errno. */
 export function sys(funcName: string, types: ArgType[], values: ArgValue[], what?: string, ret: "i32" | "i64" = "i32", library?: string): number {
   const r = platform().ffi().call(funcName, ret, types, values, library);
-  if (r.value === -1) throw new SkiffError("Syscall", `${what ?? funcName}: ${errnoName(r.errno)}`, r.errno);
+  if (r.value === -1) throw syscallFailure(what ?? funcName, r.errno);
   return r.value;
 }
 
@@ -67,6 +67,30 @@ export function open(path: string, flags: number): number {
   return sys("open", ["string", "i32"], [path, flags | O_CLOEXEC], `open ${path}`);
 }
 
+/**
+ * A call where failing is an answer, not an error: its value, or minus the errno. No Error is
+ * built for it: a command's first one costs ~0.25 ms (docs/architecture.md).
+ */
+function sysOrErrno(funcName: string, types: ArgType[], values: ArgValue[]): number {
+  const r = platform().ffi().call(funcName, "i32", types, values);
+  return r.value === -1 ? -r.errno : r.value;
+}
+
+/** open(2): the descriptor, or minus the errno (sysOrErrno). */
+export function openOrErrno(path: string, flags: number): number {
+  return sysOrErrno("open", ["string", "i32"], [path, flags | O_CLOEXEC]);
+}
+
+/** unlink(2): 0, or minus the errno (sysOrErrno). */
+export function unlinkOrErrno(path: string): number {
+  return sysOrErrno("unlink", ["string"], [path]);
+}
+
+/** The error sys would have thrown for a call that failed with errno. */
+export function syscallFailure(what: string, errno: number): SkiffError {
+  return new SkiffError("Syscall", `${what}: ${errnoName(errno)}`, errno);
+}
+
 /** read(2) into buf; the count read, 0 at end of file. */
 export function read(fd: number, buf: Buffer): number {
   return sys("read", ["i32", "buffer", "i64"], [fd, buf, buf.length], "read", "i64");
@@ -96,12 +120,8 @@ export function chown(path: string, uid: number, gid: number): void {
 
 /** access(2) with F_OK: whether path resolves (symlinks followed), as existsSync says. */
 export function exists(path: string): boolean {
-  try {
-    sys("access", ["string", "i32"], [path, 0], `access ${path}`);
-    return true;
-  } catch {
-    return false;
-  }
+  // "no" is common (a gone exec.fifo, in every `state` of a running container): sysOrErrno.
+  return sysOrErrno("access", ["string", "i32"], [path, 0]) === 0;
 }
 
 /** getdents64(2) into buf (linux_dirent64 records); the bytes filled, 0 at the end. */

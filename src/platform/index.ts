@@ -48,8 +48,12 @@ const ABSENT: Record<string, number> = { ENOENT: 2, ENODEV: 19, ENOTDIR: 20, EOP
 
 /** e is one of ABSENT: a Node or Bun error by its code, or a failed libc call (SkiffError) by its errno. */
 export function isAbsent(e: unknown): boolean {
-  if (isSkiffError(e)) return e.errno !== undefined && Object.values(ABSENT).includes(e.errno);
+  if (isSkiffError(e)) return e.errno !== undefined && isAbsentErrno(e.errno);
   return Object.hasOwn(ABSENT, (e as NodeJS.ErrnoException).code ?? "");
+}
+
+export function isAbsentErrno(errno: number): boolean {
+  return Object.values(ABSENT).includes(errno);
 }
 
 let current: Platform | undefined;
