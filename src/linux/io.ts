@@ -46,7 +46,10 @@ export function readToEnd(fd: number): string {
   return buf.toString("utf8", 0, size);
 }
 
-/** readFileThroughLibc, or undefined when there is no such file (nor error built: openOrErrno). */
+/**
+ * readFileThroughLibc, or undefined when there is no such file; that answer builds no Error
+ * (openOrErrno).
+ */
 export function readTextThroughLibc(path: string): string | undefined {
   const fd = openOrErrno(path, O_RDONLY);
   if (fd < 0) {
