@@ -1,10 +1,10 @@
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { isSkiffError } from "../errors.js";
 import { EISDIR, ENOENT } from "./errno.js";
-import { execFileSync } from "node:child_process";
 import { isDirectory, listDirThroughLibc, readFileThroughLibc, readTextThroughLibc, removeTreeThroughLibc, writeAll } from "./io.js";
 import { exists } from "./libc.js";
 
