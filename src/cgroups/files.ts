@@ -3,7 +3,7 @@
 // resource busy" rather than a bare errno.
 // Through libc: node:fs costs a compiled Bun program more start-up than a whole `delete`
 // (docs/architecture.md); only the asynchronous write takes node:fs, which create loads anyway.
-import * as path from "node:path";
+import * as path from "../posix-path.js";
 import { EBUSY, ENOENT, ENOTEMPTY, errnoOf, syscallError } from "../linux/errno.js";
 import { listDirThroughLibc, readFileThroughLibc, readTextThroughLibc, sleepSync, type DirEntry } from "../linux/io.js";
 import * as libc from "../linux/libc.js";

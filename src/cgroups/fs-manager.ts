@@ -1,6 +1,6 @@
 // The cgroup manager itself: one class over v1, hybrid and v2 directories (plain file writes),
 // and over a systemd unit when the systemd driver made the cgroup. index.ts creates and loads it.
-import * as path from "node:path";
+import * as path from "../posix-path.js";
 import { SkiffError } from "../errors.js";
 import { readOwnMountinfo } from "../host/mountinfo.js";
 import { EBUSY, ENOENT, ENOTEMPTY, errnoOf } from "../linux/errno.js";

@@ -4,7 +4,7 @@
 // Use: createCgroupManager(...) → create() → apply(initPid) → set(resources); save `saved` in
 // state.json; later commands call loadCgroupManager(saved). After update() save `saved` again:
 // it carries the resources that the next update merges into.
-import * as path from "node:path";
+import * as path from "../posix-path.js";
 import { SkiffError } from "../errors.js";
 import { EBUSY, errnoOf } from "../linux/errno.js";
 import { readFileThroughLibc } from "../linux/io.js";
@@ -172,7 +172,7 @@ function systemdManager(opts: CreateOptions, mode: CgroupMode, hierarchies: Hier
   if (rootless && mode !== "v2") throw new SkiffError("InvalidConfig", `--systemd-cgroup: a rootless container needs a cgroup v2 host (this one is ${mode}); drop --systemd-cgroup`);
   if (!exists("/run/systemd/system")) throw new SkiffError("InvalidConfig", "systemd not running on this host, cannot use systemd cgroups manager");
   const unit = systemdUnitOf(opts.cgroupsPath, opts.id, rootless ? "user.slice" : "system.slice");
-  const unitDirOn = (h: Hierarchy, managerCgroup = "/") => directoryOn(h, { path: path.posix.join(managerCgroup, unit.cgroup), absolute: true }, "/");
+  const unitDirOn = (h: Hierarchy, managerCgroup = "/") => directoryOn(h, { path: path.join(managerCgroup, unit.cgroup), absolute: true }, "/");
   const { paths, unifiedMount } = pathsOn(hierarchies, (h) => unitDirOn(h));
   // A rootless unit lives in the user's systemd, whose own cgroup (user@UID.service) apply()
   // asks for: until then the directory is unknown.

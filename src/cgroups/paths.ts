@@ -12,7 +12,7 @@
 //   memory:/process_api/<hash>/x and cpu:/x on a hybrid host, and beside the calling service,
 //   /system.slice/x, on a v2 host), so skiff users see the same tree.
 // - systemd's "slice:prefix:name" form is refused: it belongs to --systemd-cgroup (systemd.ts).
-import * as path from "node:path";
+import * as path from "../posix-path.js";
 import { SkiffError } from "../errors.js";
 import { pathUnderMount, type CgroupMode, type Hierarchy } from "./mounts.js";
 
@@ -34,7 +34,7 @@ export function placementOf(cgroupsPath: string | undefined, id: string): Placem
   }
   const absolute = raw.startsWith("/");
   // Cleaning against "/" drops "." and any ".." that would climb out of the hierarchy.
-  const cleaned = path.posix.normalize("/" + raw).replace(/\/+$/, "");
+  const cleaned = path.normalize("/" + raw).replace(/\/+$/, "");
   if (cleaned === "") {
     throw new SkiffError("InvalidConfig", `linux.cgroupsPath ${JSON.stringify(raw)} names the cgroup root; a container needs its own cgroup`);
   }
@@ -47,7 +47,7 @@ export function placementOf(cgroupsPath: string | undefined, id: string): Placem
  */
 export function relativeBase(mode: CgroupMode, h: Hierarchy, own: string | undefined): string {
   const base = own ?? "/";
-  return mode === "v2" && h.kind === "v2" ? path.posix.dirname(base) : base;
+  return mode === "v2" && h.kind === "v2" ? path.dirname(base) : base;
 }
 
 /**
@@ -55,18 +55,18 @@ export function relativeBase(mode: CgroupMode, h: Hierarchy, own: string | undef
  * namespace root; the mount may show a subtree (mountRoot), whose prefix is then stripped.
  */
 export function directoryOn(h: Hierarchy, placement: Placement, base: string): string {
-  const inTree = placement.absolute ? placement.path : path.posix.join(base, placement.path);
-  return path.posix.join(h.mountpoint, pathUnderMount(inTree, h.mountRoot) ?? inTree);
+  const inTree = placement.absolute ? placement.path : path.join(base, placement.path);
+  return path.join(h.mountpoint, pathUnderMount(inTree, h.mountRoot) ?? inTree);
 }
 
 /** Every directory from the hierarchy's mountpoint down to `dir`, top first (mountpoint excluded). */
 export function directoriesBetween(mountpoint: string, dir: string): string[] {
-  const rel = path.posix.relative(mountpoint, dir);
+  const rel = path.relative(mountpoint, dir);
   if (rel === "" || rel.startsWith("..")) return [];
   const out: string[] = [];
   let cur = mountpoint;
   for (const part of rel.split("/")) {
-    cur = path.posix.join(cur, part);
+    cur = path.join(cur, part);
     out.push(cur);
   }
   return out;

@@ -5,7 +5,7 @@
 // handful of things in a row, and a D-Bus library cost more to load and run than the whole
 // exchange (docs/cgroups.md has the figures).
 import * as fs from "node:fs";
-import * as path from "node:path";
+import * as path from "../posix-path.js";
 import { SkiffError } from "../errors.js";
 import { outsideId } from "../host/rootless.js";
 import { writeAll } from "../linux/io.js";

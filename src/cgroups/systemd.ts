@@ -1,7 +1,7 @@
 // The systemd cgroup driver's rules, as runc 1.1 applies them (libcontainer/specconv and
 // cgroups/systemd): which unit a container gets, where its cgroup is, and which unit properties
 // stand for its resources. Pure functions; the D-Bus calls are in systemd-bus.ts.
-import * as path from "node:path";
+import * as path from "../posix-path.js";
 import { SkiffError } from "../errors.js";
 import { readFileThroughLibc } from "../linux/io.js";
 import { exists } from "../linux/libc.js";
@@ -42,7 +42,7 @@ export function systemdUnitOf(cgroupsPath: string | undefined, id: string, defau
   if (name.endsWith(".slice")) return { unit: name, slice, cgroup: expandSlice(name) };
   const unit = `${prefix}-${name}.scope`;
   if (name === "" || unit.includes("/")) throw new SkiffError("InvalidConfig", `linux.cgroupsPath ${JSON.stringify(cgroupsPath)}: ${JSON.stringify(unit)} is not a valid unit name`);
-  return { unit, slice, cgroup: path.posix.join(expandSlice(slice), unit) };
+  return { unit, slice, cgroup: path.join(expandSlice(slice), unit) };
 }
 
 /** systemd's slice nesting: "a-b.slice" is the cgroup /a.slice/a-b.slice; "-.slice" is the root. */

@@ -1,7 +1,7 @@
 // cgroup v2: one directory in the unified tree. Controllers must be enabled in every ancestor's
 // cgroup.subtree_control before their files appear in the container's directory, and the v1-
 // shaped OCI values are converted as runc converts them.
-import * as path from "node:path";
+import * as path from "../posix-path.js";
 import { SkiffError } from "../errors.js";
 import { log, trace } from "../log.js";
 import type { BlockIO, CPU, LinuxResources, Memory, ThrottleDevice } from "../spec/types.js";

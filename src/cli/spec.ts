@@ -1,4 +1,5 @@
 import { SkiffError } from "../errors.js";
+import { join } from "../posix-path.js";
 import type { Command } from "./table.js";
 
 export const specCommand: Command = {
@@ -14,7 +15,7 @@ export const specCommand: Command = {
     const { defaultSpec } = await import("../spec/default-spec.js");
     // Fetched here: every command loads this module, and the read-only ones never load node:fs.
     const fs = process.getBuiltinModule("node:fs");
-    const file = process.getBuiltinModule("node:path").join(a.bundle, "config.json");
+    const file = join(a.bundle, "config.json");
     if (fs.existsSync(file)) throw new SkiffError("AlreadyExists", `File ${file} exists. Remove it first`);
     fs.writeFileSync(file, JSON.stringify(defaultSpec({ rootless: a.rootless }), null, "\t") + "\n");
   },

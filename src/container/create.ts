@@ -1,7 +1,7 @@
 // `create`: claim the id, compile the plan, start skiff-init, follow it until the container
 // waits for `start`; then record state and the pid file. Any failure unwinds everything made.
 import * as fs from "node:fs";
-import * as path from "node:path";
+import * as path from "../posix-path.js";
 import { initBornInCgroup, ownKernelRelease } from "../cgroups/clone-into.js";
 import { UNIFIED } from "../cgroups/frozen.js";
 import { createCgroupManager, defaultDeviceRules, type CgroupManager, type SavedCgroups } from "../cgroups/index.js";

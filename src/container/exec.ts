@@ -3,7 +3,7 @@
 // cgroups and sends it compileExecPlan's plan; then it either waits for the exit status
 // (relaying a terminal when there is no console socket) or returns once the program runs.
 import * as fs from "node:fs";
-import * as path from "node:path";
+import * as path from "../posix-path.js";
 import { joinForExec, openOwnCgroupProcs, type SavedCgroups } from "../cgroups/index.js";
 import { SkiffError } from "../errors.js";
 import { connectUnix, pollIn, schedSetaffinity } from "../linux/libc.js";

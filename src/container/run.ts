@@ -4,7 +4,7 @@
 // With process.terminal and no --console-socket, skiff holds the console itself and relays
 // between the user's terminal and the container's pty.
 import * as fs from "node:fs";
-import * as path from "node:path";
+import * as path from "../posix-path.js";
 import { SkiffError } from "../errors.js";
 import { mark } from "../marks.js";
 import { loadConfig } from "../spec/load.js";

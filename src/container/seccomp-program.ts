@@ -1,5 +1,5 @@
 // linux.seccomp → the BPF program the init loads (create and exec share it).
-import * as path from "node:path";
+import * as path from "../posix-path.js";
 import type { SeccompProgram } from "../plan/process.js";
 import type { Spec } from "../spec/types.js";
 import type { StateStore } from "./state-store.js";

@@ -10,10 +10,11 @@ import { removeTreeThroughLibc, writeAll } from "../linux/io.js";
 import { ENOENT } from "../linux/errno.js";
 import { close, flock, LOCK_EX, O_RDONLY, open } from "../linux/libc.js";
 import { platform } from "../platform/index.js";
+import * as path from "../posix-path.js";
 import type { SavedCgroups } from "../cgroups/index.js";
 import type { ValidSpec } from "../spec/types.js";
 
-// Fetched on the first write: the read-only commands never load node:fs or node:path
+// Fetched on the first write: the read-only commands never load node:fs
 // (docs/architecture.md).
 const fs = (): typeof NodeFs => process.getBuiltinModule("node:fs");
 
@@ -204,7 +205,6 @@ export class StateStore {
 
 /** Writes a pid file the way containerd reads it: bare digits, no newline, atomically. */
 export function writePidFile(file: string, pid: number): void {
-  const path = process.getBuiltinModule("node:path");
   const abs = path.resolve(file);
   const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}`);
   try {

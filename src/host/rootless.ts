@@ -1,6 +1,7 @@
 // Rootless: skiff run by a user without host root (runc's rules). Read from the process's own
 // facts: its effective uid and whether it sits in a user namespace that maps less than the host.
 import { SkiffError } from "../errors.js";
+import { join } from "../posix-path.js";
 import type { Identity } from "./identity.js";
 
 /** What rootless mode is decided from (ownIdentity() gives it; tests pass their own). */
@@ -24,7 +25,7 @@ export function defaultStateRoot(env: NodeJS.ProcessEnv, facts: RootlessFacts): 
   const xdg = env.XDG_RUNTIME_DIR;
   if (!xdg) return DEFAULT_STATE_ROOT;
   const honour = facts.euid !== 0 || (facts.inUserNamespace && env.USER !== "root");
-  return honour ? process.getBuiltinModule("node:path").join(xdg, "skiff") : DEFAULT_STATE_ROOT;
+  return honour ? join(xdg, "skiff") : DEFAULT_STATE_ROOT;
 }
 
 /**

@@ -4,7 +4,7 @@
 // docs/architecture.md). Files are written to a temporary name and renamed, so concurrent
 // creates never read halves.
 import * as fs from "node:fs";
-import * as path from "node:path";
+import * as path from "../posix-path.js";
 import { log } from "../log.js";
 import { platform } from "../platform/index.js";
 import type { Seccomp } from "../spec/types.js";

@@ -6,7 +6,7 @@
 // of its copy there: a read-only host mount stays read-only for the container's root.
 // Done as runc does: only for a root runtime (a rootless one owns its sources anyway, and
 // could not reach the others either).
-import * as path from "node:path";
+import * as path from "../posix-path.js";
 import type { Spec } from "../spec/types.js";
 import { mountIdmap } from "./idmap.js";
 import { parseMountOptions } from "./mount-options.js";

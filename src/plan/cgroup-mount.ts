@@ -5,7 +5,7 @@
 // Where /sys is a bind of the host's (`spec --rootless`), its /sys/fs/cgroup is the host's cgroup2
 // mount, on which the kernel refuses another (EBUSY: the same filesystem on the same mount
 // point): there the container's directory is bound too, as runc falls back to.
-import * as path from "node:path";
+import * as path from "../posix-path.js";
 import type { Mount, Spec } from "../spec/types.js";
 import { hostIdOf } from "./idmap.js";
 import { MS, parseMountOptions } from "./mount-options.js";
@@ -24,7 +24,7 @@ export interface CgroupView {
 
 /** Does one of `mounts` bind the host's /sys onto the container's (runc's `spec --rootless`)? */
 export function bindsHostSys(mounts: readonly Mount[] | undefined): boolean {
-  return (mounts ?? []).some((m) => m.source !== undefined && path.posix.normalize(m.source) === "/sys" && containerRelative(m.destination) === "sys" && parseMountOptions(m.options, m.type).bind);
+  return (mounts ?? []).some((m) => m.source !== undefined && path.normalize(m.source) === "/sys" && containerRelative(m.destination) === "sys" && parseMountOptions(m.options, m.type).bind);
 }
 
 /**

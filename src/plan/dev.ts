@@ -1,6 +1,6 @@
 // The container's /dev: device nodes (config-linux.md "Devices", default devices) and the
 // standard symlinks, unless the config bind-mounts a /dev of its own.
-import * as path from "node:path";
+import * as path from "../posix-path.js";
 import type { Spec } from "../spec/types.js";
 import { parseMountOptions } from "./mount-options.js";
 import { deviceNodes, mknodMode } from "./devices.js";
@@ -21,7 +21,7 @@ function bindsDev(spec: Spec): boolean {
 export function deviceSteps(spec: Spec, rootfs: string): Step[] {
   if (bindsDev(spec)) return [];
   // A configured device may not replace a different file already at its path; defaults may.
-  const configured = new Set((spec.linux?.devices ?? []).map((d) => path.posix.normalize(d.path)));
+  const configured = new Set((spec.linux?.devices ?? []).map((d) => path.normalize(d.path)));
   const steps = deviceNodes(spec).map((d) =>
     step(Op.MKNOD, `create device ${d.path}`, [mknodMode(d), d.major, d.minor, d.uid, d.gid, configured.has(d.path) ? 1 : 0], [rootfs, d.path]),
   );

@@ -2,7 +2,7 @@
 // How a node is made (mknod, or a bind mount from the host where mknod is not permitted, as in a
 // user namespace) is the executor's business; this decides which nodes, with what numbers,
 // mode and owner.
-import * as path from "node:path";
+import * as path from "../posix-path.js";
 import type { Device, Spec } from "../spec/types.js";
 
 export interface DeviceNode {
@@ -45,7 +45,7 @@ export function deviceNumber(major: number, minor: number): number {
 function deviceNode(d: Device): DeviceNode {
   const fifo = d.type === "p";
   return {
-    path: path.posix.normalize(d.path),
+    path: path.normalize(d.path),
     type: d.type === "u" ? "c" : d.type,
     major: fifo ? 0 : (d.major ?? 0),
     minor: fifo ? 0 : (d.minor ?? 0),

@@ -3,7 +3,7 @@
 // idmaps it with mount_setattr(MOUNT_ATTR_IDMAP) through a user namespace carrying the mount's
 // mappings; the init attaches the clone at the destination (OP_MOVE_TREE). A container with a
 // user namespace of its own gets them from the bind source opener instead (bind-sources.ts).
-import * as path from "node:path";
+import * as path from "../posix-path.js";
 import type { IDMapping, Mount, Spec } from "../spec/types.js";
 import { parseMountOptions } from "./mount-options.js";
 import { step, type Step } from "./plan.js";

@@ -1,6 +1,6 @@
 // The container's filesystem view (config.md "Root", "Mounts"; config-linux.md
 // "rootfsPropagation", "Devices", "maskedPaths", "readonlyPaths"), as init steps.
-import * as path from "node:path";
+import * as path from "../posix-path.js";
 import type { Mount, Spec } from "../spec/types.js";
 import { cgroupMountSteps, type CgroupView } from "./cgroup-mount.js";
 import { unescapeMountinfo } from "../cgroups/mounts.js";
@@ -22,7 +22,7 @@ export interface RootfsFacts {
 
 /** The container path of a mount destination, relative to the rootfs ("dev/pts"). */
 export function containerRelative(dest: string): string {
-  return path.posix.normalize("/" + dest).replace(/^\/+/, "");
+  return path.normalize("/" + dest).replace(/^\/+/, "");
 }
 
 /**

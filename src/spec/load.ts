@@ -3,7 +3,7 @@
 // Every problem becomes one line "<source>: <json pointer>: <rule>", all reported at once.
 
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join } from "../posix-path.js";
 import type { ErrorObject } from "ajv";
 import { SkiffError } from "../errors.js";
 import { locateJsonError } from "./json-position.js";

@@ -1,7 +1,7 @@
 // The Linux-specific rules beyond the JSON Schema (semantic.ts runs them): user namespaces and
 // id mappings, sysctl and time namespaces, network devices, seccomp, memory policy and
 // linux.resources (which `update --resources` checks too).
-import { posix } from "node:path";
+import { normalize } from "../posix-path.js";
 import { idListProblem } from "./id-list.js";
 import { invalidSysctlName, sysctlComponents, sysctlNamespace } from "./sysctl.js";
 import type { IDMapping, Linux, LinuxResources, NamespaceType, Seccomp } from "./types.js";
@@ -78,7 +78,7 @@ export function deviceViolations(linux: Linux, out: Violation[]): void {
   (linux.devices ?? []).forEach((d, i) => {
     const at = join("/linux/devices", i);
     // The schema has the path absolute; "/dev/.." still names the root itself.
-    const normal = posix.normalize(d.path);
+    const normal = normalize(d.path);
     if (normal === "/") out.push({ path: join(at, "path"), message: `must name a path below / (got ${JSON.stringify(d.path)})` });
     const earlier = first.get(normal);
     if (earlier !== undefined) {
