@@ -1,8 +1,8 @@
 // Bun entry: `bun build --compile` embeds skiff-init into dist/skiff itself, so the one file
 // is all a user installs.
-import "./warm-start.js"; // first: see the file
 import { VERSION_TEXT, versionRequested } from "./cli/version.js";
 import { mark, writeMarks } from "./marks.js";
+import { startCgroupWarmUp } from "./warm-start.js";
 
 mark("Bun started");
 const argv = process.argv.slice(2);
@@ -16,6 +16,7 @@ if (versionRequested(argv)) {
   const [{ main }, { bunPlatform }, { childrenExited, setPlatform }] = await Promise.all([import("./cli/main.js"), import("./platform/bun-platform.js"), import("./platform/index.js")]);
   mark("modules loaded");
   setPlatform(bunPlatform);
+  startCgroupWarmUp(argv);
   const status = await main(argv);
   // Everything is written (print returns once it is) and the helpers are reaped: exit now. Left
   // to itself Bun would first tear down the JavaScript heap (docs/architecture.md has the cost),

@@ -1,9 +1,8 @@
 // Starts skiff-init (native/) and sends it the plan over the sync socket; what comes back
 // (pid, id-map requests, sync points, ready, errors, exit status) is read through
 // src/container/channel.ts.
-import * as fs from "node:fs";
 import { writeAll } from "./linux/io.js";
-import { F_ADD_SEALS, F_DUPFD_CLOEXEC, F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WRITE, fcntl, memfdCreate, MFD_ALLOW_SEALING, MFD_CLOEXEC, socketpair } from "./linux/libc.js";
+import { close, F_ADD_SEALS, F_DUPFD_CLOEXEC, F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WRITE, fcntl, memfdCreate, MFD_ALLOW_SEALING, MFD_CLOEXEC, socketpair } from "./linux/libc.js";
 import { trace } from "./log.js";
 import { encodePlan, type Plan } from "./plan/plan.js";
 import { PLAN_MAGIC } from "./plan/protocol.js";
@@ -23,12 +22,12 @@ export interface Helper {
  * stdio: the fds that become the helper's 0, 1, 2 and the preserved 3..; `extra` fds follow the
  * sync socket (the console socket, for instance).
  */
-export function spawnHelper(initBinary: Buffer, stdio: number[], extra: number[] = []): Helper {
+export function spawnHelper(initBinary: Uint8Array, stdio: number[], extra: number[] = []): Helper {
   const written = memfdCreate("skiff-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   const [ours, theirs] = socketpair();
   let memfd: number | undefined;
   try {
-    fs.writeSync(written, initBinary);
+    writeAll(written, initBinary);
     fcntl(written, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
     // The child execs /proc/self/fd/<memfd> after its fds 0..n are in place: the memfd must
     // sit above them or it is overwritten first (EACCES).
@@ -38,12 +37,12 @@ export function spawnHelper(initBinary: Buffer, stdio: number[], extra: number[]
     trace("helper %d started", child.pid);
     return { pid: child.pid, sock: ours, child };
   } catch (e) {
-    fs.closeSync(ours);
+    close(ours);
     throw e;
   } finally {
-    fs.closeSync(theirs);
-    fs.closeSync(written);
-    if (memfd !== undefined) fs.closeSync(memfd);
+    close(theirs);
+    close(written);
+    if (memfd !== undefined) close(memfd);
   }
 }
 

@@ -1,7 +1,9 @@
-// Imported first by the entry points, so it runs before the rest of skiff is even evaluated:
-// for the commands that move a process into cgroups, start the kernel's cgroup-lock grace
-// period now (see cgroups/warm-up.ts) so that it passes during start-up instead of inside
-// create (a third of a `run`: docs/architecture.md). Imported dynamically: node:fs alone has a
-// start-up cost that commands like `--version` and `state` need not pay here.
-const command = process.argv.slice(2).find((a) => a === "create" || a === "run" || a === "exec");
-if (command) void import("./cgroups/warm-up.js").then((m) => m.warmUpCgroupAttach(command, process.argv));
+// Called by the entry points as soon as the platform is set, before the command is even
+// parsed: for the commands that move a process into cgroups, start the kernel's cgroup-lock
+// grace period now (see cgroups/warm-up.ts) so that it passes during start-up instead of inside
+// create (a third of a `run` where it waits: docs/architecture.md). Imported dynamically: the
+// warm-up's modules are of no use to commands like `state`.
+export function startCgroupWarmUp(args: readonly string[]): void {
+  const command = args.find((a) => a === "create" || a === "run" || a === "exec");
+  if (command) void import("./cgroups/warm-up.js").then((m) => m.warmUpCgroupAttach(command, args));
+}

@@ -7,6 +7,7 @@
 // user namespace (skiff-init is in it by then, and may no longer write the cgroup: EACCES).
 // Imported by the start-up warm-up too, which skips its move when no move will follow (it cannot
 // know of a user namespace yet: such a create joins unwarmed).
+import { readFileThroughLibc } from "../linux/io.js";
 
 /** Whether a kernel release ("6.1.0-18-amd64") is at least major.minor. */
 export function kernelAtLeast(release: string, major: number, minor: number): boolean {
@@ -23,6 +24,6 @@ let release: string | undefined;
 
 /** This kernel's release, read once per process (the warm-up and create both ask). */
 export function ownKernelRelease(): string {
-  release ??= process.getBuiltinModule("node:fs").readFileSync("/proc/sys/kernel/osrelease", "utf8");
+  release ??= readFileThroughLibc("/proc/sys/kernel/osrelease");
   return release;
 }

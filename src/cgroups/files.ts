@@ -2,12 +2,14 @@
 // reads "linux.resources.memory.limit: writing 10 to .../memory.limit_in_bytes: device or
 // resource busy" rather than a bare errno.
 // Through libc: node:fs costs a compiled Bun program more start-up than a whole `delete`
-// (docs/architecture.md); only the asynchronous write takes node:fs, which create loads anyway.
+// (docs/architecture.md); only the asynchronous write and mkdir take it, on a host where they
+// may wait in the kernel (grace-period.ts).
 import * as path from "../posix-path.js";
-import { EBUSY, ENOENT, ENOTEMPTY, errnoOf, syscallError } from "../linux/errno.js";
+import { EBUSY, EEXIST, ENOENT, ENOTEMPTY, errnoOf, syscallError } from "../linux/errno.js";
 import { listDirThroughLibc, readFileThroughLibc, readTextThroughLibc, sleepSync, type DirEntry } from "../linux/io.js";
 import * as libc from "../linux/libc.js";
 import { trace } from "../log.js";
+import { cgroupMovesWait } from "./grace-period.js";
 
 const debug = trace.extend("cgroups");
 
@@ -40,8 +42,10 @@ export function writeCgroupFile(dir: string, file: string, value: string, field:
  * writeCgroupFile on the I/O thread pool, for a write that may block in the kernel: one task
  * (open without O_CREAT, write, close). fs's callback form, here and in mkdirTracked: in
  * dist/skiff the first use of fs.promises costs more than the call (docs/architecture.md).
+ * Where the kernel does not make such writes wait, written here, and node:fs is never loaded.
  */
-export function writeCgroupFileAsync(dir: string, file: string, value: string, field: string): Promise<void> {
+export async function writeCgroupFileAsync(dir: string, file: string, value: string, field: string): Promise<void> {
+  if (!cgroupMovesWait()) return writeCgroupFile(dir, file, value, field);
   const p = path.join(dir, file);
   debug("write %s = %s", p, value);
   const fs = process.getBuiltinModule("node:fs");
@@ -69,12 +73,21 @@ export function exists(dir: string, file: string): boolean {
 }
 
 /**
- * Makes the missing ones of `dirs` (a chain, parents first) as `mkdir -p` does, in one task on
- * the I/O thread pool: a cgroup mkdir waits for the kernel's cgroup mutex, which a cgroup move
+ * Makes the missing ones of `dirs` (a chain, parents first) as `mkdir -p` does; where the kernel
+ * may make it wait (grace-period.ts), in one task on the I/O thread pool: a cgroup mkdir waits for the kernel's cgroup mutex, which a cgroup move
  * holds through an RCU grace period, and one task per level would also wait for the main thread
  * to issue the next. Each directory this call made is added to `created` before it settles.
  */
 export async function mkdirTracked(dirs: string[], created: string[]): Promise<void> {
+  if (!cgroupMovesWait()) {
+    // Here, parents first, where the kernel does not make a cgroup mkdir wait (grace-period.ts).
+    for (const d of dirs) {
+      const r = libc.mkdirOrErrno(d, 0o755);
+      if (r === 0) created.push(d);
+      else if (-r !== EEXIST) throw libc.syscallFailure(`creating cgroup ${d}`, -r);
+    }
+    return;
+  }
   const fs = process.getBuiltinModule("node:fs");
   const leaf = dirs[dirs.length - 1];
   const missing = dirs.filter((d) => !libc.exists(d));

@@ -3,10 +3,12 @@
 // writers right after it do not wait. skiff starts one harmless move as early as it can (see
 // src/warm-start.ts): this process into the cgroup it is already in (a no-op move), so the grace
 // period passes during start-up, not when the container's cgroups are made. The write goes to the
-// I/O pool: the move waits out the grace period, the main thread must not.
-import * as fs from "node:fs";
+// I/O pool: the move waits out the grace period, the main thread must not. Where the kernel
+// expedites grace periods nothing waits (grace-period.ts), and there is no warm-up.
 import { readOwnMountinfo } from "../host/mountinfo.js";
+import { readFileThroughLibc } from "../linux/io.js";
 import { initBornInCgroup, ownKernelRelease } from "./clone-into.js";
+import { cgroupMovesWait } from "./grace-period.js";
 import { modeOf, ownDirOn, parseCgroupMounts, parseProcCgroup, type Hierarchy } from "./mounts.js";
 
 /**
@@ -23,6 +25,7 @@ export function warmUpTarget(hierarchies: Hierarchy[], procCgroup: string): stri
 /** `command`: create, run or exec; `argv`: the whole command line. */
 export function warmUpCgroupAttach(command: string, argv: readonly string[]): Promise<void> {
   try {
+    if (!cgroupMovesWait()) return Promise.resolve();
     const hierarchies = parseCgroupMounts(readOwnMountinfo());
     // No move will follow when the init is cloned into its cgroup: the warm-up's would only hold
     // the cgroup mutex, which the container's mkdir needs, through a grace period.
@@ -31,9 +34,9 @@ export function warmUpCgroupAttach(command: string, argv: readonly string[]): Pr
     if (command !== "exec" && initBornInCgroup({ pureV2, systemd: argv.includes("--systemd-cgroup"), rootless, userNamespace: false, kernelRelease: ownKernelRelease })) {
       return Promise.resolve();
     }
-    const target = warmUpTarget(hierarchies, fs.readFileSync("/proc/self/cgroup", "utf8"));
+    const target = warmUpTarget(hierarchies, readFileThroughLibc("/proc/self/cgroup"));
     // The callback form: loading fs.promises would hold the write back (~0.3 ms, docs/architecture.md).
-    if (target) return new Promise((resolve) => fs.writeFile(target, String(process.pid), () => resolve()));
+    if (target) return new Promise((resolve) => process.getBuiltinModule("node:fs").writeFile(target, String(process.pid), () => resolve()));
   } catch {
     // only an optimisation
   }

@@ -17,11 +17,13 @@ afterEach(() => {
   }
 });
 
+const initBinary = await platform().initBinary();
+
 /** Runs the plan in skiff-init (stdio on /dev/null) and returns its channel. */
 function run(plan: Plan): InitChannel {
   const devnull = fs.openSync("/dev/null", "r+");
   try {
-    const helper = spawnHelper(platform().initBinary(), [devnull, devnull, devnull]);
+    const helper = spawnHelper(initBinary, [devnull, devnull, devnull]);
     helpers.push(helper);
     sendPlan(helper.sock, plan);
     return new InitChannel(helper.sock, plan);

@@ -1,10 +1,10 @@
 // The sync socket to skiff-init, typed: each struct msg of native/protocol.h is decoded here, and
 // only here, into a tagged union. A reported step failure becomes the step's error when read, so
 // callers handle only what they wait for (expect, until) and what comes on the way.
-import * as fs from "node:fs";
 import { SkiffError } from "../errors.js";
 import { trace } from "../log.js";
 import { writeAll } from "../linux/io.js";
+import { read } from "../linux/libc.js";
 import type { Plan } from "../plan/plan.js";
 import { ACK_FAIL, ACK_OK, Msg } from "../plan/protocol.js";
 import { stepError } from "./step-error.js";
@@ -55,27 +55,11 @@ function readExact(fd: number, len: number): Buffer | undefined {
   const buf = Buffer.alloc(len);
   let off = 0;
   while (off < len) {
-    const n = fs.readSync(fd, buf, off, len - off, null);
+    const n = read(fd, buf.subarray(off));
     if (n === 0) return undefined;
     off += n;
   }
   return buf;
-}
-
-/** Without blocking the event loop (signals can be forwarded meanwhile). */
-function readExactAsync(fd: number, len: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const buf = Buffer.alloc(len);
-    const more = (off: number): void => {
-      if (off === len) return resolve(buf);
-      fs.read(fd, buf, off, len - off, null, (err, n) => {
-        if (err) return (err as NodeJS.ErrnoException).code === "EINTR" ? more(off) : reject(err);
-        if (n === 0) return resolve(undefined);
-        more(off + n);
-      });
-    };
-    more(0);
-  });
 }
 
 export class InitChannel {
@@ -90,13 +74,6 @@ export class InitChannel {
     if (!hdr) return undefined;
     const len = hdr.readUInt32LE(12);
     return this.decoded(hdr, len ? readExact(this.sock, len) : undefined);
-  }
-
-  async readAsync(): Promise<InitEvent | undefined> {
-    const hdr = await readExactAsync(this.sock, HEADER_BYTES);
-    if (!hdr) return undefined;
-    const len = hdr.readUInt32LE(12);
-    return this.decoded(hdr, len ? await readExactAsync(this.sock, len) : undefined);
   }
 
   private decoded(hdr: Buffer, text: Buffer | undefined): InitEvent {
@@ -129,13 +106,6 @@ export class InitChannel {
       const event = this.next(gone);
       if (event.type === type) return event as EventOf<T>;
       on(event);
-    }
-  }
-
-  async untilAsync<T extends EventType>(type: T, gone: string): Promise<EventOf<T>> {
-    for (;;) {
-      const event = this.checked(await this.readAsync(), gone);
-      if (event.type === type) return event as EventOf<T>;
     }
   }
 

@@ -1,13 +1,13 @@
 // `create`: claim the id, compile the plan, start skiff-init, follow it until the container
 // waits for `start`; then record state and the pid file. Any failure unwinds everything made.
-import * as fs from "node:fs";
 import * as path from "../posix-path.js";
 import { initBornInCgroup, ownKernelRelease } from "../cgroups/clone-into.js";
 import { UNIFIED } from "../cgroups/frozen.js";
 import { createCgroupManager, defaultDeviceRules, type CgroupManager, type SavedCgroups } from "../cgroups/index.js";
 import { SkiffError } from "../errors.js";
 import { EPIPE, errnoOf } from "../linux/errno.js";
-import { connectUnix, mkfifo, pollIn } from "../linux/libc.js";
+import { isDirectory } from "../linux/io.js";
+import { chmod, chown, close, connectUnix, exists, mkfifo, O_DIRECTORY, O_PATH, open, pollIn } from "../linux/libc.js";
 import { log, trace } from "../log.js";
 import { grantedCapabilities } from "../plan/capabilities.js";
 import { bindsHostSys, cgroupDelegate } from "../plan/cgroup-mount.js";
@@ -72,20 +72,14 @@ export interface Created {
   channel: InitChannel;
 }
 
-const O_PATH = 0o10000000;
-const O_DIRECTORY = 0o200000;
-
 /** RootfsFacts.nonDirectorySources: which of the config's mount sources are files, devices or sockets. */
 function nonDirectorySources(spec: Spec, bundle: string): Set<string> {
   const found = new Set<string>();
   for (const m of spec.mounts ?? []) {
     if (!m.source) continue;
     const source = path.resolve(bundle, m.source);
-    try {
-      if (!fs.statSync(source).isDirectory()) found.add(source);
-    } catch {
-      // missing (or not a path at all: "proc", "tmpfs"): a bind of it fails at mount time, naming it
-    }
+    // Missing (or not a path at all: "proc", "tmpfs"): a bind of it fails at mount time, naming it.
+    if (exists(source) && !isDirectory(source, { followSymlink: true })) found.add(source);
   }
   return found;
 }
@@ -93,13 +87,8 @@ function nonDirectorySources(spec: Spec, bundle: string): Set<string> {
 /** The rootfs on the host: spec/ requires /root/path, only the host can say whether it is there. */
 function rootfsOf(spec: ValidSpec, bundle: string): string {
   const rootfs = path.resolve(bundle, spec.root.path);
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(rootfs);
-  } catch {
-    throw new SkiffError("InvalidConfig", `config.json: /root/path: rootfs ${rootfs} does not exist`);
-  }
-  if (!st.isDirectory()) throw new SkiffError("InvalidConfig", `config.json: /root/path: rootfs ${rootfs} is not a directory`);
+  if (!exists(rootfs)) throw new SkiffError("InvalidConfig", `config.json: /root/path: rootfs ${rootfs} does not exist`);
+  if (!isDirectory(rootfs, { followSymlink: true })) throw new SkiffError("InvalidConfig", `config.json: /root/path: rootfs ${rootfs} is not a directory`);
   return rootfs;
 }
 
@@ -216,13 +205,13 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     made.catch(() => undefined); // handled: `await joined` below throws it
     const fifo = path.join(stateDir, EXEC_FIFO);
     mkfifo(fifo, 0o622);
-    fs.chmodSync(fifo, 0o622); // mkfifo's mode passes through the umask; a non-root init must write it
+    chmod(fifo, 0o622); // mkfifo's mode passes through the umask; a non-root init must write it
     const owner = hostRootIds(spec);
-    fs.chownSync(fifo, owner.uid, owner.gid);
+    chown(fifo, owner.uid, owner.gid);
     mark("exec.fifo made");
     if (opts.consoleSocket) consoleFd = connectUnix(opts.consoleSocket);
     const console = consoleFd ?? opts.consoleFd;
-    stateDirFd = fs.openSync(stateDir, O_PATH | O_DIRECTORY);
+    stateDirFd = open(stateDir, O_PATH | O_DIRECTORY);
     // Socket activation (runc's rule): fds passed to us for LISTEN_PID come first, then
     // the --preserve-fds ones; the program is told with LISTEN_FDS/LISTEN_PID=1.
     const listenFds = socketActivationFds(process.env, process.pid);
@@ -236,7 +225,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     // The helper joins the cgroups, once they exist, before it forks (on cgroup v2 it clones the
     // init into them instead), so the init is born inside them and a new cgroup namespace is
     // rooted at the container's cgroup. The join may wait for the kernel: the plan compiles meanwhile.
-    helper = spawnHelper(platform().initBinary(), stdio, extra);
+    helper = spawnHelper(await platform().initBinary(), stdio, extra);
     // Its namespaces first: the kernel makes them while the rest compiles and the cgroups are
     // joined (plan/compile.ts says when they cannot come first).
     const early = compileEarlyStage(initSpec);
@@ -336,13 +325,13 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     trace("create failed, unwinding: %s", (e as Error).message);
     // A `delete --force` meanwhile (it holds the directory's lock while it works) took the
     // container: that, not the broken pipe or vanished file it left this create with, failed it.
-    const deleted = await store.withLock(id, async () => !fs.existsSync(stateDir));
+    const deleted = await store.withLock(id, async () => !exists(stateDir));
     if (initPid) await killAndReap(initPid);
     // no cgroup mkdir or write may be in flight while they are removed
     await (joined ?? made)?.catch(() => undefined);
     if (helper) {
       helper.child.kill("SIGKILL");
-      fs.closeSync(helper.sock);
+      close(helper.sock);
     }
     try {
       await cgroups?.destroy();
@@ -354,7 +343,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     if (hooksStarted) runPoststopHooks(spec.hooks?.poststop, hookState(hookSubject(), "stopped"));
     throw deleted ? new SkiffError("NotFound", `container ${id} was deleted while it was being created`) : e;
   } finally {
-    if (consoleFd !== undefined) fs.closeSync(consoleFd);
-    if (stateDirFd !== undefined) fs.closeSync(stateDirFd);
+    if (consoleFd !== undefined) close(consoleFd);
+    if (stateDirFd !== undefined) close(stateDirFd);
   }
 }

@@ -206,7 +206,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
       setgroupsDenied: setgroupsDenied(rec.pid),
       container: { ociVersion: rec.ociVersion, id: rec.id, bundle: rec.bundle, ...(rec.annotations && { annotations: rec.annotations }) },
     });
-    helper = spawnHelper(platform().initBinary(), stdio, extra);
+    helper = spawnHelper(await platform().initBinary(), stdio, extra);
     for (const fd of toClose.splice(0)) fs.closeSync(fd);
     // process.execCPUAffinity.initial holds until the cgroup move; .final is set after it.
     const initial = proc.execCPUAffinity?.initial;
@@ -228,9 +228,9 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
     if (opts.pidFile) writePidFile(opts.pidFile, execPid);
     const stopForwarding = forwardSignals(execPid);
     try {
-      if (ownConsole === undefined) return await waitForExit(channel);
+      if (ownConsole === undefined) return await waitForExit(channel, helper);
       const master = awaitPtyMaster(channel, ownConsole);
-      return await relayTerminal(master, waitForExit(channel));
+      return await relayTerminal(master, waitForExit(channel, helper));
     } finally {
       stopForwarding();
     }

@@ -1,6 +1,7 @@
 // What `run` and `exec` share when they stay in the foreground: the process's exit status,
 // read from skiff-init (which stays as its parent), and the signals passed on to it.
 import { trace } from "../log.js";
+import type { Helper } from "../native.js";
 import type { InitChannel } from "./channel.js";
 
 /** The signals a foreground process gets when skiff gets them (SIGWINCH only without a relay). */
@@ -27,9 +28,14 @@ export function forwardSignals(pid: number, signals: readonly NodeJS.Signals[] =
   };
 }
 
-/** Waits (without blocking signal delivery) for the process's exit status: 128+N on signal N. */
-export async function waitForExit(channel: InitChannel): Promise<number> {
-  const { waitStatus } = await channel.untilAsync("exit", "skiff-init exited without reporting the exit status");
+/**
+ * Waits (without blocking signal delivery) for the process's exit status: 128+N on signal N.
+ * skiff-init exits as soon as it has reported the status, so its exit is awaited (the engine
+ * reaps it natively, no I/O thread) and the report is then read from the socket's buffer.
+ */
+export async function waitForExit(channel: InitChannel, helper: Helper): Promise<number> {
+  await helper.child.exited;
+  const { waitStatus } = channel.until("exit", "skiff-init exited without reporting the exit status");
   trace("process exited with wait status %d", waitStatus);
   return exitCodeOf(waitStatus);
 }

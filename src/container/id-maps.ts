@@ -2,8 +2,9 @@
 // Root writes them itself. An unprivileged user may write only a single mapping of its own ids,
 // and the gid map only after denying setgroups; anything more goes through the setuid
 // newuidmap/newgidmap (Debian's uidmap), which check /etc/subuid and /etc/subgid (runc's rules).
-import * as fs from "node:fs";
 import { SkiffError } from "../errors.js";
+import { syscallError } from "../linux/errno.js";
+import { writeFileThroughLibc } from "../linux/io.js";
 import { formatIdMap, hostIdOf } from "../plan/idmap.js";
 import type { IDMapping, Spec } from "../spec/types.js";
 
@@ -26,9 +27,19 @@ export function writeIdMaps(pid: number, spec: Spec, method: IdMapMethod): void 
     newIdMap("newgidmap", "linux.gidMappings", "/etc/subgid", pid, gid);
     return;
   }
-  if (method === "own-ids") fs.writeFileSync(`/proc/${pid}/setgroups`, "deny");
-  fs.writeFileSync(`/proc/${pid}/uid_map`, formatIdMap(uid));
-  fs.writeFileSync(`/proc/${pid}/gid_map`, formatIdMap(gid));
+  if (method === "own-ids") writeProcFile(pid, "setgroups", "deny", "linux.gidMappings");
+  writeProcFile(pid, "uid_map", formatIdMap(uid), "linux.uidMappings");
+  writeProcFile(pid, "gid_map", formatIdMap(gid), "linux.gidMappings");
+}
+
+/** One write (an id map must be written whole, at once); a failure names the field and file. */
+function writeProcFile(pid: number, file: string, text: string, field: string): void {
+  const p = `/proc/${pid}/${file}`;
+  try {
+    writeFileThroughLibc(p, text);
+  } catch (e) {
+    throw syscallError(`${field}: writing ${p}`, e);
+  }
 }
 
 function newIdMap(tool: string, field: string, subIds: string, pid: number, maps: readonly IDMapping[]): void {

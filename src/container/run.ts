@@ -3,9 +3,9 @@
 // (128+N when it was killed by signal N). The helper stays as the init's parent to report it.
 // With process.terminal and no --console-socket, skiff holds the console itself and relays
 // between the user's terminal and the container's pty.
-import * as fs from "node:fs";
 import * as path from "../posix-path.js";
 import { SkiffError } from "../errors.js";
+import { close } from "../linux/libc.js";
 import { mark } from "../marks.js";
 import { loadConfig } from "../spec/load.js";
 import { createContainer, type CreateOptions } from "./create.js";
@@ -29,7 +29,7 @@ export async function runContainer(opts: CreateOptions & { detach?: boolean; kee
   try {
     created = await createContainer({ ...opts, spec, consoleFd: own?.peer, consoleSize, mode: opts.detach ? "detach" : "wait" });
   } finally {
-    if (own) fs.closeSync(own.peer);
+    if (own) close(own.peer);
   }
   const { record, helper, channel } = created;
   let master: number | undefined;
@@ -40,22 +40,22 @@ export async function runContainer(opts: CreateOptions & { detach?: boolean; kee
     await deleteContainer(opts.store, opts.id, true);
     throw e;
   } finally {
-    if (own) fs.closeSync(own.ours);
+    if (own) close(own.ours);
   }
   mark("started");
   if (opts.detach) {
-    fs.closeSync(helper.sock);
+    close(helper.sock);
     return 0;
   }
   // With a relay, window size changes go to the pty (the relay's job), not to the process.
   const stopForwarding = forwardSignals(record.pid);
   try {
-    const exited = waitForExit(channel);
+    const exited = waitForExit(channel, helper);
     return master === undefined ? await exited : await relayTerminal(master, exited);
   } finally {
     stopForwarding();
     mark("the program ran and exited");
-    fs.closeSync(helper.sock);
+    close(helper.sock);
     if (!opts.keep) await deleteContainer(opts.store, opts.id, true);
     mark("deleted");
   }

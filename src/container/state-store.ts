@@ -1,22 +1,16 @@
 // The state directory: <root>/<id>/ holds state.json (written atomically), exec.fifo while the
 // container waits for `start`, and nothing else. mkdir of the directory is the create lock.
-// Records are read through the platform, so `state`, `list` and `kill` never load node:fs
-// (docs/architecture.md); what writes them has it loaded anyway.
-import type * as NodeFs from "node:fs";
+// Records are read through the platform and written through libc: no command loads node:fs for
+// them (docs/architecture.md).
 import { isSkiffError, SkiffError } from "../errors.js";
 import { ownIdentity } from "../host/identity.js";
-import { syscallError } from "../linux/errno.js";
-import { removeTreeThroughLibc, writeAll } from "../linux/io.js";
-import { ENOENT } from "../linux/errno.js";
-import { close, flock, LOCK_EX, O_RDONLY, open } from "../linux/libc.js";
+import { EEXIST, ENOENT, errnoOf, syscallError } from "../linux/errno.js";
+import { makeDirectoryChain, removeTreeThroughLibc, replaceFileThroughLibc } from "../linux/io.js";
+import { chmod, close, flock, LOCK_EX, mkdir, O_RDONLY, open } from "../linux/libc.js";
 import { platform } from "../platform/index.js";
-import * as path from "../posix-path.js";
+import { resolve } from "../posix-path.js";
 import type { SavedCgroups } from "../cgroups/index.js";
 import type { ValidSpec } from "../spec/types.js";
-
-// Fetched on the first write: the read-only commands never load node:fs
-// (docs/architecture.md).
-const fs = (): typeof NodeFs => process.getBuiltinModule("node:fs");
 
 export const EXEC_FIFO = "exec.fifo";
 const STATE_FILE = "state.json";
@@ -85,14 +79,14 @@ export class StateStore {
     const dir = this.dir(id);
     try {
       // A rootless user's state stays its own (runc: 0700); root's lets a non-root init reach exec.fifo.
-      fs().mkdirSync(this.root, { recursive: true, mode: ownIdentity().euid === 0 ? 0o711 : 0o700 });
-      fs().mkdirSync(dir, { mode: 0o711 });
+      makeDirectoryChain(this.root, ownIdentity().euid === 0 ? 0o711 : 0o700);
+      mkdir(dir, 0o711);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new SkiffError("AlreadyExists", `container with id exists: ${id}`);
+      if (errnoOf(e) === EEXIST) throw new SkiffError("AlreadyExists", `container with id exists: ${id}`);
       throw syscallError(`creating the state directory ${dir}`, e);
     }
     // mkdir's mode is filtered by umask; the init (maybe not root) must search the directory.
-    fs().chmodSync(dir, 0o711);
+    chmod(dir, 0o711);
     return dir;
   }
 
@@ -175,18 +169,9 @@ export class StateStore {
    * and /run is a tmpfs; the fsyncs' cost is in docs/architecture.md.
    */
   private write(record: ContainerRecord, name: string): void {
-    const file = `${this.dir(record.id)}/${name}`;
-    const tmp = `${file}.${process.pid}.tmp`;
     try {
-      const fd = fs().openSync(tmp, "w", 0o600);
-      try {
-        writeAll(fd, JSON.stringify(record)); // a full filesystem writes short before it fails
-      } finally {
-        fs().closeSync(fd);
-      }
-      fs().renameSync(tmp, file);
+      replaceFileThroughLibc(`${this.dir(record.id)}/${name}`, JSON.stringify(record), 0o600);
     } catch (e) {
-      fs().rmSync(tmp, { force: true });
       throw syscallError(`writing the state of container ${record.id} in ${this.root}`, e);
     }
   }
@@ -205,13 +190,10 @@ export class StateStore {
 
 /** Writes a pid file the way containerd reads it: bare digits, no newline, atomically. */
 export function writePidFile(file: string, pid: number): void {
-  const abs = path.resolve(file);
-  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}`);
+  const abs = resolve(file);
   try {
-    fs().writeFileSync(tmp, String(pid));
-    fs().renameSync(tmp, abs);
+    replaceFileThroughLibc(abs, String(pid), 0o666);
   } catch (e) {
-    fs().rmSync(tmp, { force: true });
     throw syscallError(`writing the pid file ${abs}`, e);
   }
 }

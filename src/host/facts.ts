@@ -2,8 +2,9 @@
 // limits, the security modules, resctrl and the NUMA nodes. `plan/` never reads the host; it
 // takes these facts as input, so its tests pass fixtures (src/host/fixtures.testing.ts) for v1,
 // hybrid and v2 hosts instead of asserting this machine's.
-import * as fs from "node:fs";
 import { SkiffError } from "../errors.js";
+import { readFileThroughLibc } from "../linux/io.js";
+import { exists } from "../linux/libc.js";
 import { parseProcLimits } from "../plan/rlimits.js";
 import { parseIdList } from "../spec/id-list.js";
 import { ownIdentity, type Identity } from "./identity.js";
@@ -31,7 +32,7 @@ export interface HostFacts extends Identity {
 }
 
 function read(file: string): string | undefined {
-  return tryRead(() => fs.readFileSync(file, "utf8"));
+  return tryRead(() => readFileThroughLibc(file));
 }
 
 function tryRead(reader: () => string): string | undefined {
@@ -60,7 +61,7 @@ let snapshot: HostFacts | undefined;
 export function hostFacts(): HostFacts {
   if (snapshot) return snapshot;
   const mountinfo = tryRead(readOwnMountinfo) ?? "";
-  const status = fs.readFileSync("/proc/self/status", "utf8");
+  const status = readFileThroughLibc("/proc/self/status");
   const nodes = read("/sys/devices/system/node/online")?.trim() ?? "0";
   snapshot = {
     ...ownIdentity(),
@@ -68,12 +69,12 @@ export function hostFacts(): HostFacts {
     capabilities: {
       bounding: capabilityField(status, "CapBnd"),
       effective: capabilityField(status, "CapEff"),
-      lastCap: Number(fs.readFileSync("/proc/sys/kernel/cap_last_cap", "utf8").trim()),
+      lastCap: Number(readFileThroughLibc("/proc/sys/kernel/cap_last_cap").trim()),
     },
-    limits: parseProcLimits(fs.readFileSync("/proc/self/limits", "utf8")),
+    limits: parseProcLimits(readFileThroughLibc("/proc/self/limits")),
     lsm: {
       apparmor: read("/sys/module/apparmor/parameters/enabled")?.trim() === "Y",
-      selinux: fs.existsSync("/sys/fs/selinux/enforce"),
+      selinux: exists("/sys/fs/selinux/enforce"),
     },
     resctrl: hasResctrl(mountinfo),
     numaNodes: parseIdList(nodes),

@@ -1,6 +1,7 @@
 // Who this process is, read once per command: every command may need it (the default state
 // root, rootless mode, the state directory's mode), so it is kept apart from the fuller
 // HostFacts (facts.ts) that only create and exec read.
+import { readFileThroughLibc } from "../linux/io.js";
 
 export interface Identity {
   euid: number;
@@ -17,11 +18,11 @@ let identity: Identity | undefined;
 export function ownIdentity(): Identity {
   if (identity) return identity;
   let inUserNamespace: boolean | undefined;
-  // Read on first use: with --root given, `state` and `list` never need it (nor node:fs).
+  // Read on first use: with --root given, `state` and `list` never need it.
   const readUidMap = (): boolean => {
     let uidMap = "";
     try {
-      uidMap = process.getBuiltinModule("node:fs").readFileSync("/proc/self/uid_map", "utf8");
+      uidMap = readFileThroughLibc("/proc/self/uid_map");
     } catch {
       // no /proc: assume the initial namespace
     }

@@ -140,7 +140,7 @@ export function errnoName(n: number): string {
   return MESSAGES[n] ?? `errno ${n}`;
 }
 
-export const EPERM = 1, ENOENT = 2, ESRCH = 3, EACCES = 13, EBUSY = 16, EEXIST = 17, EISDIR = 21, EPIPE = 32, ENOTEMPTY = 39;
+export const EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EAGAIN = 11, EACCES = 13, EBUSY = 16, EEXIST = 17, EISDIR = 21, EPIPE = 32, ENOTEMPTY = 39;
 
 /**
  * A failed Node fs call (or libc call: a SkiffError with its errno) as a SkiffError naming what

@@ -3,9 +3,8 @@
 // msghdr and its control message are laid out in Buffers and handed to libc (x86_64/aarch64
 // LP64 layout).
 import { SkiffError } from "../errors.js";
-import { sys } from "./libc.js";
+import { retryingEintr, sys } from "./libc.js";
 
-const EINTR = 4;
 const AF_UNIX = 1;
 const SOCK_STREAM = 1;
 const SOCK_CLOEXEC = 0o2000000;
@@ -22,16 +21,6 @@ const OFF_HEAP = 128;
 /** The address of a Buffer's memory: memcpy(dst, src, 0) returns dst. */
 function addressOf(buf: Buffer): number {
   return sys("memcpy", ["buffer", "buffer", "i64"], [buf, buf, 0], "memcpy", "i64");
-}
-
-function retryingEintr(call: () => number): number {
-  for (;;) {
-    try {
-      return call();
-    } catch (e) {
-      if (!(e instanceof SkiffError && e.errno === EINTR)) throw e;
-    }
-  }
 }
 
 export interface ReceivedFd {

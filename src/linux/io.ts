@@ -1,8 +1,8 @@
 // Blocking reads, writes and sleeps for a short-lived CLI: no event loop work waits on them.
 import { isSkiffError } from "../errors.js";
 import { isAbsent, isAbsentErrno } from "../platform/index.js";
-import { EISDIR, ENOENT } from "./errno.js";
-import { close, getdents64, O_DIRECTORY, O_NOFOLLOW, O_RDONLY, open, openOrErrno, read, rmdir, syscallFailure, unlinkOrErrno } from "./libc.js";
+import { EAGAIN, EEXIST, EISDIR, ENOENT } from "./errno.js";
+import { close, getdents64, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_RDONLY, O_TRUNC, O_WRONLY, open, mkdirOrErrno, openCreating, openOrErrno, read, rename, rmdir, syscallFailure, unlinkOrErrno, write } from "./libc.js";
 
 // Made on first use: a SharedArrayBuffer costs a compiled command ~0.3 ms, and every command
 // loads this module to read its files (docs/architecture.md).
@@ -99,11 +99,12 @@ export function listDirThroughLibc(dir: string): DirEntry[] {
 
 /**
  * Whether path is a directory; a symlink is followed only when asked. Listings ask it of entries
- * whose file system leaves d_type unset (cgroupfs, tmpfs, ext4 and xfs all set it). O_DIRECTORY
- * fails at once on anything else, a FIFO included, so nothing is ever really opened but a directory.
+ * whose file system leaves d_type unset (cgroupfs, tmpfs, ext4 and xfs all set it). O_PATH opens
+ * nothing for reading (no read permission needed, a FIFO never blocks), and O_DIRECTORY fails at
+ * once on anything but a directory.
  */
 export function isDirectory(path: string, { followSymlink = false } = {}): boolean {
-  const fd = openOrErrno(path, O_RDONLY | O_DIRECTORY | (followSymlink ? 0 : O_NOFOLLOW));
+  const fd = openOrErrno(path, O_PATH | O_DIRECTORY | (followSymlink ? 0 : O_NOFOLLOW));
   if (fd < 0) return false;
   close(fd);
   return true;
@@ -127,16 +128,56 @@ export function removeTreeThroughLibc(path: string): void {
 
 /** Writes all of data to fd, through short writes and, on a non-blocking fd, EAGAIN. */
 export function writeAll(fd: number, data: string | Uint8Array): void {
-  const bytes = typeof data === "string" ? Buffer.from(data) : data;
-  // Fetched here: modules the read-only commands load import this one (docs/architecture.md).
-  const fs = process.getBuiltinModule("node:fs");
+  const bytes = typeof data === "string" ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   let offset = 0;
   while (offset < bytes.length) {
     try {
-      offset += fs.writeSync(fd, bytes, offset);
+      offset += write(fd, bytes.subarray(offset));
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+      if (!isSkiffError(e) || e.errno !== EAGAIN) throw e;
       sleepSync(1); // full: wait for the reader
     }
+  }
+}
+
+/**
+ * mkdir -p through libc: every missing directory of path, parents first, made with mode (less
+ * the umask) and added to `made` as it is made, so that a failure part-way still says which.
+ */
+export function makeDirectoryChain(path: string, mode: number, made: string[] = []): string[] {
+  const r = mkdirOrErrno(path, mode);
+  if (r === 0) made.push(path);
+  else if (-r !== EEXIST) {
+    const slash = path.lastIndexOf("/");
+    if (-r !== ENOENT || slash <= 0) throw syscallFailure(`mkdir ${path}`, -r);
+    makeDirectoryChain(path.slice(0, slash), mode, made);
+    makeDirectoryChain(path, mode, made);
+  }
+  return made;
+}
+
+/** data as the whole of a file, made (with mode, less the umask) if missing. */
+export function writeFileThroughLibc(path: string, data: string, mode = 0o644): void {
+  const fd = openCreating(path, O_WRONLY | O_TRUNC, mode);
+  try {
+    writeAll(fd, data); // a full filesystem writes short before it fails
+  } finally {
+    close(fd);
+  }
+}
+
+/**
+ * Atomic: a reader of path sees the old content or the new, never a torn file (written beside
+ * it, then renamed over it). The temporary file goes on failure.
+ */
+export function replaceFileThroughLibc(path: string, data: string, mode: number): void {
+  const slash = path.lastIndexOf("/");
+  const tmp = `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.${process.pid}.tmp`;
+  try {
+    writeFileThroughLibc(tmp, data, mode);
+    rename(tmp, path);
+  } catch (e) {
+    unlinkOrErrno(tmp);
+    throw e;
   }
 }

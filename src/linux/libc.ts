@@ -3,7 +3,7 @@
 import { SkiffError } from "../errors.js";
 import type { ArgType, ArgValue } from "../platform/ffi.js";
 import { platform } from "../platform/index.js";
-import { errnoName } from "./errno.js";
+import { EINTR, errnoName } from "./errno.js";
 
 /** Calls a libc function (or one of `library`) returning int; throws on -1 with the errno. */
 export function sys(funcName: string, types: ArgType[], values: ArgValue[], what?: string, ret: "i32" | "i64" = "i32", library?: string): number {
@@ -61,10 +61,15 @@ export function prctl(option: number, arg2: number): number {
 // File calls for the commands that otherwise use only libc (`kill`, `start`, `delete`): node:fs
 // would cost them more start-up than all the rest of their work (docs/architecture.md).
 
-export const O_RDONLY = 0, O_WRONLY = 1, O_NONBLOCK = 0o4000, O_DIRECTORY = 0o200000, O_NOFOLLOW = 0o400000, O_CLOEXEC = 0o2000000;
+export const O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0o100, O_TRUNC = 0o1000, O_NONBLOCK = 0o4000, O_DIRECTORY = 0o200000, O_NOFOLLOW = 0o400000, O_CLOEXEC = 0o2000000, O_PATH = 0o10000000;
 
 export function open(path: string, flags: number): number {
   return sys("open", ["string", "i32"], [path, flags | O_CLOEXEC], `open ${path}`);
+}
+
+/** open(2) that may create the file, with mode (less the umask) if it does. */
+export function openCreating(path: string, flags: number, mode: number): number {
+  return sys("open", ["string", "i32", "i32"], [path, flags | O_CREAT | O_CLOEXEC, mode], `open ${path}`);
 }
 
 /**
@@ -91,9 +96,20 @@ export function syscallFailure(what: string, errno: number): SkiffError {
   return new SkiffError("Syscall", `${what}: ${errnoName(errno)}`, errno);
 }
 
+/** call(), again while a signal interrupts it (EINTR): the engine's handlers may not restart it. */
+export function retryingEintr(call: () => number): number {
+  for (;;) {
+    try {
+      return call();
+    } catch (e) {
+      if (!(e instanceof SkiffError && e.errno === EINTR)) throw e;
+    }
+  }
+}
+
 /** read(2) into buf; the count read, 0 at end of file. */
 export function read(fd: number, buf: Buffer): number {
-  return sys("read", ["i32", "buffer", "i64"], [fd, buf, buf.length], "read", "i64");
+  return retryingEintr(() => sys("read", ["i32", "buffer", "i64"], [fd, buf, buf.length], "read", "i64"));
 }
 
 /** write(2) of buf; the count written. */
@@ -107,6 +123,23 @@ export function close(fd: number): void {
 
 export function unlink(path: string): void {
   sys("unlink", ["string"], [path], `unlink ${path}`);
+}
+
+export function mkdir(path: string, mode: number): void {
+  sys("mkdir", ["string", "i32"], [path, mode], `mkdir ${path}`);
+}
+
+/** mkdir(2): 0, or minus the errno (sysOrErrno): an existing directory is an answer to mkdir -p. */
+export function mkdirOrErrno(path: string, mode: number): number {
+  return sysOrErrno("mkdir", ["string", "i32"], [path, mode]);
+}
+
+export function chmod(path: string, mode: number): void {
+  sys("chmod", ["string", "i32"], [path, mode], `chmod ${path}`);
+}
+
+export function rename(from: string, to: string): void {
+  sys("rename", ["string", "string"], [from, to], `rename ${from} to ${to}`);
 }
 
 export function rmdir(path: string): void {
@@ -163,14 +196,7 @@ export function pollIn(fds: number[], timeoutMs: number): number[] {
     buf.writeInt32LE(fd, i * 8);
     buf.writeInt16LE(POLLIN, i * 8 + 4);
   });
-  for (;;) {
-    try {
-      sys("poll", ["buffer", "i64", "i32"], [buf, fds.length, timeoutMs], "poll");
-      break;
-    } catch (e) {
-      if (!(e instanceof SkiffError && e.errno === 4)) throw e; // EINTR
-    }
-  }
+  retryingEintr(() => sys("poll", ["buffer", "i64", "i32"], [buf, fds.length, timeoutMs], "poll"));
   return fds.map((_, i) => buf.readInt16LE(i * 8 + 6));
 }
 

@@ -13,7 +13,8 @@ import initPath from "../../native/build/skiff-init" with { type: "file" };
 const ffi = once(bunFfi);
 
 export const bunPlatform: Platform = {
-  initBinary: () => process.getBuiltinModule("node:fs").readFileSync(initPath as string),
+  // Read by Bun from the executable itself: node:fs would cost more to load than the read (docs/architecture.md).
+  initBinary: () => Bun.file(initPath as string).bytes(),
   spawn: bunSpawn,
   ffi,
   ...bunApis,

@@ -6,6 +6,10 @@ declare namespace Bun {
     readonly exited: Promise<number>;
     kill(signal?: string | number): void;
   }
+  interface BunFile {
+    bytes(): Promise<Uint8Array>;
+  }
+  function file(path: string): BunFile;
   function spawn(cmd: string[], options: { argv0?: string; stdio: number[]; env: Record<string, string> }): Subprocess;
   class CryptoHasher {
     constructor(algorithm: "sha256");

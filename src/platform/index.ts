@@ -20,7 +20,7 @@ export interface Spawned {
 export type Spawn = (file: string, args: string[], options: { argv0: string; stdio: number[] }) => Spawned;
 
 export interface Platform {
-  initBinary(): Buffer;
+  initBinary(): Promise<Uint8Array>;
   spawn: Spawn;
   ffi(): Ffi;
   /** A file's text; undefined when there is no such file (any of ABSENT). */

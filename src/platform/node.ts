@@ -26,7 +26,7 @@ const nodeSpawn: Spawn = (file, args, { argv0, stdio }) => {
 };
 
 export const nodePlatform: Platform = {
-  initBinary: () => fs.readFileSync(findInit()),
+  initBinary: async () => fs.readFileSync(findInit()),
   spawn: nodeSpawn,
   ffi: once(nodeFfi),
   async readText(file) {

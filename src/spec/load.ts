@@ -2,10 +2,11 @@
 // Imports only the precompiled validators (scripts/gen-validators.mjs), never ajv's compiler.
 // Every problem becomes one line "<source>: <json pointer>: <rule>", all reported at once.
 
-import { readFileSync } from "node:fs";
 import { join } from "../posix-path.js";
 import type { ErrorObject } from "ajv";
 import { SkiffError } from "../errors.js";
+import { errnoName, errnoOf } from "../linux/errno.js";
+import { readFileThroughLibc } from "../linux/io.js";
 import { locateJsonError } from "./json-position.js";
 import { allowsRelativeMountDestinations, ociVersionViolation, processViolations, specViolations } from "./semantic.js";
 import { resourcesViolations } from "./semantic-linux.js";
@@ -28,11 +29,10 @@ export function loadConfig(bundleDir: string): ValidSpec {
 export function readJsonFile(file: string): unknown {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readFileThroughLibc(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file or directory" : code === "EACCES" ? "permission denied" : String(e);
-    throw new SkiffError("InvalidConfig", `cannot read ${file}: ${why}`);
+    const errno = errnoOf(e);
+    throw new SkiffError("InvalidConfig", `cannot read ${file}: ${errno === undefined ? String(e) : errnoName(errno)}`);
   }
   return parseJson(text, file);
 }
