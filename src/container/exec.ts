@@ -2,11 +2,12 @@
 // namespaces (so a recycled pid cannot swap them), starts skiff-init inside the container's
 // cgroups and sends it compileExecPlan's plan; then it either waits for the exit status
 // (relaying a terminal when there is no console socket) or returns once the program runs.
-import * as fs from "node:fs";
 import * as path from "../posix-path.js";
 import { joinForExec, openOwnCgroupProcs, type SavedCgroups } from "../cgroups/index.js";
 import { SkiffError } from "../errors.js";
-import { connectUnix, pollIn, schedSetaffinity } from "../linux/libc.js";
+import { ENOENT, errnoOf } from "../linux/errno.js";
+import { readTextThroughLibc } from "../linux/io.js";
+import { close, connectUnix, O_RDONLY, open, pollIn, readlink, schedSetaffinity } from "../linux/libc.js";
 import { log, trace } from "../log.js";
 import { sendPlan, spawnHelper, type Helper } from "../native.js";
 import { InitChannel } from "./channel.js";
@@ -31,7 +32,7 @@ import { ownConsoleSocket, receivePtyMaster, relayTerminal, terminalSize } from 
 /** The container's user namespace denies setgroups (a rootless single mapping, see id-maps.ts). */
 function setgroupsDenied(initPid: number): boolean {
   try {
-    return fs.readFileSync(`/proc/${initPid}/setgroups`, "utf8").trim() === "deny";
+    return readTextThroughLibc(`/proc/${initPid}/setgroups`)?.trim() === "deny";
   } catch {
     return false;
   }
@@ -98,17 +99,18 @@ async function openNamespaces(rec: ContainerRecord): Promise<{ type: NamespaceTy
   try {
     for (const type of types) {
       const file = `/proc/${rec.pid}/ns/${PROC_NS_NAME[type]}`;
-      if (fs.statSync(file).ino === fs.statSync(`/proc/self/ns/${PROC_NS_NAME[type]}`).ino) continue;
-      opened.push({ type, fd: fs.openSync(file, fs.constants.O_RDONLY) });
+      // The same namespace reads the same "type:[inode]".
+      if (readlink(file) === readlink(`/proc/self/ns/${PROC_NS_NAME[type]}`)) continue;
+      opened.push({ type, fd: open(file, O_RDONLY) });
     }
     if (!(await isSameLiveProcess(rec.pid, rec.initStartTime))) throw new SkiffError("NotRunning", "cannot exec in a stopped container: container not running");
     return opened;
   } catch (e) {
-    for (const n of opened) fs.closeSync(n.fd);
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new SkiffError("NotRunning", "cannot exec in a stopped container: container not running");
+    for (const n of opened) close(n.fd);
+    if (errnoOf(e) === ENOENT) throw new SkiffError("NotRunning", "cannot exec in a stopped container: container not running");
     throw e;
   } finally {
-    fs.closeSync(pidfd);
+    close(pidfd);
   }
 }
 
@@ -207,7 +209,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
       container: { ociVersion: rec.ociVersion, id: rec.id, bundle: rec.bundle, ...(rec.annotations && { annotations: rec.annotations }) },
     });
     helper = spawnHelper(await platform().initBinary(), stdio, extra);
-    for (const fd of toClose.splice(0)) fs.closeSync(fd);
+    for (const fd of toClose.splice(0)) close(fd);
     // process.execCPUAffinity.initial holds until the cgroup move; .final is set after it.
     const initial = proc.execCPUAffinity?.initial;
     if (initial) schedSetaffinity(helper.pid, idMask(parseIdList(initial)));
@@ -240,8 +242,8 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
     helper?.child.kill("SIGKILL");
     throw e;
   } finally {
-    for (const fd of toClose) fs.closeSync(fd);
-    if (ownConsole !== undefined) fs.closeSync(ownConsole);
-    if (helper) fs.closeSync(helper.sock);
+    for (const fd of toClose) close(fd);
+    if (ownConsole !== undefined) close(ownConsole);
+    if (helper) close(helper.sock);
   }
 }

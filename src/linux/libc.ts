@@ -142,6 +142,13 @@ export function rename(from: string, to: string): void {
   sys("rename", ["string", "string"], [from, to], `rename ${from} to ${to}`);
 }
 
+/** readlink(2): where the link points (a namespace file's reads "mnt:[4026531841]"). */
+export function readlink(path: string): string {
+  const buf = Buffer.allocUnsafe(4096);
+  const n = sys("readlink", ["string", "buffer", "i64"], [path, buf, buf.length], `readlink ${path}`, "i64");
+  return buf.toString("utf8", 0, n);
+}
+
 export function rmdir(path: string): void {
   sys("rmdir", ["string"], [path], `rmdir ${path}`);
 }

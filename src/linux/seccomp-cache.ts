@@ -2,12 +2,12 @@
 // profile and the libseccomp version, so repeated containers with one profile skip libseccomp,
 // and with it the seccomp compiler and ffi-rs's addon (loading them costs dist/skiff ~1.3 ms:
 // docs/architecture.md). Files are written to a temporary name and renamed, so concurrent
-// creates never read halves.
-import * as fs from "node:fs";
+// creates never read halves; through libc, as the rest of create's files.
 import * as path from "../posix-path.js";
 import { log } from "../log.js";
 import { platform } from "../platform/index.js";
 import type { Seccomp } from "../spec/types.js";
+import { makeDirectoryChain, readTextThroughLibc, replaceFileThroughLibc } from "./io.js";
 import { sys } from "./libc.js";
 import type { CompiledSeccomp } from "./seccomp.js";
 
@@ -50,9 +50,11 @@ interface CacheEntry {
 function readCache(file: string): CompiledSeccomp | undefined {
   let entry: CacheEntry;
   try {
-    entry = JSON.parse(fs.readFileSync(file, "utf8")) as CacheEntry;
+    const text = readTextThroughLibc(file);
+    if (text === undefined) return undefined;
+    entry = JSON.parse(text) as CacheEntry;
   } catch {
-    return undefined; // absent or torn by a crash before rename: compile again
+    return undefined; // unreadable, or torn by a crash before rename: compile again
   }
   const bpf = Buffer.from(entry.bpf, "base64");
   if (bpf.length === 0 || bpf.length % 8 !== 0 || !Array.isArray(entry.flags)) return undefined;
@@ -66,13 +68,10 @@ export async function compileSeccompCached(s: Seccomp, cacheDir: string): Promis
   if (cached) return cached;
   const compiled = (await import("./seccomp.js")).compileSeccomp(s);
   const entry: CacheEntry = { ...compiled, bpf: compiled.bpf.toString("base64") };
-  fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
-    fs.writeFileSync(tmp, JSON.stringify(entry), { mode: 0o600 });
-    fs.renameSync(tmp, file);
+    makeDirectoryChain(cacheDir, 0o700);
+    replaceFileThroughLibc(file, JSON.stringify(entry), 0o600);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
     log("debug", `seccomp cache not written: ${(e as Error).message}`);
   }
   return compiled;
