@@ -42,10 +42,11 @@ export function writeCgroupFile(dir: string, file: string, value: string, field:
  * writeCgroupFile on the I/O thread pool, for a write that may block in the kernel: one task
  * (open without O_CREAT, write, close). fs's callback form, here and in mkdirTracked: in
  * dist/skiff the first use of fs.promises costs more than the call (docs/architecture.md).
- * Where the kernel does not make such writes wait, written here, and node:fs is never loaded.
+ * Where the kernel does not make such writes wait (`onPool` false), written here, and node:fs is
+ * never loaded.
  */
-export async function writeCgroupFileAsync(dir: string, file: string, value: string, field: string): Promise<void> {
-  if (!cgroupMovesWait()) return writeCgroupFile(dir, file, value, field);
+export async function writeCgroupFileAsync(dir: string, file: string, value: string, field: string, onPool = cgroupMovesWait()): Promise<void> {
+  if (!onPool) return writeCgroupFile(dir, file, value, field);
   const p = path.join(dir, file);
   debug("write %s = %s", p, value);
   const fs = process.getBuiltinModule("node:fs");
@@ -78,8 +79,8 @@ export function exists(dir: string, file: string): boolean {
  * holds through an RCU grace period, and one task per level would also wait for the main thread
  * to issue the next. Each directory this call made is added to `created` before it settles.
  */
-export async function mkdirTracked(dirs: string[], created: string[]): Promise<void> {
-  if (!cgroupMovesWait()) {
+export async function mkdirTracked(dirs: string[], created: string[], onPool = cgroupMovesWait()): Promise<void> {
+  if (!onPool) {
     // Here, parents first, where the kernel does not make a cgroup mkdir wait (grace-period.ts).
     for (const d of dirs) {
       const r = libc.mkdirOrErrno(d, 0o755);

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { isSkiffError } from "../errors.js";
 import { EISDIR, ENOENT } from "./errno.js";
-import { isDirectory, listDirThroughLibc, readFileThroughLibc, readTextThroughLibc, removeTreeThroughLibc, writeAll } from "./io.js";
+import { isDirectory, listDirThroughLibc, makeDirectoryChain, readFileThroughLibc, readTextThroughLibc, removeTreeThroughLibc, replaceFileThroughLibc, writeAll } from "./io.js";
 import { exists } from "./libc.js";
 
 let dir: string;
@@ -87,4 +87,35 @@ it("answers kinds and existence without opening a FIFO, and reading a directory 
   expect(isDirectory(path.join(dir, "sub"))).toBe(true);
   expect([isDirectory(path.join(dir, "link")), isDirectory(path.join(dir, "link"), { followSymlink: true })]).toEqual([false, true]);
   expect(errnoThrownBy(() => readTextThroughLibc(path.join(dir, "sub")))).toBe(EISDIR);
+});
+
+const ENOTDIR = 20;
+
+it("makes a directory chain parents first, saying which it made, also when it fails part-way", () => {
+  fs.mkdirSync(path.join(dir, "a"));
+  const leaf = path.join(dir, "a", "b", "c");
+  expect(makeDirectoryChain(leaf, 0o700)).toEqual([path.join(dir, "a", "b"), leaf]);
+  expect(fs.statSync(leaf).mode & 0o777).toBe(0o700 & ~process.umask());
+  expect(makeDirectoryChain(leaf, 0o700)).toEqual([]);
+  // through a file: ENOTDIR; a name too long for the kernel (ENAMETOOLONG) after two were made
+  fs.writeFileSync(path.join(dir, "file"), "");
+  expect(errnoThrownBy(() => makeDirectoryChain(path.join(dir, "file", "y"), 0o755))).toBe(ENOTDIR);
+  const made: string[] = [];
+  expect(errnoThrownBy(() => makeDirectoryChain(path.join(dir, "n", "m", "r".repeat(300)), 0o755, made))).toBe(36);
+  expect(made).toEqual([path.join(dir, "n"), path.join(dir, "n", "m")]);
+});
+
+it("replaces a file whole, with the mode asked, leaving no temporary file even when it fails", () => {
+  const file = path.join(dir, "state.json");
+  replaceFileThroughLibc(file, "first", 0o600);
+  replaceFileThroughLibc(file, "second, longer", 0o600);
+  expect(fs.readFileSync(file, "utf8")).toBe("second, longer");
+  expect(fs.statSync(file).mode & 0o777).toBe(0o600 & ~process.umask());
+  expect(fs.readdirSync(dir)).toEqual(["state.json"]);
+  expect(errnoThrownBy(() => replaceFileThroughLibc(path.join(dir, "none", "f"), "x", 0o600))).toBe(ENOENT);
+  // the rename fails (a directory is in the way): the written temporary file goes
+  fs.mkdirSync(path.join(dir, "taken"));
+  fs.writeFileSync(path.join(dir, "taken", "inside"), "");
+  expect(errnoThrownBy(() => replaceFileThroughLibc(path.join(dir, "taken"), "x", 0o600))).toBeDefined();
+  expect(fs.readdirSync(dir).sort()).toEqual(["state.json", "taken"]);
 });
