@@ -23,6 +23,6 @@ if (versionRequested(argv)) {
   // memory the kernel frees anyway.
   mark("command done");
   await childrenExited();
-  writeMarks();
+  await writeMarks();
   process.exit(status);
 }

@@ -8,4 +8,4 @@ import { startCgroupWarmUp } from "./warm-start.js";
 setPlatform(nodePlatform);
 startCgroupWarmUp(process.argv.slice(2));
 process.exitCode = await main(process.argv.slice(2));
-writeMarks();
+await writeMarks();

@@ -9,8 +9,12 @@ export function mark(phase: string): void {
   if (file) marks.push(`${phase} ${performance.now().toFixed(2)}`);
 }
 
-/** Appends this command's marks to SKIFF_MARKS, if set; called once, just before exit. */
-export function writeMarks(): void {
+/**
+ * Appends this command's marks to SKIFF_MARKS, if set; called once, just before exit. Through
+ * libc: the bench times the runs it marks, and node:fs would add its load to commands that no
+ * longer load it (docs/architecture.md).
+ */
+export async function writeMarks(): Promise<void> {
   if (!file || marks.length === 0) return;
-  process.getBuiltinModule("node:fs").appendFileSync(file, marks.join(" | ") + "\n");
+  (await import("./linux/io.js")).writeFileThroughLibc(file, marks.join(" | ") + "\n", 0o644, { append: true });
 }

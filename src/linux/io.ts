@@ -2,7 +2,7 @@
 import { isSkiffError } from "../errors.js";
 import { isAbsent, isAbsentErrno } from "../platform/index.js";
 import { EAGAIN, EEXIST, EISDIR, ENOENT } from "./errno.js";
-import { close, getdents64, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_RDONLY, O_TRUNC, O_WRONLY, open, mkdirOrErrno, openCreating, openOrErrno, read, rename, rmdir, syscallFailure, unlinkOrErrno, write } from "./libc.js";
+import { close, getdents64, mkdirOrErrno, O_APPEND, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_RDONLY, O_TRUNC, O_WRONLY, open, openCreating, openOrErrno, read, rename, rmdir, syscallFailure, unlinkOrErrno, write } from "./libc.js";
 
 // Made on first use: a SharedArrayBuffer costs a compiled command ~0.3 ms, and every command
 // loads this module to read its files (docs/architecture.md).
@@ -156,9 +156,9 @@ export function makeDirectoryChain(path: string, mode: number, made: string[] = 
   return made;
 }
 
-/** data as the whole of a file, made (with mode, less the umask) if missing. */
-export function writeFileThroughLibc(path: string, data: string, mode = 0o644): void {
-  const fd = openCreating(path, O_WRONLY | O_TRUNC, mode);
+/** data as the whole of a file (or, with `append`, at its end), made (with mode, less the umask) if missing. */
+export function writeFileThroughLibc(path: string, data: string, mode = 0o644, { append = false } = {}): void {
+  const fd = openCreating(path, O_WRONLY | (append ? O_APPEND : O_TRUNC), mode);
   try {
     writeAll(fd, data); // a full filesystem writes short before it fails
   } finally {

@@ -61,7 +61,7 @@ export function prctl(option: number, arg2: number): number {
 // File calls for the commands that otherwise use only libc (`kill`, `start`, `delete`): node:fs
 // would cost them more start-up than all the rest of their work (docs/architecture.md).
 
-export const O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0o100, O_TRUNC = 0o1000, O_NONBLOCK = 0o4000, O_DIRECTORY = 0o200000, O_NOFOLLOW = 0o400000, O_CLOEXEC = 0o2000000, O_PATH = 0o10000000;
+export const O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0o100, O_TRUNC = 0o1000, O_APPEND = 0o2000, O_NONBLOCK = 0o4000, O_DIRECTORY = 0o200000, O_NOFOLLOW = 0o400000, O_CLOEXEC = 0o2000000, O_PATH = 0o10000000;
 
 export function open(path: string, flags: number): number {
   return sys("open", ["string", "i32"], [path, flags | O_CLOEXEC], `open ${path}`);
