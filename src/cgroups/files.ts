@@ -74,14 +74,14 @@ export function exists(dir: string, file: string): boolean {
 }
 
 /**
- * Makes the missing ones of `dirs` (a chain, parents first) as `mkdir -p` does; where the kernel
- * may make it wait (grace-period.ts), in one task on the I/O thread pool: a cgroup mkdir waits for the kernel's cgroup mutex, which a cgroup move
- * holds through an RCU grace period, and one task per level would also wait for the main thread
- * to issue the next. Each directory this call made is added to `created` before it settles.
+ * Makes the missing ones of `dirs` (a chain, parents first) as `mkdir -p` does. Where the kernel
+ * may make it wait (`onPool`, grace-period.ts), in one task on the I/O thread pool: a cgroup
+ * mkdir waits for the kernel's cgroup mutex, which a cgroup move holds through an RCU grace
+ * period, and one task per level would also wait for the main thread to issue the next. Each
+ * directory this call made is added to `created` before it settles.
  */
 export async function mkdirTracked(dirs: string[], created: string[], onPool = cgroupMovesWait()): Promise<void> {
   if (!onPool) {
-    // Here, parents first, where the kernel does not make a cgroup mkdir wait (grace-period.ts).
     for (const d of dirs) {
       const r = libc.mkdirOrErrno(d, 0o755);
       if (r === 0) created.push(d);
