@@ -13,6 +13,7 @@ import { parseCgroupMounts, type CgroupMode } from "./mounts.js";
 import { directoriesBetween } from "./paths.js";
 import { baseProperties, resourceProperties, type UnitProperty } from "./systemd.js";
 import type { CgroupStats } from "./stats.js";
+import { cgroupMovesWait } from "./grace-period.js";
 import { freezeV1, oomKillsV1, setV1, statsV1, type V1Paths } from "./v1.js";
 import { BASELINE_CONTROLLERS, controllersFor, enableControllers, freezeV2, oomKillsV2, setV2, statsV2 } from "./v2.js";
 import type { CgroupManager, ContainerHierarchy, SavedCgroups } from "./index.js";
@@ -96,20 +97,20 @@ export class FsManager implements CgroupManager {
     return this.directories.flatMap((dir) => directoriesBetween(hierarchyMountOf(this.saved, dir), dir).filter((d) => !libc.exists(d)));
   }
 
-  async create(): Promise<void> {
+  async create({ onPool = cgroupMovesWait() } = {}): Promise<void> {
     if (this.saved.systemd) return; // apply() starts the unit, which makes the cgroup
-    await this.makeDirectories();
+    await this.makeDirectories(onPool);
     const dir = this.unifiedDirIfAny;
     if (dir !== undefined) enableControllers(this.saved.unifiedMount ?? mountpointOf(dir), dir, BASELINE_CONTROLLERS, new Map(), { passOnBelowRoot: true });
   }
 
   /** Every hierarchy's directory that is missing, with its parents. */
-  private async makeDirectories(): Promise<void> {
+  private async makeDirectories(onPool = cgroupMovesWait()): Promise<void> {
     const make = async (dir: string) => {
       const between = directoriesBetween(hierarchyMountOf(this.saved, dir), dir);
       if (!libc.exists(dir)) {
         try {
-          await mkdirTracked(between, this.saved.created);
+          await mkdirTracked(between, this.saved.created, onPool);
         } catch (e) {
           if (!this.saved.rootless || !isPermissionError(e)) throw e;
           // Rootless: a hierarchy we may not write is skipped, as runc does; set() then reports

@@ -53,9 +53,10 @@ export interface CgroupManager {
   missingDirectories(): string[];
   /**
    * mkdir what is missing, remembering which directories this call created. Asynchronous: a
-   * mkdir can wait for the kernel's cgroup mutex (cgroups/warm-up.ts), time the caller can use.
+   * mkdir can wait for the kernel's cgroup mutex (cgroups/warm-up.ts), time the caller can use;
+   * `onPool` false makes them in place (no move of the caller's will hold that mutex).
    */
-  create(): Promise<void>;
+  create(opts?: { onPool: boolean }): Promise<void>;
   /**
    * Moves pid into the container's cgroup on every hierarchy. Asynchronous: the first move into
    * a cgroup can wait for the kernel (cgroups/warm-up.ts), time the caller can use.

@@ -4,12 +4,11 @@
 // synchronous (a socket through libc, messages from dbus-message.ts): a create asks systemd a
 // handful of things in a row, and a D-Bus library cost more to load and run than the whole
 // exchange (docs/cgroups.md has the figures).
-import * as fs from "node:fs";
 import * as path from "../posix-path.js";
 import { SkiffError } from "../errors.js";
 import { outsideId } from "../host/rootless.js";
-import { writeAll } from "../linux/io.js";
-import { close, connectUnix, pollIn, read } from "../linux/libc.js";
+import { readFileThroughLibc, writeAll } from "../linux/io.js";
+import { close, connectUnix, exists, pollIn, read } from "../linux/libc.js";
 import { trace } from "../log.js";
 import { decodeMessage, encodeMessage, messageLength, MessageType, type Message, type Variant } from "./dbus-message.js";
 import type { UnitProperty } from "./systemd.js";
@@ -34,7 +33,7 @@ export type SystemdInstance = "system" | "user";
 export function userBusAddress(env: NodeJS.ProcessEnv): string {
   if (env.DBUS_SESSION_BUS_ADDRESS) return env.DBUS_SESSION_BUS_ADDRESS;
   const socket = env.XDG_RUNTIME_DIR ? path.join(env.XDG_RUNTIME_DIR, "bus") : undefined;
-  if (socket !== undefined && fs.existsSync(socket)) return `unix:path=${socket}`;
+  if (socket !== undefined && exists(socket)) return `unix:path=${socket}`;
   throw new SkiffError(
     "InvalidConfig",
     `--systemd-cgroup as a rootless user needs your systemd's session bus: set DBUS_SESSION_BUS_ADDRESS, or XDG_RUNTIME_DIR to a directory with its "bus" socket (${socket ?? "XDG_RUNTIME_DIR is not set"}; Debian's dbus-user-session provides it)`,
@@ -197,7 +196,7 @@ function userConnection(onSignal: (m: Message) => void): BusConnection {
   const uid = process.getuid?.() ?? 0;
   // Inside a user namespace (rootless podman runs its runtime in one) the uid here is not the
   // one the bus daemon sees through the socket: claim that one, as runc's DetectUID does.
-  return new BusConnection(userBusAddress(process.env), outsideId(uid, fs.readFileSync("/proc/self/uid_map", "utf8")), onSignal);
+  return new BusConnection(userBusAddress(process.env), outsideId(uid, readFileThroughLibc("/proc/self/uid_map")), onSignal);
 }
 
 export class SystemdBus {

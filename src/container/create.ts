@@ -3,6 +3,7 @@
 import * as path from "../posix-path.js";
 import { initBornInCgroup, ownKernelRelease } from "../cgroups/clone-into.js";
 import { UNIFIED } from "../cgroups/frozen.js";
+import { cgroupMovesWait } from "../cgroups/grace-period.js";
 import { createCgroupManager, defaultDeviceRules, type CgroupManager, type SavedCgroups } from "../cgroups/index.js";
 import { SkiffError } from "../errors.js";
 import { EPIPE, errnoOf } from "../linux/errno.js";
@@ -198,10 +199,14 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     // `delete` finds the cgroups to empty and remove, and `state` reports the create's fate.
     store.saveCreating({ ...recordOf(0, "", { ...cgroups.saved, created: cgroups.missingDirectories() }), creating: { pid: process.pid, startTime: await ownStartTime() } });
     mark("creating.json written");
-    // The cgroup directories are made on the I/O pool: a mkdir waits while the start-up warm-up's
-    // cgroup move holds the kernel's cgroup mutex through a grace period (cgroups/warm-up.ts),
-    // time in which exec.fifo is made, the helper starts and the plan compiles.
-    made = cgroups.create();
+    // Where the kernel can, the init is cloned into its cgroup and the helper joins nothing.
+    const bornIn = initBornInCgroup({ pureV2: cgroups.mode === "v2", systemd: !!opts.systemdCgroup, rootless: !!opts.rootless, userNamespace: hasNamespace(spec.linux?.namespaces, "user"), kernelRelease: ownKernelRelease }) ? cgroups.saved.paths[UNIFIED] : undefined;
+    // The cgroup directories are made on the I/O pool where a mkdir waits while the start-up
+    // warm-up's cgroup move holds the kernel's cgroup mutex through a grace period
+    // (cgroups/grace-period.ts), time in which exec.fifo is made, the helper starts and the plan
+    // compiles. A create that moves nothing (its init born in the cgroup) had no warm-up either:
+    // its mkdir waits for nothing of its own, and is made in place.
+    made = cgroups.create({ onPool: bornIn === undefined && cgroupMovesWait() });
     made.catch(() => undefined); // handled: `await joined` below throws it
     const fifo = path.join(stateDir, EXEC_FIFO);
     mkfifo(fifo, 0o622);
@@ -231,8 +236,6 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const early = compileEarlyStage(initSpec);
     if (early.length > 0) sendPlan(helper.sock, { steps: early });
     mark("skiff-init spawned");
-    // Where the kernel can, the init is cloned into its cgroup and the helper joins nothing.
-    const bornIn = initBornInCgroup({ pureV2: cgroups.mode === "v2", systemd: !!opts.systemdCgroup, rootless: !!opts.rootless, userNamespace: hasNamespace(spec.linux?.namespaces, "user"), kernelRelease: ownKernelRelease }) ? cgroups.saved.paths[UNIFIED] : undefined;
     const helperPid = helper.pid; // fixed for the callback: `helper` is a `let`
     joined = bornIn === undefined ? made.then(() => manager.apply(helperPid)) : made;
     joined.catch(() => undefined); // handled: it may fail while the plan compiles; `await joined` below still throws
