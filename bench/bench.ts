@@ -99,24 +99,35 @@ function waitExited(pidFile: string): void {
   }
 }
 
+// skiff's own phase marks (src/marks.ts) of every kept command, a file per command, and each
+// marked run's wall time in the same order: the phase tables at the end.
+const marksFile = (command: string) => path.join(work, `marks-${command}`);
+const markedWalls = new Map<string, number[]>();
+/** A runtime command; skiff's carry SKIFF_MARKS when `marked` (the kept rounds). */
+function measureCommand(r: Runtime, marked: boolean, ...args: string[]): Sample {
+  const command = args[0];
+  if (!marked || r.name !== "skiff") return measure(rt(r, ...args));
+  const s = measure(rt(r, ...args), { ...process.env, SKIFF_MARKS: marksFile(command) });
+  if (!markedWalls.has(command)) markedWalls.set(command, []);
+  markedWalls.get(command)!.push(s.wall);
+  return s;
+}
+
 const pidFile = (id: string) => path.join(work, `${id}.pid`);
-const lifecycle = (r: Runtime, id: string): Sample => {
-  const s = add(measure(rt(r, "create", "--bundle", bundle, "--pid-file", pidFile(id), id)), measure(rt(r, "start", id)));
+const lifecycle = (r: Runtime, id: string, marked: boolean): Sample => {
+  const s = add(measureCommand(r, marked, "create", "--bundle", bundle, "--pid-file", pidFile(id), id), measureCommand(r, marked, "start", id));
   waitExited(pidFile(id));
-  return add(s, measure(rt(r, "delete", id)));
+  return add(s, measureCommand(r, marked, "delete", id));
 };
 
-// skiff's own phase marks (src/marks.ts) of every kept `run`, for the phase table.
-const marksFile = path.join(work, "marks");
 for (let i = -2; i < rounds; i++) {
   const keep = i >= 0; // two warm-up rounds
   const put = (scenario: string, who: string, s: Sample) => keep && record(scenario, who, s);
-  const marked = (r: Runtime) => (keep && r.name === "skiff" ? { ...process.env, SKIFF_MARKS: marksFile } : undefined);
-  for (const r of rotate(runtimes, Math.max(i, 0))) put("run", r.name, measure(rt(r, "run", "--bundle", bundle, `run-${i + 2}`), marked(r)));
-  for (const r of rotate(runtimes, Math.max(i, 0))) put("create+start+delete", r.name, lifecycle(r, `csd-${i + 2}`));
-  for (const r of rotate(runtimes, Math.max(i, 0))) put("state", r.name, measure(rt(r, "state", "waiting")));
-  for (const r of rotate(runtimes, Math.max(i, 0))) put("kill (WINCH)", r.name, measure(rt(r, "kill", "waiting", "WINCH")));
-  for (const r of rotate(runtimes, Math.max(i, 0))) put("list", r.name, measure(rt(r, "list")));
+  for (const r of rotate(runtimes, Math.max(i, 0))) put("run", r.name, measureCommand(r, keep, "run", "--bundle", bundle, `run-${i + 2}`));
+  for (const r of rotate(runtimes, Math.max(i, 0))) put("create+start+delete", r.name, lifecycle(r, `csd-${i + 2}`, keep));
+  for (const r of rotate(runtimes, Math.max(i, 0))) put("state", r.name, measureCommand(r, keep, "state", "waiting"));
+  for (const r of rotate(runtimes, Math.max(i, 0))) put("kill (WINCH)", r.name, measureCommand(r, keep, "kill", "waiting", "WINCH"));
+  for (const r of rotate(runtimes, Math.max(i, 0))) put("list", r.name, measureCommand(r, keep, "list"));
   const versions = [...runtimes.map((r) => ({ name: r.name, argv: [r.bin, "--version"] })), { name: "bun-hello", argv: [hello] }];
   for (const v of rotate(versions, Math.max(i, 0))) put("--version", v.name, measure(v.argv));
 }
@@ -247,20 +258,20 @@ for (const label of ["burst sequential", "burst 10 at a time"]) {
 }
 for (const r of rows) console.log(`| ${r.join(" | ")} |`);
 
-// Where skiff's `run` spends its time: each phase's share (the time between its mark and the one
-// before), least-disturbed quartile and median; the last row is what the marks cannot see (the
-// exec before Bun starts, and the exit) as measured from outside.
-{
-  const runs = samples.get("run")!.get("skiff")!;
-  const lines = fs.readFileSync(marksFile, "utf8").trim().split("\n").map((l) => l.split(" | ").map((m) => {
+// Where each skiff command spends its time: each phase's share (the time between its mark and the
+// one before), least-disturbed quartile and median; the last row is what the marks cannot see
+// (the exec before Bun starts, and the exit) as measured from outside.
+for (const command of ["run", "create", "start", "delete", "state", "kill", "list"]) {
+  const walls = markedWalls.get(command) ?? [];
+  const lines = fs.readFileSync(marksFile(command), "utf8").trim().split("\n").map((l) => l.split(" | ").map((m) => {
     const at = m.lastIndexOf(" ");
     return { phase: m.slice(0, at), ms: Number(m.slice(at + 1)) };
   }));
   const phases = lines[0].map((m) => m.phase);
-  const complete = lines.map((l, k) => ({ l, wall: runs[k].wall })).filter(({ l }) => l.map((m) => m.phase).join() === phases.join());
+  const complete = lines.map((l, k) => ({ l, wall: walls[k] })).filter(({ l }) => l.map((m) => m.phase).join() === phases.join());
   const quartile = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 4)];
   const row = (label: string, xs: number[]) => console.log(`| ${label} | ${quartile(xs).toFixed(1)} | ${median(xs).toFixed(1)} |`);
-  console.log(`\nskiff run, phase by phase (${complete.length} runs, ms; src/marks.ts)\n| phase | p25 | median |\n| --- | --- | --- |`);
+  console.log(`\nskiff ${command}, phase by phase (${complete.length} runs, ms; src/marks.ts)\n| phase | p25 | median |\n| --- | --- | --- |`);
   phases.forEach((phase, k) => row(phase, complete.map(({ l }) => l[k].ms - (k > 0 ? l[k - 1].ms : 0))));
   row("exec before Bun's clock starts, and exit", complete.map(({ l, wall }) => wall - l[l.length - 1].ms));
 }

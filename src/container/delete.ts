@@ -2,6 +2,7 @@
 // is refused (runtime.md) unless forced, then killed first.
 import { SkiffError, isSkiffError } from "../errors.js";
 import { log, trace } from "../log.js";
+import { mark } from "../marks.js";
 import { hookState, runPoststopHooks } from "./hooks.js";
 import { killAndReap } from "./reap.js";
 import { Container } from "./container.js";
@@ -30,7 +31,9 @@ async function deleteLocked(store: StateStore, id: string, force: boolean): Prom
   }
   const c = Container.of(store, rec);
   const cgroups = await c.cgroups();
+  mark("cgroup manager");
   const status = await c.status();
+  mark("status");
   const thawIfFrozen = async () => {
     if (await cgroups.isFrozen()) cgroups.thaw();
   };
@@ -48,8 +51,11 @@ async function deleteLocked(store: StateStore, id: string, force: boolean): Prom
       trace("kill leftover %d: %s", pid, (e as Error).message);
     }
   }
+  mark("processes gone");
   await cgroups.destroy();
+  mark("cgroups removed");
   await store.remove(id);
+  mark("state directory removed");
   // A create that died half-way never reached its hooks' promise of a poststop.
   if (!rec.creating) runPoststopHooks(rec.config.hooks?.poststop, hookState(rec, "stopped"));
 }

@@ -5,6 +5,7 @@ import { SkiffError, isSkiffError } from "../errors.js";
 import { ENOENT } from "../linux/errno.js";
 import { readToEnd } from "../linux/io.js";
 import { close, fcntl, O_NONBLOCK, O_RDONLY, open, pollIn, unlink } from "../linux/libc.js";
+import { mark } from "../marks.js";
 import { hookState, runHooks } from "./hooks.js";
 import { killAndReap, openProcess } from "./reap.js";
 import { Container } from "./container.js";
@@ -42,7 +43,9 @@ export async function startContainer(store: StateStore, id: string): Promise<Con
   const status = await c.status();
   if (status === "stopped") throw new SkiffError("InvalidState", "cannot start a container that has stopped");
   if (status !== "created") throw new SkiffError("InvalidState", `cannot start an already ${status} container`);
+  mark("status");
   const outcome = startOutcome(await readOutcome(store, rec));
+  mark("init released, its program exec'd");
   try {
     unlink(store.fifo(id));
   } catch (e) {

@@ -7,6 +7,7 @@ import { ownIdentity } from "../host/identity.js";
 import { EEXIST, ENOENT, errnoOf, syscallError } from "../linux/errno.js";
 import { makeDirectoryChain, removeTreeThroughLibc, replaceFileThroughLibc } from "../linux/io.js";
 import { chmod, close, flock, LOCK_EX, mkdir, O_RDONLY, open } from "../linux/libc.js";
+import { mark } from "../marks.js";
 import { platform } from "../platform/index.js";
 import { resolve } from "../posix-path.js";
 import type { SavedCgroups } from "../cgroups/index.js";
@@ -149,7 +150,9 @@ export class StateStore {
     }
     if (text === undefined) return undefined;
     try {
-      return JSON.parse(text) as ContainerRecord;
+      const record = JSON.parse(text) as ContainerRecord;
+      mark("container record read");
+      return record;
     } catch (e) {
       throw new SkiffError("InvalidState", `container ${id}: ${name} is corrupt: ${(e as Error).message}`);
     }
