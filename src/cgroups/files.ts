@@ -5,8 +5,8 @@
 // (docs/architecture.md); only the asynchronous write and mkdir take it, on a host where they
 // may wait in the kernel (grace-period.ts).
 import * as path from "../posix-path.js";
-import { EBUSY, EEXIST, ENOENT, ENOTEMPTY, errnoOf, syscallError } from "../linux/errno.js";
-import { listDirThroughLibc, readFileThroughLibc, readTextThroughLibc, sleepSync, type DirEntry } from "../linux/io.js";
+import { EBUSY, ENOENT, ENOTEMPTY, errnoOf, syscallError } from "../linux/errno.js";
+import { listDirThroughLibc, makeDirectoryChain, readFileThroughLibc, readTextThroughLibc, sleepSync, type DirEntry } from "../linux/io.js";
 import * as libc from "../linux/libc.js";
 import { trace } from "../log.js";
 import { cgroupMovesWait } from "./grace-period.js";
@@ -81,16 +81,12 @@ export function exists(dir: string, file: string): boolean {
  * directory this call made is added to `created` before it settles.
  */
 export async function mkdirTracked(dirs: string[], created: string[], onPool = cgroupMovesWait()): Promise<void> {
+  const leaf = dirs[dirs.length - 1];
   if (!onPool) {
-    for (const d of dirs) {
-      const r = libc.mkdirOrErrno(d, 0o755);
-      if (r === 0) created.push(d);
-      else if (-r !== EEXIST) throw libc.syscallFailure(`creating cgroup ${d}`, -r);
-    }
+    makeDirectoryChain(leaf, 0o755, created, "creating cgroup");
     return;
   }
   const fs = process.getBuiltinModule("node:fs");
-  const leaf = dirs[dirs.length - 1];
   const missing = dirs.filter((d) => !libc.exists(d));
   try {
     // mkdir -p returns the first directory it made; every one below it was made by it too.

@@ -142,16 +142,17 @@ export function writeAll(fd: number, data: string | Uint8Array): void {
 
 /**
  * mkdir -p through libc: every missing directory of path, parents first, made with mode (less
- * the umask) and added to `made` as it is made, so that a failure part-way still says which.
+ * the umask) and added to `made` as it is made, so that a failure part-way still says which. A
+ * failure is "<what> <the directory that failed>: <errno>".
  */
-export function makeDirectoryChain(path: string, mode: number, made: string[] = []): string[] {
+export function makeDirectoryChain(path: string, mode: number, made: string[] = [], what = "mkdir"): string[] {
   const r = mkdirOrErrno(path, mode);
   if (r === 0) made.push(path);
   else if (-r !== EEXIST) {
     const slash = path.lastIndexOf("/");
-    if (-r !== ENOENT || slash <= 0) throw syscallFailure(`mkdir ${path}`, -r);
-    makeDirectoryChain(path.slice(0, slash), mode, made);
-    makeDirectoryChain(path, mode, made);
+    if (-r !== ENOENT || slash <= 0) throw syscallFailure(`${what} ${path}`, -r);
+    makeDirectoryChain(path.slice(0, slash), mode, made, what);
+    makeDirectoryChain(path, mode, made, what);
   }
   return made;
 }
