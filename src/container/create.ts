@@ -156,9 +156,16 @@ export function socketActivationFds(env: NodeJS.ProcessEnv, pid: number): number
   return env.LISTEN_PID === String(pid) && Number.isInteger(n) && n > 0 ? n : 0;
 }
 
+/** create's config, marked as `run` marks the one it reads first (for process.terminal). */
+function markedConfig(bundle: string): ValidSpec {
+  const spec = loadConfig(bundle);
+  mark("config.json read and validated");
+  return spec;
+}
+
 export async function createContainer(opts: CreateOptions): Promise<Created> {
   const bundle = path.resolve(opts.bundle);
-  const spec = opts.spec ?? loadConfig(bundle);
+  const spec = opts.spec ?? markedConfig(bundle);
   const rootfs = rootfsOf(spec, bundle);
   const { store, id } = opts;
   const stateDir = store.claim(id);
