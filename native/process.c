@@ -59,7 +59,7 @@ static pid_t fork_into_cgroup(const char *dir) {
   if (cgroup < 0) fail(errno, "open cgroup %s", dir);
   struct clone3_args args = {.flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)cgroup};
   pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
-  if (pid < 0) fail(errno, "clone the init into cgroup %s", dir);
+  if (pid < 0) fail(errno, "clone into cgroup %s", dir);
   close(cgroup);
   return pid;
 }

@@ -6,8 +6,10 @@
 // machine's own mounts are never touched.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import { afterAll, describe, expect, it } from "vitest";
 import { makeBundle, Runtime, SKIFF, uniqueId } from "../testing/harness.js";
+import { kernelAtLeast } from "./clone-into.js";
 
 const rt = new Runtime();
 const mountpoint = "/sys/fs/cgroup";
@@ -126,7 +128,27 @@ describe("cgroup v2 with real containers", () => {
     ]);
   });
 
-  it("an exec's waiting helper leaves the container's cgroup; a cgroup that takes no process sends exec to the init's (runc)", () => {
+  it("an exec's process is cloned into the container's cgroup (Linux 5.7): nothing is moved", () => {
+    const b = makeBundle(["sleep", "1000"], (c) => {
+      if (!c.linux!.namespaces!.some((n) => n.type === "cgroup")) c.linux!.namespaces!.push({ type: "cgroup" });
+    });
+    rt.trackDir(b.dir);
+    const id = rt.track(uniqueId("v2"));
+    const r = inV2(
+      [
+        `"$SKIFF" --root "$ROOT" run -d --bundle "${b.dir}" ${id}`,
+        // --debug names every cgroup.procs written; the process sees its cgroup from the container's cgroup namespace
+        `"$SKIFF" --root "$ROOT" --debug exec ${id} grep ^0:: /proc/self/cgroup 2>&1 | grep -E '^0::|cgroup.procs' | sed 's/.*msg="//'`,
+        `"$SKIFF" --root "$ROOT" delete --force ${id}`,
+      ].join("\n"),
+    );
+    expect(r.stderr).toBe("");
+    const lines = r.stdout.trim().split("\n");
+    if (kernelAtLeast(os.release(), 5, 7)) expect(lines).toEqual(["0::/"]);
+    else expect(lines).toEqual([expect.stringMatching(/^write .*\/cgroup\.procs = \d+/), "0::/"]);
+  });
+
+  it("an exec's waiting helper is not left in the container's cgroup; a cgroup that takes no process sends exec to the init's (runc)", () => {
     const b = makeBundle(["sleep", "1000"], (c) => {
       if (!c.linux!.namespaces!.some((n) => n.type === "cgroup")) c.linux!.namespaces!.push({ type: "cgroup" });
       for (const m of c.mounts!) if (m.type === "cgroup") m.options = m.options!.filter((o) => o !== "ro");
@@ -137,7 +159,7 @@ describe("cgroup v2 with real containers", () => {
       [
         `"$SKIFF" --root "$ROOT" run -d --bundle "${b.dir}" ${id}`,
         `x() { "$SKIFF" --root "$ROOT" exec ${id} "$@"; }`,
-        // while an exec waits, its cgroup holds the init and the process: the helper has left
+        // while an exec waits, its cgroup holds the init and the process: the helper is not there
         `x cat /sys/fs/cgroup/cgroup.procs | wc -l`,
         // the init moves to a sub-cgroup; an exec still joins the container's own
         `x mkdir /sys/fs/cgroup/init`,

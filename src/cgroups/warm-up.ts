@@ -27,11 +27,14 @@ export function warmUpCgroupAttach(command: string, argv: readonly string[]): Pr
   try {
     if (!cgroupMovesWait()) return Promise.resolve();
     const hierarchies = parseCgroupMounts(readOwnMountinfo());
-    // No move will follow when the init is cloned into its cgroup: the warm-up's would only hold
-    // the cgroup mutex, which the container's mkdir needs, through a grace period.
+    // No move will follow when the init (or exec's process, whichever driver made its cgroup:
+    // container/exec.ts) is cloned into its cgroup: the warm-up's would only hold the cgroup
+    // mutex, which the container's mkdir needs, through a grace period. A container with a user
+    // namespace, or an exec that must move after all, joins unwarmed.
     const pureV2 = modeOf(hierarchies) === "v2";
     const rootless = process.geteuid?.() !== 0;
-    if (command !== "exec" && initBornInCgroup({ pureV2, systemd: argv.includes("--systemd-cgroup"), rootless, userNamespace: false, kernelRelease: ownKernelRelease })) {
+    const systemd = command !== "exec" && argv.includes("--systemd-cgroup");
+    if (initBornInCgroup({ pureV2, systemd, rootless, userNamespace: false, kernelRelease: ownKernelRelease })) {
       return Promise.resolve();
     }
     const target = warmUpTarget(hierarchies, readFileThroughLibc("/proc/self/cgroup"));

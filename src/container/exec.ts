@@ -3,6 +3,8 @@
 // cgroups and sends it compileExecPlan's plan; then it either waits for the exit status
 // (relaying a terminal when there is no console socket) or returns once the program runs.
 import * as path from "../posix-path.js";
+import { initBornInCgroup, ownKernelRelease } from "../cgroups/clone-into.js";
+import { UNIFIED } from "../cgroups/frozen.js";
 import { joinForExec, openOwnCgroupProcs, type SavedCgroups } from "../cgroups/index.js";
 import { SkiffError } from "../errors.js";
 import { ENOENT, errnoOf } from "../linux/errno.js";
@@ -16,6 +18,7 @@ import { idMask } from "../plan/cpu-list.js";
 import { parseIdList } from "../spec/id-list.js";
 import { hostFacts } from "../host/facts.js";
 import { compileExecPlan, execProcess, type ExecPlanInput, type ExecProcessFlags } from "../plan/exec.js";
+import { hasNamespace } from "../plan/namespaces.js";
 import { checkRlimitsAgainstHost, rlimitPlan } from "../plan/rlimits.js";
 import { platform } from "../platform/index.js";
 import { readJsonFile, validateProcess } from "../spec/load.js";
@@ -144,6 +147,22 @@ export function execCgroups(saved: SavedCgroups, args: readonly string[]): Saved
   return { ...saved, paths };
 }
 
+/**
+ * The cgroup v2 directory the exec's process can be cloned into (clone-into.ts: nothing moved, so
+ * no grace period to wait for and no helper to move back out), or undefined: then the helper is
+ * moved in first. The systemd driver's unit already has its cgroup, so it is no exception here.
+ * Moved as before: --cgroup (a missing sub-cgroup is reported by the move), execCPUAffinity (its
+ * initial set holds until the move), and a cgroup with controllers enabled below it (which takes
+ * no process: joinForExec then finds the init's leaf).
+ */
+function execBornInCgroup(saved: SavedCgroups, config: ValidSpec, proc: Process, cgroupArgs: readonly string[]): string | undefined {
+  const dir = saved.paths[UNIFIED];
+  if (dir === undefined || cgroupArgs.length > 0 || proc.execCPUAffinity) return undefined;
+  const userNamespace = hasNamespace(config.linux?.namespaces, "user");
+  if (!initBornInCgroup({ pureV2: saved.mode === "v2", systemd: false, rootless: saved.rootless === true, userNamespace, kernelRelease: ownKernelRelease })) return undefined;
+  return readTextThroughLibc(`${dir}/cgroup.subtree_control`)?.trim() === "" ? dir : undefined;
+}
+
 /** The pty master from our own console socket, or the helper's error if it never came. */
 function awaitPtyMaster(channel: InitChannel, console: number): number {
   for (;;) {
@@ -171,6 +190,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
   for (const w of granted.warnings) log("warning", w);
   checkRlimitsAgainstHost(rlimitPlan(proc.rlimits), host);
   const cgroups = execCgroups(rec.cgroups, opts.cgroup ?? []);
+  const bornIn = execBornInCgroup(cgroups, rec.config, proc, opts.cgroup ?? []);
   const seccomp = await seccompProgram(rec.config, store);
 
   const toClose: number[] = [];
@@ -188,7 +208,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
       consoleFd = pair.peer;
     }
     if (consoleFd !== undefined) toClose.push(consoleFd);
-    const leaveCgroupFd = opts.detach ? undefined : openOwnCgroupProcs(host.mountinfo);
+    const leaveCgroupFd = opts.detach || bornIn !== undefined ? undefined : openOwnCgroupProcs(host.mountinfo);
     if (leaveCgroupFd !== undefined) toClose.push(leaveCgroupFd);
     // The helper's fds: stdio and preserved fds, the sync socket, then the namespaces, console
     // and own cgroup.
@@ -203,6 +223,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
       preserveFds,
       consoleSocketFd: consoleFd === undefined ? undefined : fdInHelper(consoleFd),
       leaveCgroupFd: leaveCgroupFd === undefined ? undefined : fdInHelper(leaveCgroupFd),
+      bornInCgroup: bornIn,
       seccomp,
       lsm: host.lsm,
       setgroupsDenied: setgroupsDenied(rec.pid),
@@ -213,10 +234,12 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
     // process.execCPUAffinity.initial holds until the cgroup move; .final is set after it.
     const initial = proc.execCPUAffinity?.initial;
     if (initial) schedSetaffinity(helper.pid, idMask(parseIdList(initial)));
-    // Into the cgroups before the fork, so the process is born inside them (as create does).
-    await joinForExec(cgroups, helper.pid, opts.cgroup?.length ? undefined : rec.pid, host.mountinfo).catch((e: unknown) => {
-      throw new SkiffError("Syscall", `adding pid ${helper!.pid} to cgroups: ${(e as Error).message}`);
-    });
+    // Otherwise into the cgroups before the fork, so the process is born inside them.
+    if (bornIn === undefined) {
+      await joinForExec(cgroups, helper.pid, opts.cgroup?.length ? undefined : rec.pid, host.mountinfo).catch((e: unknown) => {
+        throw new SkiffError("Syscall", `adding pid ${helper!.pid} to cgroups: ${(e as Error).message}`);
+      });
+    }
     sendPlan(helper.sock, plan);
     const channel = new InitChannel(helper.sock, plan);
     execPid = channel.expect("pid", "skiff-init exited without reporting the process").pid;

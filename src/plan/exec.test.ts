@@ -54,6 +54,26 @@ describe("compileExecPlan", () => {
     expect(compileExecPlan(input({ leaveCgroupFd: 7 })).steps.find((s) => s.op === Op.FORK)?.ints).toEqual([1, 7]);
   });
 
+  it("clones the process into the cgroup given, joining the cgroup namespace only after the fork", () => {
+    const namespaces = [
+      { type: "cgroup" as const, path: "/proc/self/fd/6" },
+      { type: "pid" as const, path: "/proc/self/fd/5" },
+      { type: "mount" as const, path: "/proc/self/fd/9" },
+    ];
+    const cloned = compileExecPlan(input({ namespaces, bornInCgroup: "/sys/fs/cgroup/c1" })).steps;
+    const fork = cloned.findIndex((s) => s.op === Op.FORK);
+    expect(cloned[fork].strs).toEqual(["/sys/fs/cgroup/c1"]);
+    expect(cloned[fork].ints).toEqual([1, -1]);
+    const joinedAt = (path: string, steps: typeof cloned) => steps.findIndex((s) => s.op === Op.SETNS && s.strs![0] === path);
+    expect(joinedAt("/proc/self/fd/5", cloned)).toBeLessThan(fork);
+    expect(joinedAt("/proc/self/fd/6", cloned)).toBeGreaterThan(fork);
+    expect(joinedAt("/proc/self/fd/9", cloned)).toBeGreaterThan(fork);
+    // moved in by the runtime instead: the helper joins the cgroup namespace before it forks
+    const moved = compileExecPlan(input({ namespaces })).steps;
+    expect(moved.find((s) => s.op === Op.FORK)?.strs ?? []).toEqual([]);
+    expect(joinedAt("/proc/self/fd/6", moved)).toBeLessThan(moved.findIndex((s) => s.op === Op.FORK));
+  });
+
   it("a new session, then identity, then the program; no wait for start", () => {
     const o = ops(input());
     expect(o.slice(0, 2)).toEqual([Op.FORK, Op.SETSID]);

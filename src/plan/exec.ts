@@ -33,6 +33,8 @@ export interface ExecPlanInput {
   container: Omit<State, "status" | "pid">;
   /** fd number, in the helper, of a cgroup.procs the waiting helper moves to once it has forked. */
   leaveCgroupFd?: number;
+  /** A cgroup v2 directory the process is cloned into (CLONE_INTO_CGROUP): the helper joins none. */
+  bornInCgroup?: string;
 }
 
 export function compileExecPlan(input: ExecPlanInput): Plan {
@@ -43,15 +45,21 @@ export function compileExecPlan(input: ExecPlanInput): Plan {
   if (input.namespaces.some((n) => !n.path)) throw new SkiffError("Internal", "exec joins namespaces only: each needs a path");
   const agent = agentMessagePieces(input.seccomp, input.container, "running");
   // The mount namespace is joined last, after the fork: until then the process still sees the
-  // host's filesystem, where a seccomp agent's socket and its own host pid (/proc/self) are.
-  const mountNs = input.namespaces.filter((n) => n.type === "mount");
+  // host's filesystem, where a seccomp agent's socket and its own host pid (/proc/self) are (and,
+  // for a clone into the cgroup, the host's cgroup directory). A process cloned into the cgroup
+  // joins the cgroup namespace after the fork too: on a cgroup2 mount with nsdelegate (systemd's)
+  // the kernel refuses a clone between cgroups the caller's cgroup namespace cannot both see.
+  const bornIn = input.bornInCgroup;
+  const afterFork = (n: Namespace) => n.type === "mount" || (bornIn !== undefined && n.type === "cgroup");
   const steps: Step[] = [
     // helper phase: user namespace first (namespaceSteps' order)
-    ...namespaceSteps(input.namespaces.filter((n) => n.type !== "mount")),
-    step(Op.FORK, "fork the exec process into the container's pid namespace", [input.mode === "wait" ? 1 : 0, input.leaveCgroupFd ?? -1]),
+    ...namespaceSteps(input.namespaces.filter((n) => !afterFork(n))),
+    bornIn === undefined
+      ? step(Op.FORK, "fork the exec process into the container's pid namespace", [input.mode === "wait" ? 1 : 0, input.leaveCgroupFd ?? -1])
+      : step(Op.FORK, `clone the exec process into cgroup ${bornIn} and the container's pid namespace`, [input.mode === "wait" ? 1 : 0, -1], [bornIn]),
     // the process itself
     ...seccompAgentSteps(input.seccomp),
-    ...namespaceSteps(mountNs),
+    ...namespaceSteps(input.namespaces.filter(afterFork)),
     step(Op.SETSID, "start a new session"),
     // The container's /dev/console stays the init's (as with runc).
     ...(p.terminal ? [step(Op.CONSOLE, "create the console and send it to the console socket", [input.consoleSocketFd!, p.consoleSize?.height ?? 0, p.consoleSize?.width ?? 0, 0], ["/dev/ptmx"])] : []),
