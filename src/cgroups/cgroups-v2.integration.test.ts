@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { LinuxResources } from "../spec/types.js";
 import { createCgroupManager, type CgroupManager } from "./index.js";
 import { deviceProgramCount } from "./device-program.js";
-import { cgroup2Mount, ownCgroup2, v2Controllers } from "../testing/host.js";
+import { cgroup2Mount, cgroup2MountCommand, ownCgroup2, v2Controllers } from "../testing/host.js";
 import { PYTHON, cgroupLines, errorOf, delay, eventually, firstLine, isRoot, removeCgroups, start, startCounter, stopAll, type Started } from "./testing.js";
 
 const group = `skiff-v2-${process.pid}`;
@@ -26,7 +26,7 @@ let root = "";
 beforeAll(async () => {
   if (!isRoot) return;
   mountDir = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-cgroup2-"));
-  holder = start("unshare", ["-m", "--propagation", "private", "sh", "-c", 'mount -t cgroup2 none "$0" && echo ready && exec sleep 1000', mountDir]);
+  holder = start("unshare", ["-m", "--propagation", "private", "sh", "-c", `${cgroup2MountCommand(mountDir)} && echo ready && exec sleep 1000`]);
   expect(await firstLine(holder)).toBe("ready");
   root = `/proc/${holder.pid}/root${mountDir}`;
 });

@@ -9,10 +9,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import { afterAll, describe, expect, it } from "vitest";
 import { makeBundle, Runtime, SKIFF, uniqueId } from "../testing/harness.js";
+import { cgroup2MountCommand } from "../testing/host.js";
 import { kernelAtLeast } from "./clone-into.js";
 
 const rt = new Runtime();
 const mountpoint = "/sys/fs/cgroup";
+// The tree's root flags as the machine has them (nsdelegate, memory_recursiveprot, ...): the
+// private mounts below must leave them so (the last test checks).
+const machineCgroup2Mount = cgroup2MountCommand(mountpoint);
 afterAll(() => rt.cleanup());
 
 // `cgroupdir ID`: the directory of container ID's cgroup under the private mount, from its init's
@@ -21,7 +25,7 @@ const CGROUPDIR = `cgroupdir() { echo "${mountpoint}$(sed -n 's/^0:://p' /proc/$
 
 /** Runs a shell script in a private mount namespace with cgroup2 alone at `mountpoint`. */
 function inV2(script: string): { status: number | null; stdout: string; stderr: string } {
-  const setup = `umount -R "${mountpoint}" 2>/dev/null || umount -lR "${mountpoint}"\nmount -t cgroup2 none "${mountpoint}"`;
+  const setup = `umount -R "${mountpoint}" 2>/dev/null || umount -lR "${mountpoint}"\n${cgroup2MountCommand(mountpoint)}`;
   const r = spawnSync("unshare", ["-m", "--propagation", "private", "sh", "-ec", `${setup}\n${CGROUPDIR}\n${script}`], {
     encoding: "utf8",
     env: { ...process.env, SKIFF: SKIFF, ROOT: rt.root },
@@ -219,5 +223,9 @@ describe("cgroup v2 with real containers", () => {
     );
     expect(r.stderr).toBe("");
     expect(r.stdout.trim().split("\n")).toEqual([...ids.map((id) => `/${parent}/${id}`), "type=domain subtree=[] left=1"]);
+  });
+
+  it("leaves the machine's cgroup2 mount options (its root flags) as they were", () => {
+    expect(cgroup2MountCommand(mountpoint)).toBe(machineCgroup2Mount);
   });
 });

@@ -65,6 +65,17 @@ export const cgroupMode: CgroupMode = (() => {
 /** Where the cgroup2 tree is mounted (v2 or hybrid), else undefined. */
 export const cgroup2Mount: string | undefined = cgroupMounts().find((m) => m.fsType === "cgroup2")?.mountPoint;
 
+/**
+ * The shell command that mounts the cgroup2 tree at `dir` (in a test's private mount namespace)
+ * with the options it is mounted with now. A cgroup2 mount made from the initial cgroup namespace
+ * sets the tree's root flags for the whole machine to the options it names: a bare one would turn
+ * off systemd's nsdelegate and memory_recursiveprot everywhere.
+ */
+export function cgroup2MountCommand(dir: string): string {
+  const options = cgroupMounts().find((m) => m.fsType === "cgroup2")?.options ?? [];
+  return `mount -t cgroup2${options.length > 0 ? ` -o ${options.join(",")}` : ""} none "${dir}"`;
+}
+
 /** Where the cgroup hierarchies are mounted (v1 ones and the cgroup2 tree). */
 export const cgroupMountPoints: string[] = cgroupMounts().map((m) => m.mountPoint);
 
