@@ -1,6 +1,7 @@
 // `exec`: one more process in a running container. The parent checks the container, opens its
-// namespaces (so a recycled pid cannot swap them), starts skiff-init inside the container's
-// cgroups and sends it compileExecPlan's plan; then it either waits for the exit status
+// namespaces (so a recycled pid cannot swap them), starts skiff-init, which clones the process
+// into the container's cgroup on pure v2 or is moved into its cgroups first, and sends it
+// compileExecPlan's plan; then it either waits for the exit status
 // (relaying a terminal when there is no console socket) or returns once the program runs.
 import * as path from "../posix-path.js";
 import { initBornInCgroup, ownKernelRelease } from "../cgroups/clone-into.js";
