@@ -54,9 +54,12 @@ export function compileExecPlan(input: ExecPlanInput): Plan {
   const steps: Step[] = [
     // helper phase: user namespace first (namespaceSteps' order)
     ...namespaceSteps(input.namespaces.filter((n) => !afterFork(n))),
-    bornIn === undefined
-      ? step(Op.FORK, "fork the exec process into the container's pid namespace", [input.mode === "wait" ? 1 : 0, input.leaveCgroupFd ?? -1])
-      : step(Op.FORK, `clone the exec process into cgroup ${bornIn} and the container's pid namespace`, [input.mode === "wait" ? 1 : 0, -1], [bornIn]),
+    step(
+      Op.FORK,
+      bornIn === undefined ? "fork the exec process into the container's pid namespace" : `clone the exec process into cgroup ${bornIn} and the container's pid namespace`,
+      [input.mode === "wait" ? 1 : 0, input.leaveCgroupFd ?? -1],
+      bornIn === undefined ? [] : [bornIn],
+    ),
     // the process itself
     ...seccompAgentSteps(input.seccomp),
     ...namespaceSteps(input.namespaces.filter(afterFork)),
