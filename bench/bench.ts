@@ -18,7 +18,7 @@ interface Sample {
   rss: number; // kB, peak
 }
 
-const [measureBin, work, bundle, hello, runtimesArg] = process.argv.slice(2);
+const [measureBin, work, bundle, hello, floorState, runtimesArg] = process.argv.slice(2);
 const rounds = Number(process.env.BENCH_RUNS ?? 20);
 const burstSize = Number(process.env.BENCH_BURST ?? 50);
 const engineRounds = Number(process.env.BENCH_ENGINE_RUNS ?? 5);
@@ -125,7 +125,9 @@ for (let i = -2; i < rounds; i++) {
   const put = (scenario: string, who: string, s: Sample) => keep && record(scenario, who, s);
   for (const r of rotate(runtimes, Math.max(i, 0))) put("run", r.name, measureCommand(r, keep, "run", "--bundle", bundle, `run-${i + 2}`));
   for (const r of rotate(runtimes, Math.max(i, 0))) put("create+start+delete", r.name, lifecycle(r, `csd-${i + 2}`, keep));
-  for (const r of rotate(runtimes, Math.max(i, 0))) put("state", r.name, measureCommand(r, keep, "state", "waiting"));
+  // with the least a Bun `state` can cost, reading skiff's record of the same container
+  const states = [...runtimes.map((r) => ({ name: r.name, run: () => measureCommand(r, keep, "state", "waiting") })), { name: "bun-floor", run: () => measure([floorState, runtimes[0].root, "waiting"]) }];
+  for (const s of rotate(states, Math.max(i, 0))) put("state", s.name, s.run());
   for (const r of rotate(runtimes, Math.max(i, 0))) put("kill (WINCH)", r.name, measureCommand(r, keep, "kill", "waiting", "WINCH"));
   for (const r of rotate(runtimes, Math.max(i, 0))) put("list", r.name, measureCommand(r, keep, "list"));
   const versions = [...runtimes.map((r) => ({ name: r.name, argv: [r.bin, "--version"] })), { name: "bun-hello", argv: [hello] }];
@@ -248,6 +250,11 @@ for (const scenario of ["run", "create+start+delete", "state", "kill (WINCH)", "
   const v = "--version";
   const ratio = (n: string) => `${(med(v, "skiff", "wall") / med(v, n, "wall")).toFixed(2)} (${(med(v, "skiff", "cpu") / med(v, n, "cpu")).toFixed(2)})`;
   rows.push([`--version (bun-hello ${fmt(med(v, "bun-hello", "wall"))} (${fmt(med(v, "bun-hello", "cpu"))}), skiff/bun-hello ${ratio("bun-hello")})`, ...names.map((n) => `${fmt(med(v, n, "wall"))} (${fmt(med(v, n, "cpu"))})`), ...names.slice(1).map(ratio), targets[v]]);
+}
+{
+  // what no JavaScript `state` beats on this machine (bench/floor-state.ts)
+  const floorRatio = (n: string) => `${(med("state", "bun-floor", "wall") / med("state", n, "wall")).toFixed(2)} (${(med("state", "bun-floor", "cpu") / med("state", n, "cpu")).toFixed(2)})`;
+  rows.push([`state's floor: bench/floor-state.ts, one module, libc through bun:ffi, peak RSS ${mb(med("state", "bun-floor", "rss"))} (columns: it, then it/runtime)`, `${fmt(med("state", "bun-floor", "wall"))} (${fmt(med("state", "bun-floor", "cpu"))})`, ...names.slice(1).map(() => ""), ...names.slice(1).map(floorRatio), "the least any Bun `state` costs"]);
 }
 rows.push(["peak RSS of the runtime process during `run`", ...names.map((n) => mb(med("run", n, "rss"))), ...names.slice(1).map(() => ""), "skiff ≤ 30 MB"]);
 rows.push(["RSS of a created container's waiting init", ...names.map((n) => `${initRss.get(n)} kB`), ...names.slice(1).map(() => ""), "skiff ≤ 200 kB"]);

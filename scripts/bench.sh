@@ -29,9 +29,11 @@ bash scripts/make-bundle.sh "$work/bundle" true >/dev/null
 # crun 1.8.1 refuses the ociVersion `skiff spec` writes (1.3.0); nothing in the config is newer than 1.0.
 sed -i 's/"ociVersion": "[^"]*"/"ociVersion": "1.0.2"/' "$work/bundle/config.json"
 musl-gcc -O2 -static -o "$work/measure" bench/measure.c
-# The engine's floor: the smallest compiled Bun program, built as dist/skiff is.
+# The engine's floor: the smallest compiled Bun program, and the least a `state` written for Bun
+# can be (bench/floor-state.ts), both built as dist/skiff is.
 echo 'console.log("hello")' >"$work/hello.ts"
-npx bun build --compile --minify --bytecode "$work/hello.ts" --outfile "$work/hello" >/dev/null
+bash scripts/bun-compile.sh "$work/hello.ts" "$work/hello"
+bash scripts/bun-compile.sh bench/floor-state.ts "$work/floor-state"
 
 # Every runtime runs from a fresh copy in $work, as the hello world is freshly built there: how
 # much of a binary the page cache holds, and in what folio sizes, moves a 5 ms command by a
@@ -47,4 +49,4 @@ if "$work/bin/crun" --root "$work/crun-probe" run --bundle "$work/bundle" probe 
 else
   echo "crun cannot run containers here; left out"
 fi
-npx bun bench/bench.ts "$work/measure" "$work" "$work/bundle" "$work/hello" "$runtimes"
+npx bun bench/bench.ts "$work/measure" "$work" "$work/bundle" "$work/hello" "$work/floor-state" "$runtimes"
