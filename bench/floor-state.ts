@@ -1,23 +1,28 @@
-// The least a `state` written for Bun can cost: one module, libc bound through bun:ffi (the
-// cheapest file reads a compiled Bun program has: docs/architecture.md), and only what a state
+// The least a `state` written for Bun can cost: one module, libc bound through Bun's native FFI
+// (the cheapest file reads a compiled Bun program has: docs/architecture.md), and only what a state
 // must do: read the record, check that its init is still the process it started, look at
 // exec.fifo and the freezer, print the OCI state. No command line, no validation, no errors
 // worth the name. scripts/bench.sh compiles it as it does a hello world, and the bench times it
 // against runc's `state` of a created container: the ratio no JavaScript `state` can beat here.
 // Usage: floor-state ROOT ID (a container skiff created in ROOT).
-import { dlopen, FFIType } from "bun:ffi";
-import type { ContainerRecord } from "../src/container/state-store.js"; // a type only: nothing more is loaded
+import type { ContainerRecord } from "../src/container/state-store.js"; // types only: nothing more is loaded
+import { FFI_TYPE } from "../src/platform/ffi-bun.js";
 
+// Bun.FFI, not the bun:ffi module (which costs a compiled program more to load), as skiff does.
+const { dlopen } = (Bun as unknown as { FFI: typeof import("bun:ffi") }).FFI;
+const { i32, i64, ptr } = FFI_TYPE;
 const libc = dlopen("libc.so.6", {
-  open: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
-  read: { args: [FFIType.i32, FFIType.ptr, FFIType.i64], returns: FFIType.i64 },
-  close: { args: [FFIType.i32], returns: FFIType.i32 },
-  access: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+  open: { args: [ptr, i32], returns: i32 },
+  read: { args: [i32, ptr, i64], returns: i64 },
+  close: { args: [i32], returns: i32 },
+  access: { args: [ptr, i32], returns: i32 },
 }).symbols;
 
 const O_CLOEXEC = 0o2000000;
-const buffer = Buffer.alloc(1 << 16);
-const cString = (s: string) => Buffer.from(`${s}\0`);
+const buffer = new Uint8Array(1 << 16);
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const cString = (s: string) => encoder.encode(`${s}\0`);
 
 /** The file's text, or undefined if it cannot be opened. */
 function readText(file: string): string | undefined {
@@ -26,7 +31,7 @@ function readText(file: string): string | undefined {
   let length = 0;
   for (let n; (n = Number(libc.read(fd, buffer.subarray(length), buffer.length - length))) > 0; ) length += n;
   libc.close(fd);
-  return buffer.toString("utf8", 0, length);
+  return decoder.decode(buffer.subarray(0, length));
 }
 
 const [root, id] = process.argv.slice(2);
