@@ -1,8 +1,8 @@
 // The cache of compiled seccomp filters in the state root (as crun keeps one): keyed by the
-// profile and the libseccomp version, so repeated containers with one profile skip libseccomp,
-// and with it the seccomp compiler and ffi-rs's addon (loading them costs dist/skiff ~1.3 ms:
-// docs/architecture.md). Files are written to a temporary name and renamed, so concurrent
-// creates never read halves; through libc, as the rest of create's files.
+// profile and the libseccomp version, so repeated containers with one profile skip libseccomp
+// and the seccomp compiler's chunk (docs/architecture.md). Files are written to a temporary name
+// and renamed, so concurrent creates never read halves; through libc, as the rest of create's
+// files.
 import * as path from "../posix-path.js";
 import { log } from "../log.js";
 import { platform } from "../platform/index.js";

@@ -49,6 +49,19 @@ describe.skipIf(os.arch() !== "x64")("compiled filters, loaded by skiff-init", (
     return r.status === 0 ? r.stdout.trim().split("\n") : undefined;
   }
 
+  it("compiles a profile without a temporary directory (no addon to extract; TMPDIR unusable)", () => {
+    // An errno of its own, so the filter is not in the state root's cache: the compiler runs
+    // (libseccomp takes errnos up to 4094).
+    const errno = 100 + Math.floor(Math.random() * 3900);
+    const b = makeBundle(["/probe", "mkdir"], (c) => (c.linux!.seccomp = { defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_ERRNO", errnoRet: errno }] }));
+    rt.trackDir(b.dir);
+    fs.copyFileSync(probe.path, path.join(b.rootfs, "probe"));
+    fs.chmodSync(path.join(b.rootfs, "probe"), 0o755);
+    const r = rt.skiff(["run", "--bundle", b.dir, uniqueId("sc")], { env: { ...process.env, TMPDIR: path.join(b.dir, "no-such-directory") } });
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe(`mkdir=-1 ${errno}`);
+  });
+
   it("returns the configured errno for denied syscalls and lets the rest through", () => {
     const out = answers({ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: EACCES }] }, ["mkdir", "getcwd"]);
     expect(out).toEqual([`mkdir=-1 ${EACCES}`, "getcwd=0 0"]);

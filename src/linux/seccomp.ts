@@ -1,14 +1,15 @@
 // linux.seccomp → a raw classic-BPF program, built with libseccomp (libseccomp.so.2) through
-// ffi-rs in the parent. The executor loads the bytes with seccomp(2) just before execve, so
-// nothing here touches the calling process: the filter is exported, never loaded. Loaded only
-// when a filter is not in the cache (seccomp-cache.ts).
-import * as fs from "node:fs";
-import { DataType, isNullPointer, load, open, type JsExternal } from "ffi-rs";
+// the platform's FFI in the parent (Bun's native FFI in dist/skiff: no addon to extract into a
+// temporary directory, which a cache miss once needed). The executor loads the bytes with
+// seccomp(2) just before execve, so nothing here touches the calling process: the filter is
+// exported, never loaded. Loaded only when a filter is not in the cache (seccomp-cache.ts).
 import { SkiffError } from "../errors.js";
 import { log } from "../log.js";
+import type { ArgType, ArgValue } from "../platform/ffi.js";
+import { platform } from "../platform/index.js";
 import type { Seccomp, SeccompAction, SeccompArch, SeccompFlag, SeccompOperator, SeccompSyscall } from "../spec/types.js";
 import { EEXIST, errnoName } from "./errno.js";
-import { memfdCreate, MFD_CLOEXEC } from "./libc.js";
+import { close, memfdCreate, MFD_CLOEXEC, read, sys } from "./libc.js";
 import { libseccompVersion } from "./seccomp-cache.js";
 import { enosysPrologue } from "./seccomp-enosys.js";
 
@@ -73,14 +74,18 @@ const SCMP_FLTATR_CTL_OPTIMIZE = 8;
 const BPF_MAXINSNS = 4096; // linux/bpf_common.h: seccomp(2) refuses longer programs with EINVAL
 const NR_SCMP_ERROR = -1;
 
-let opened = false;
-function call<T>(funcName: string, retType: DataType, paramsType: DataType[], paramsValue: unknown[]): T {
-  if (!opened) {
-    open({ library: "seccomp", path: "libseccomp.so.2" });
-    opened = true;
-  }
-  return load({ library: "seccomp", funcName, retType, paramsType, paramsValue }) as T;
+/**
+ * A libseccomp call. Its functions return a negative errno, not -1 and errno, so the value is all
+ * there is. The platform's FFI knows int, long, strings and buffers: the filter context is a
+ * pointer (a long; user addresses fit a double exactly), an unsigned int argument is passed as
+ * its int bit pattern (`| 0`), and an unsigned int result is read back with `>>> 0`.
+ */
+function call(funcName: string, ret: "i32" | "i64", types: ArgType[], values: ArgValue[]): number {
+  return platform().ffi().call(funcName, ret, types, values, "libseccomp.so.2").value;
 }
+const u32 = (value: number) => value | 0;
+const SEEK_SET = 0, SEEK_END = 2;
+type Context = number; // scmp_filter_ctx, a pointer
 
 /**
  * The libseccomp action value for a spec action. spec/ allowed errnoRet only on ERRNO and TRACE,
@@ -126,10 +131,10 @@ function ruleConditionSets(conds: Condition[]): Condition[][] {
 }
 
 /** Adds the architectures to the filter; returns the tokens of all its architectures, native first. */
-function addArchitectures(ctx: JsExternal, architectures: SeccompArch[]): number[] {
-  const tokens = [call<number>("seccomp_arch_native", DataType.U32, [], [])];
+function addArchitectures(ctx: Context, architectures: SeccompArch[]): number[] {
+  const tokens = [call("seccomp_arch_native", "i32", [], []) >>> 0];
   for (const name of architectures) {
-    const token = call<number>("seccomp_arch_resolve_name", DataType.U32, [DataType.String], [name.slice("SCMP_ARCH_".length).toLowerCase()]);
+    const token = call("seccomp_arch_resolve_name", "i32", ["string"], [name.slice("SCMP_ARCH_".length).toLowerCase()]) >>> 0;
     // Host-dependent, so not spec/'s: libseccomp 2.5.4 lacks a few of the spec's architectures
     // (loongarch64, m68k, sh). Skipping one is safe: syscalls of an architecture absent from the
     // filter hit the bad-architecture action (kill), never the allow path.
@@ -137,7 +142,7 @@ function addArchitectures(ctx: JsExternal, architectures: SeccompArch[]): number
       log("debug", `seccomp architecture ${name} is unknown to libseccomp ${libseccompVersion()}: skipped`);
       continue;
     }
-    const rc = call<number>("seccomp_arch_add", DataType.I32, [DataType.External, DataType.U32], [ctx, token]);
+    const rc = call("seccomp_arch_add", "i32", ["i64", "i32"], [ctx, u32(token)]);
     if (rc < 0 && rc !== -EEXIST) throw libseccompError(`seccomp_arch_add ${name}`, rc);
     if (!tokens.includes(token)) tokens.push(token);
   }
@@ -150,7 +155,7 @@ function highestNamedSyscalls(tokens: number[], names: Set<string>): Map<number,
   for (const token of tokens) {
     for (const name of names) {
       // Negative: unknown, or a pseudo-number for a syscall this architecture lacks.
-      const nr = call<number>("seccomp_syscall_resolve_name_arch", DataType.I32, [DataType.U32, DataType.String], [token, name]);
+      const nr = call("seccomp_syscall_resolve_name_arch", "i32", ["i32", "string"], [u32(token), name]);
       if (nr >= 0 && nr > (highest.get(token) ?? -1)) highest.set(token, nr);
     }
   }
@@ -174,16 +179,23 @@ function toNumbers(s: Seccomp): { defaultAction: number; rules: { names: string[
   };
 }
 
-function exportBpf(ctx: JsExternal): Buffer {
+/** The filter as libseccomp exports it: written into a memfd, read back from its start. */
+function exportBpf(ctx: Context): Buffer {
   const fd = memfdCreate("skiff-seccomp", MFD_CLOEXEC);
   try {
-    const rc = call<number>("seccomp_export_bpf", DataType.I32, [DataType.External, DataType.I32], [ctx, fd]);
+    const rc = call("seccomp_export_bpf", "i32", ["i64", "i32"], [ctx, fd]);
     if (rc < 0) throw libseccompError("seccomp_export_bpf", rc);
-    const bpf = Buffer.alloc(fs.fstatSync(fd).size);
-    fs.readSync(fd, bpf, 0, bpf.length, 0);
+    const seek = (whence: number) => sys("lseek", ["i32", "i64", "i32"], [fd, 0, whence], "lseek", "i64");
+    const bpf = Buffer.alloc(seek(SEEK_END));
+    seek(SEEK_SET);
+    for (let at = 0; at < bpf.length; ) {
+      const n = read(fd, bpf.subarray(at));
+      if (n === 0) throw new SkiffError("Internal", "seccomp_export_bpf: the filter was cut short");
+      at += n;
+    }
     return bpf;
   } finally {
-    fs.closeSync(fd);
+    close(fd);
   }
 }
 
@@ -198,13 +210,13 @@ function allowLike(action: number): boolean {
 /** Builds the BPF program of a linux.seccomp that spec/ accepted. */
 export function compileSeccomp(s: Seccomp): CompiledSeccomp {
   const { defaultAction, rules, flags } = toNumbers(s);
-  const ctx = call<JsExternal>("seccomp_init", DataType.External, [DataType.U32], [defaultAction]);
-  if (isNullPointer(ctx)) throw new SkiffError("Internal", "seccomp_init failed");
+  const ctx = call("seccomp_init", "i64", ["i32"], [u32(defaultAction)]);
+  if (ctx === 0) throw new SkiffError("Internal", "seccomp_init failed");
   try {
     const tokens = addArchitectures(ctx, s.architectures ?? []);
     // runc's choice: a binary tree of syscalls beats a linear list once profiles grow.
     if (rules.length > 32) {
-      const rc = call<number>("seccomp_attr_set", DataType.I32, [DataType.External, DataType.I32, DataType.U32], [ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2]);
+      const rc = call("seccomp_attr_set", "i32", ["i64", "i32", "i32"], [ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2]);
       if (rc < 0) log("debug", `seccomp binary tree optimization not available: ${errnoName(-rc)}`);
     }
     for (const rule of rules) {
@@ -222,12 +234,12 @@ export function compileSeccomp(s: Seccomp): CompiledSeccomp {
     const notify = rules.some((r) => r.action === ACT_NOTIFY);
     return { bpf, flags: loadFlags(flags, notify), notify, listenerPath: s.listenerPath, listenerMetadata: s.listenerMetadata };
   } finally {
-    call<undefined>("seccomp_release", DataType.Void, [DataType.External], [ctx]);
+    call("seccomp_release", "i32", ["i64"], [ctx]); // void: the value is meaningless
   }
 }
 
-function addRule(ctx: JsExternal, name: string, action: number, conds: Condition[]): void {
-  const nr = call<number>("seccomp_syscall_resolve_name", DataType.I32, [DataType.String], [name]);
+function addRule(ctx: Context, name: string, action: number, conds: Condition[]): void {
+  const nr = call("seccomp_syscall_resolve_name", "i32", ["string"], [name]);
   if (nr === NR_SCMP_ERROR) {
     // A name newer than this libseccomp (or a typo): runc skips it. The default action still
     // applies to that syscall, so skipping never opens the filter.
@@ -235,12 +247,7 @@ function addRule(ctx: JsExternal, name: string, action: number, conds: Condition
     return;
   }
   for (const set of ruleConditionSets(conds)) {
-    const rc = call<number>(
-      "seccomp_rule_add_array",
-      DataType.I32,
-      [DataType.External, DataType.U32, DataType.I32, DataType.U32, DataType.U8Array],
-      [ctx, action, nr, set.length, encodeConditions(set)],
-    );
+    const rc = call("seccomp_rule_add_array", "i32", ["i64", "i32", "i32", "i32", "buffer"], [ctx, u32(action), nr, set.length, encodeConditions(set)]);
     if (rc < 0) throw libseccompError(`seccomp rule for syscall ${name}`, rc);
   }
 }

@@ -1,6 +1,6 @@
 // config-linux.md "Seccomp" with SCMP_ACT_NOTIFY: after loading the filter the process sends
 // the listener fd to listenerPath with one "container process state" message. Pure: nothing
-// here loads libseccomp (src/linux/seccomp.ts loads ffi-rs, which costs start-up time).
+// here loads libseccomp (src/linux/seccomp.ts drives it, only on a cache miss).
 import type { State, Status } from "../spec/types.js";
 import { hasSeccompAgent, pidPieces, type SeccompProgram } from "./process.js";
 
