@@ -88,8 +88,8 @@ const SEEK_SET = 0, SEEK_END = 2;
 type Context = number; // scmp_filter_ctx, a pointer
 
 /**
- * The libseccomp action value for a spec action. spec/ allowed errnoRet only on ERRNO and TRACE,
- * and only up to 65535, the datum their low 16 bits carry.
+ * The libseccomp action value for a spec action. spec/ allowed errnoRet only on ERRNO (up to
+ * 4094, libseccomp's limit) and TRACE (up to 65535): the datum their low 16 bits carry.
  */
 function actionValue(action: SeccompAction, errnoRet: number | undefined): number {
   if (action === "SCMP_ACT_ERRNO" || action === "SCMP_ACT_TRACE") return (ACTIONS[action] | (errnoRet ?? EPERM)) >>> 0;

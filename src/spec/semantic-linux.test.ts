@@ -87,7 +87,7 @@ describe("specViolations: linux rules", () => {
       ],
     ],
     [
-      "seccomp errno past 16 bits, NOTIFY on the executor's own syscalls, argument values past 64 bits",
+      "seccomp errno past libseccomp's or 16 bits, NOTIFY on the executor's own syscalls, argument values past 64 bits",
       withLinux({
         seccomp: {
           defaultAction: "SCMP_ACT_ERRNO",
@@ -97,17 +97,20 @@ describe("specViolations: linux rules", () => {
             { names: ["read"], action: "SCMP_ACT_TRACE", errnoRet: 65535 },
             { names: ["mknod", "write", "sendmsg"], action: "SCMP_ACT_NOTIFY" },
             { names: ["read"], action: "SCMP_ACT_ERRNO", errnoRet: 70000, args: [{ index: 0, value: 2 ** 64 - 1, valueTwo: 1e20, op: "SCMP_CMP_MASKED_EQ" }] },
+            { names: ["umask"], action: "SCMP_ACT_ERRNO", errnoRet: 4095 },
+            { names: ["mkdir"], action: "SCMP_ACT_ERRNO", errnoRet: 4094 },
           ],
         },
       }),
       [
-        { path: "/linux/seccomp/defaultErrnoRet", message: "must be at most 65535 (got 65536)" },
+        { path: "/linux/seccomp/defaultErrnoRet", message: "must be at most 4094 with SCMP_ACT_ERRNO (got 65536)" },
         { path: "/linux/seccomp/syscalls/1/names/1", message: "SCMP_ACT_NOTIFY cannot be used for the write syscall: skiff-init makes it after loading the filter" },
         { path: "/linux/seccomp/syscalls/1/names/2", message: "SCMP_ACT_NOTIFY cannot be used for the sendmsg syscall: skiff-init makes it after loading the filter" },
-        { path: "/linux/seccomp/syscalls/2/errnoRet", message: "must be at most 65535 (got 70000)" },
+        { path: "/linux/seccomp/syscalls/2/errnoRet", message: "must be at most 4094 with SCMP_ACT_ERRNO (got 70000)" },
         // A double: 2^64 - 1 is 2^64 once parsed.
         { path: "/linux/seccomp/syscalls/2/args/0/value", message: "must be below 2^64 (got 18446744073709552000)" },
         { path: "/linux/seccomp/syscalls/2/args/0/valueTwo", message: "must be below 2^64 (got 100000000000000000000)" },
+        { path: "/linux/seccomp/syscalls/3/errnoRet", message: "must be at most 4094 with SCMP_ACT_ERRNO (got 4095)" },
       ],
     ],
     [

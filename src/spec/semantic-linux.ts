@@ -140,9 +140,10 @@ export function netDeviceViolations(linux: Linux, ns: NamespaceIndex, out: Viola
   }
 }
 
-const ERRNO_ACTIONS = new Set(["SCMP_ACT_ERRNO", "SCMP_ACT_TRACE"]);
-// The filter's return value carries the errno (or tracer datum) in its low 16 bits.
-const ERRNO_RET_MAX = 0xffff;
+// The filter's return value carries the errno or tracer datum in its low 16 bits; libseccomp
+// takes an errno only below 4095, the kernel's last (MAX_ERRNO), and a larger one would fail the
+// create later with a bare "invalid argument" from seccomp_rule_add.
+const ERRNO_RET_MAX: Record<string, number> = { SCMP_ACT_ERRNO: 4094, SCMP_ACT_TRACE: 0xffff };
 
 /**
  * Syscalls skiff-init itself makes after loading the filter (sending the listener fd over the
@@ -155,8 +156,9 @@ const NOTIFY_FORBIDDEN_SYSCALLS = ["write", "sendmsg"];
 function errnoRetViolations(errnoRet: number | undefined, action: string, at: string, field: string, out: Violation[]): void {
   if (errnoRet === undefined) return;
   // The spec: "When the action doesn't support an errno, the runtime MUST print an error and fail."
-  if (!ERRNO_ACTIONS.has(action)) out.push({ path: join(at, field), message: `cannot be used with ${field === "errnoRet" ? "action" : "defaultAction"} ${action}` });
-  else if (errnoRet > ERRNO_RET_MAX) out.push({ path: join(at, field), message: `must be at most ${ERRNO_RET_MAX} (got ${errnoRet})` });
+  const max = ERRNO_RET_MAX[action];
+  if (max === undefined) out.push({ path: join(at, field), message: `cannot be used with ${field === "errnoRet" ? "action" : "defaultAction"} ${action}` });
+  else if (errnoRet > max) out.push({ path: join(at, field), message: `must be at most ${max} with ${action} (got ${errnoRet})` });
 }
 
 export function seccompViolations(seccomp: Seccomp, out: Violation[]): void {
