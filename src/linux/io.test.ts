@@ -103,6 +103,8 @@ it("makes a directory chain parents first, saying which it made, also when it fa
   const made: string[] = [];
   expect(errnoThrownBy(() => makeDirectoryChain(path.join(dir, "n", "m", "r".repeat(300)), 0o755, made))).toBe(36);
   expect(made).toEqual([path.join(dir, "n"), path.join(dir, "n", "m")]);
+  // procfs answers ENOENT with its parent there: one error, not an endless retry
+  expect(() => makeDirectoryChain("/proc/skiff-no-such-dir/x", 0o755)).toThrow("mkdir /proc/skiff-no-such-dir: no such file or directory");
 });
 
 it("replaces a file whole, with the mode asked, leaving no temporary file even when it fails", () => {

@@ -146,14 +146,16 @@ export function writeAll(fd: number, data: string | Uint8Array): void {
  * failure is "<what> <the directory that failed>: <errno>".
  */
 export function makeDirectoryChain(path: string, mode: number, made: string[] = [], what = "mkdir"): string[] {
-  const r = mkdirOrErrno(path, mode);
-  if (r === 0) made.push(path);
-  else if (-r !== EEXIST) {
-    const slash = path.lastIndexOf("/");
-    if (-r !== ENOENT || slash <= 0) throw syscallFailure(`${what} ${path}`, -r);
+  let r = mkdirOrErrno(path, mode);
+  const slash = path.lastIndexOf("/");
+  if (-r === ENOENT && slash > 0) {
     makeDirectoryChain(path.slice(0, slash), mode, made, what);
-    makeDirectoryChain(path, mode, made, what);
+    // Once: where the parent is there and the kernel still says ENOENT (procfs, sysfs, a parent
+    // removed meanwhile), asking again would never end.
+    r = mkdirOrErrno(path, mode);
   }
+  if (r === 0) made.push(path);
+  else if (-r !== EEXIST) throw syscallFailure(`${what} ${path}`, -r);
   return made;
 }
 
