@@ -254,7 +254,7 @@ for (const scenario of ["run", "create+start+delete", "state", "kill (WINCH)", "
 {
   // what no JavaScript `state` beats on this machine (bench/floor-state.ts)
   const floorRatio = (n: string) => `${(med("state", "bun-floor", "wall") / med("state", n, "wall")).toFixed(2)} (${(med("state", "bun-floor", "cpu") / med("state", n, "cpu")).toFixed(2)})`;
-  rows.push([`state's floor: bench/floor-state.ts, one module, libc through bun:ffi, peak RSS ${mb(med("state", "bun-floor", "rss"))} (columns: it, then it/runtime)`, `${fmt(med("state", "bun-floor", "wall"))} (${fmt(med("state", "bun-floor", "cpu"))})`, ...names.slice(1).map(() => ""), ...names.slice(1).map(floorRatio), "the least any Bun `state` costs"]);
+  rows.push([`state's floor: bench/floor-state.ts, one module, libc through Bun.FFI, peak RSS ${mb(med("state", "bun-floor", "rss"))} (columns: it, then it/runtime)`, `${fmt(med("state", "bun-floor", "wall"))} (${fmt(med("state", "bun-floor", "cpu"))})`, ...names.slice(1).map(() => ""), ...names.slice(1).map(floorRatio), "the least any Bun `state` costs"]);
 }
 rows.push(["peak RSS of the runtime process during `run`", ...names.map((n) => mb(med("run", n, "rss"))), ...names.slice(1).map(() => ""), "skiff ≤ 30 MB"]);
 rows.push(["RSS of a created container's waiting init", ...names.map((n) => `${initRss.get(n)} kB`), ...names.slice(1).map(() => ""), "skiff ≤ 200 kB"]);
