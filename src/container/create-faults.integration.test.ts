@@ -187,4 +187,25 @@ describe("a corrupt state.json", () => {
     expect(cgroupDirsNamed(id)).toEqual([]);
     expect(await waitFor(() => !processAlive(pid), 3000)).toBe(true);
   });
+
+  it("another runtime's record (runc's fields) is named as such, never a TypeError", async () => {
+    const id = rt.track(uniqueId("foreign"));
+    rt.ok(["create", "--bundle", bundle.dir, id]);
+    const pid = rt.state(id).pid;
+    fs.writeFileSync(path.join(rt.root, id, "state.json"), JSON.stringify({ id, init_process_pid: pid, init_process_start: 1, created: "2026-12-06T00:00:00Z", config: {}, cgroup_paths: {} }));
+
+    const message = `container ${id}: state.json is corrupt: not a record skiff wrote (no pid)`;
+    const list = rt.skiff(["list"]);
+    expect(list.stdout).toMatch(new RegExp(`^${id}\\s+0\\s+unknown`, "m"));
+    expect(list.stderr).toContain(message);
+    for (const args of [["state", id], ["kill", id, "TERM"], ["delete", id]]) {
+      const r = rt.skiff(args);
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim()).toBe(message);
+    }
+    expect(rt.skiff(["delete", "--force", id]).status).toBe(0);
+    expect(fs.existsSync(path.join(rt.root, id))).toBe(false);
+    expect(cgroupDirsNamed(id)).toEqual([]);
+    expect(await waitFor(() => !processAlive(pid), 3000)).toBe(true);
+  });
 });

@@ -56,6 +56,23 @@ export function validateId(id: string): void {
   if (!valid || id === "." || id === "..") throw new SkiffError("InvalidArgument", `invalid container id format: ${id}`);
 }
 
+/**
+ * Why parsed JSON cannot serve as a record, or undefined: the fields every command reads. Another
+ * runtime's state.json (runc's, under a shared --root) or a damaged one parses, then would fail
+ * deep inside a command with a TypeError.
+ */
+function recordProblem(value: unknown): string | undefined {
+  if (value === null || typeof value !== "object") return "not an object";
+  const record = value as { [K in keyof ContainerRecord]?: unknown };
+  const expected = { id: "string", pid: "number", initStartTime: "string", bundle: "string", cgroups: "object", config: "object" } as const;
+  for (const [field, type] of Object.entries(expected) as [keyof typeof expected, string][]) {
+    if (typeof record[field] !== type || record[field] === null) return `no ${field}`;
+  }
+  const cgroups = record.cgroups as { [K in keyof SavedCgroups]?: unknown };
+  if (typeof cgroups.mode !== "string" || typeof cgroups.paths !== "object" || cgroups.paths === null) return "no cgroups.mode or cgroups.paths";
+  return undefined;
+}
+
 export class StateStore {
   /** root without its trailing slashes, to join ids to */
   private readonly prefix: string;
@@ -149,13 +166,16 @@ export class StateStore {
       throw syscallError(`reading the state of container ${id}`, e);
     }
     if (text === undefined) return undefined;
+    let record: unknown;
     try {
-      const record = JSON.parse(text) as ContainerRecord;
-      mark("container record read");
-      return record;
+      record = JSON.parse(text);
     } catch (e) {
       throw new SkiffError("InvalidState", `container ${id}: ${name} is corrupt: ${(e as Error).message}`);
     }
+    const problem = recordProblem(record);
+    if (problem) throw new SkiffError("InvalidState", `container ${id}: ${name} is corrupt: not a record skiff wrote (${problem})`);
+    mark("container record read");
+    return record as ContainerRecord;
   }
 
   save(record: ContainerRecord): void {
