@@ -52,6 +52,10 @@ describe("directoriesBetween", () => {
   it("lists each level below the mountpoint, top first", () => {
     expect(directoriesBetween("/m", "/m/a/b")).toEqual(["/m/a", "/m/a/b"]);
     expect(directoriesBetween("/m", "/m")).toEqual([]);
+    expect(directoriesBetween("/m", "/x/a")).toEqual([]);
+    // names that begin with dots are inside the mount (runc's ids allow "..." and "..a")
+    expect(directoriesBetween("/m", "/m/...")).toEqual(["/m/..."]);
+    expect(directoriesBetween("/m", "/m/..a/b")).toEqual(["/m/..a", "/m/..a/b"]);
   });
 });
 

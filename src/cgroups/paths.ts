@@ -62,7 +62,9 @@ export function directoryOn(h: Hierarchy, placement: Placement, base: string): s
 /** Every directory from the hierarchy's mountpoint down to `dir`, top first (mountpoint excluded). */
 export function directoriesBetween(mountpoint: string, dir: string): string[] {
   const rel = path.relative(mountpoint, dir);
-  if (rel === "" || rel.startsWith("..")) return [];
+  // Outside the mount: "..", or "../" and more; a name that only begins with dots ("...", a
+  // valid container id) is inside.
+  if (rel === "" || rel === ".." || rel.startsWith("../")) return [];
   const out: string[] = [];
   let cur = mountpoint;
   for (const part of rel.split("/")) {
