@@ -224,6 +224,11 @@ async function engines(): Promise<void> {
 // The table: medians of wall and CPU time, ratios skiff/other (wall, then CPU).
 const names = runtimes.map((r) => r.name);
 const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+/** A scenario's median wall time (and CPU time) for one runtime. */
+const timeCell = (scenario: string, who: string) => `${fmt(med(scenario, who, "wall"))} (${fmt(med(scenario, who, "cpu"))})`;
+/** `who`'s medians over `other`'s in one scenario: wall (CPU). */
+const timeRatio = (scenario: string, who: string, other: string) =>
+  `${(med(scenario, who, "wall") / med(scenario, other, "wall")).toFixed(2)} (${(med(scenario, who, "cpu") / med(scenario, other, "cpu")).toFixed(2)})`;
 const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MB`;
 const load = os.loadavg().map((l) => l.toFixed(1)).join(" ");
 console.log(
@@ -243,23 +248,20 @@ const targets: Record<string, string> = {
 };
 for (const scenario of ["run", "create+start+delete", "state", "kill (WINCH)", "list", ...engineRows]) {
   const who = [...samples.get(scenario)!.keys()];
-  const ratio = (n: string) => (who.includes(n) ? `${(med(scenario, "skiff", "wall") / med(scenario, n, "wall")).toFixed(2)} (${(med(scenario, "skiff", "cpu") / med(scenario, n, "cpu")).toFixed(2)})` : "");
-  rows.push([scenario, ...names.map((n) => (who.includes(n) ? `${fmt(med(scenario, n, "wall"))} (${fmt(med(scenario, n, "cpu"))})` : "")), ...names.slice(1).map(ratio), targets[scenario]]);
+  const ratio = (n: string) => (who.includes(n) ? timeRatio(scenario, "skiff", n) : "");
+  rows.push([scenario, ...names.map((n) => (who.includes(n) ? timeCell(scenario, n) : "")), ...names.slice(1).map(ratio), targets[scenario]]);
 }
 {
   const v = "--version";
-  const ratio = (n: string) => `${(med(v, "skiff", "wall") / med(v, n, "wall")).toFixed(2)} (${(med(v, "skiff", "cpu") / med(v, n, "cpu")).toFixed(2)})`;
-  rows.push([`--version (bun-hello ${fmt(med(v, "bun-hello", "wall"))} (${fmt(med(v, "bun-hello", "cpu"))}), skiff/bun-hello ${ratio("bun-hello")})`, ...names.map((n) => `${fmt(med(v, n, "wall"))} (${fmt(med(v, n, "cpu"))})`), ...names.slice(1).map(ratio), targets[v]]);
+  const ratio = (n: string) => timeRatio(v, "skiff", n);
+  rows.push([`--version (bun-hello ${timeCell(v, "bun-hello")}, skiff/bun-hello ${ratio("bun-hello")})`, ...names.map((n) => timeCell(v, n)), ...names.slice(1).map(ratio), targets[v]]);
 }
-{
-  // what no JavaScript `state` beats on this machine (bench/floor-state.ts)
-  const floorRatio = (n: string) => `${(med("state", "bun-floor", "wall") / med("state", n, "wall")).toFixed(2)} (${(med("state", "bun-floor", "cpu") / med("state", n, "cpu")).toFixed(2)})`;
-  rows.push([`state's floor: bench/floor-state.ts, one module, libc through Bun.FFI, peak RSS ${mb(med("state", "bun-floor", "rss"))} (columns: it, then it/runtime)`, `${fmt(med("state", "bun-floor", "wall"))} (${fmt(med("state", "bun-floor", "cpu"))})`, ...names.slice(1).map(() => ""), ...names.slice(1).map(floorRatio), "the least any Bun `state` costs"]);
-}
+// what no JavaScript `state` beats on this machine (bench/floor-state.ts)
+rows.push([`state's floor: bench/floor-state.ts, one module, libc through Bun.FFI, peak RSS ${mb(med("state", "bun-floor", "rss"))} (columns: it, then it/runtime)`, timeCell("state", "bun-floor"), ...names.slice(1).map(() => ""), ...names.slice(1).map((n) => timeRatio("state", "bun-floor", n)), "the least any Bun `state` costs"]);
 rows.push(["peak RSS of the runtime process during `run`", ...names.map((n) => mb(med("run", n, "rss"))), ...names.slice(1).map(() => ""), "skiff ≤ 30 MB"]);
 rows.push(["RSS of a created container's waiting init", ...names.map((n) => `${initRss.get(n)} kB`), ...names.slice(1).map(() => ""), "skiff ≤ 200 kB"]);
 for (const label of ["burst sequential", "burst 10 at a time"]) {
-  const cell = (n: string) => `${fmt(med(label, n, "wall"))} (${fmt(med(label, n, "cpu"))}), Σ peak ${mb(med(label, n, "rss"))}`;
+  const cell = (n: string) => `${timeCell(label, n)}, Σ peak ${mb(med(label, n, "rss"))}`;
   const ratio = (n: string) => `${(med(label, "skiff", "wall") / med(label, n, "wall")).toFixed(2)}, mem ${(med(label, "skiff", "rss") / med(label, n, "rss")).toFixed(2)}`;
   rows.push([`${label} (${burstSize} created+started, then deleted)`, ...names.map(cell), ...names.slice(1).map(ratio), "< runc (time and Σ peak RSS)"]);
 }
